@@ -1,0 +1,196 @@
+"""All file reading and writing of the workspace happens here.
+
+Other modules are pure: they take and return DataFrames. Writes are atomic (write to a
+temporary file in the same folder, then rename), so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+
+EXTRACT_MANIFEST = "extract.json"
+PROCESSED_MANIFEST = "_manifest.json"
+TABLE_NAMES = ("children", "notifications", "cases")
+
+SUPPORTED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+                      ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel"}
+
+
+class ExtractFileError(ValueError):
+    """A file that cannot be read as a table at all."""
+
+
+# -- hashing ------------------------------------------------------------------------------
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# -- atomic writes ----------------------------------------------------------------------------
+@contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)
+    return Path(path)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n")
+    return Path(path)
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_json(obj: object, path: str | Path) -> Path:
+    return write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", path)
+
+
+def read_json(path: str | Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def replace_dir(staging: Path, target: Path) -> None:
+    """Swap a fully written ``staging`` folder into place as ``target``.
+
+    The old ``target`` is moved aside first and removed only once the new one is in place.
+    """
+    target = Path(target)
+    old = target.with_name(f".{target.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def staging_dir(target: str | Path) -> Path:
+    """A new empty folder beside ``target`` for building its replacement."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.staging.", dir=target.parent))
+
+
+# -- extract files ------------------------------------------------------------------------------
+def read_tabular(path: str | Path) -> dict[str, pd.DataFrame]:
+    """Read a CSV, Parquet or Excel file as text, keeping every value as written.
+
+    Returns a mapping from a name (the file stem; for Excel each sheet's name) to a
+    DataFrame of strings (blank cells are ``<NA>``). The index is the row number as a
+    person sees it in the file: the header is row 1, so the first record is row 2 (for
+    Parquet, the first record is row 1).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ExtractFileError(f"{path}: file not found")
+    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ExtractFileError(
+            f"{path}: unsupported file type {path.suffix!r}; use CSV, Parquet or Excel (.xlsx)"
+        )
+    try:
+        if kind == "csv":
+            frames = {path.stem: pd.read_csv(path, dtype="string", keep_default_na=False,
+                                             na_values=[""], encoding="utf-8-sig")}
+            first_row = 2
+        elif kind == "parquet":
+            frames = {path.stem: pd.read_parquet(path).astype("string")}
+            first_row = 1
+        else:
+            sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, na_values=[""])
+            frames = {name: df.astype("string") for name, df in sheets.items()}
+            first_row = 2
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise ExtractFileError(f"{path}: could not be read as {kind}: {exc}") from exc
+    out = {}
+    for name, df in frames.items():
+        df = df.copy()
+        df.columns = [str(c).strip() for c in df.columns]
+        for col in df.columns:
+            df[col] = df[col].str.strip().replace("", pd.NA)
+        df.index = pd.RangeIndex(first_row, first_row + len(df), name="row")
+        out[name] = df
+    return out
+
+
+# -- processed data -----------------------------------------------------------------------------
+def processed_dir(base: Path | None = None) -> Path:
+    return (base or config.data_dir()) / "processed"
+
+
+def read_processed(base: Path | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The validated tables and their manifest, from ``data/processed``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no extract has been ingested yet, saying how to make one.
+    """
+    folder = processed_dir(base)
+    manifest_path = folder / PROCESSED_MANIFEST
+    if not manifest_path.is_file():
+        raise FileNotFoundError(
+            f"No validated extract in {folder}. Run `ehps synth` for the built-in synthetic "
+            "extract, or `ehps ingest PATH...` for a real one."
+        )
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLE_NAMES}
+    return tables, read_json(manifest_path)
+
+
+# -- reference data -----------------------------------------------------------------------------
+def read_reference_csv(relative: str, **kwargs) -> pd.DataFrame:
+    """Read a CSV from the reference-data folder (see :func:`ehps_lib.config.reference_dir`)."""
+    path = config.reference_dir() / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"Reference file missing: {path}")
+    return pd.read_csv(path, **kwargs)
+
+
+def read_reference_geojson(relative: str):
+    """Read a GeoJSON boundary file from the reference-data folder as a GeoDataFrame."""
+    import geopandas as gpd  # imported here: geopandas is slow to import and only maps need it
+
+    path = config.reference_dir() / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"Reference file missing: {path}")
+    return gpd.read_file(path)
+
+
+def reference_file_hashes(relatives: list[str]) -> dict[str, str]:
+    root = config.reference_dir()
+    return {rel: sha256_file(root / rel) for rel in relatives}

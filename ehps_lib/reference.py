@@ -1,0 +1,158 @@
+"""Loaders for the public reference data: boundaries, IMD 2019 and population.
+
+Files are looked up in the reference-data folder (:func:`ehps_lib.config.reference_dir`).
+Every loader returns tidy, GSS-coded tables with snake_case columns, and records the
+vintage of what it loaded so that maps and rates can print it.
+
+Attribution text to print with maps and rates is in :data:`ATTRIBUTION`
+(from ``SOURCES.md`` of the reference data).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from . import config, io
+from .geography import DISTRICTS, KENT_CODE
+
+FILES = {
+    "lsoa_boundaries": "boundaries/kent_lsoa11_bgc.geojson",
+    "district_boundaries": "boundaries/kent_lad_from_lsoa11_bgc_dissolve.geojson",
+    "imd2019": "imd/kent_imd2019_lsoa11_combined.csv",
+    "population_bands": "population/kent_population_agebands_derived.csv",
+    "lsoa_population": {
+        2017: "population/kent_sape_mid2017_lsoa11_syoa_persons.csv",
+        2019: "population/kent_sape_mid2019_lsoa11_syoa_persons.csv",
+        2020: "population/kent_sape_mid2020_lsoa11_syoa_persons.csv",
+    },
+}
+
+ATTRIBUTION = {
+    "boundaries": (
+        "Contains National Statistics data © Crown copyright and database right 2014. Contains OS data "
+        "© Crown copyright and database right 2014. Boundaries: ONS (Open Government Licence v3.0), "
+        "GeoJSON by Martin Chorley, github.com/martinjc/UK-GeoJSON (CC BY 4.0)."
+    ),
+    "imd2019": (
+        "English Indices of Deprivation 2019: Ministry of Housing, Communities and Local Government (2019). "
+        "Contains public sector information licensed under the Open Government Licence v3.0."
+    ),
+    "population": (
+        "Source: Office for National Statistics, mid-year population estimates, licensed under the "
+        "Open Government Licence v3.0."
+    ),
+    "imd_score": "Composite UK IMD, mySociety, CC BY 4.0",
+}
+
+VINTAGE = {"lsoa": "LSOA 2011", "imd": "IMD 2019", "boundaries": "ONS December 2011 generalised (20 m) clipped"}
+
+
+def _cache_key() -> str:
+    return str(config.reference_dir())
+
+
+@lru_cache(maxsize=4)
+def _imd2019(key: str) -> pd.DataFrame:
+    raw = io.read_reference_csv(FILES["imd2019"])
+    out = raw.rename(columns={"lsoa11cd": "lsoa11_code", "lsoa11nm": "lsoa11_name", "lad19cd": "district_code"})
+    return out.drop(columns=["lad19nm"])
+
+
+def imd2019() -> pd.DataFrame:
+    """IMD 2019 for Kent's 902 LSOAs (2011): ranks, deciles (1 = most deprived 10 % in England),
+    domain ranks and deciles, IDACI score, and the district each LSOA lies in."""
+    return _imd2019(_cache_key()).copy()
+
+
+@lru_cache(maxsize=4)
+def _population_bands(key: str) -> pd.DataFrame:
+    return io.read_reference_csv(FILES["population_bands"])
+
+
+def population_years() -> list[int]:
+    """Mid-year estimate years available for the district age-band populations."""
+    return sorted(_population_bands(_cache_key())["year"].unique().tolist())
+
+
+def nearest_population_year(year: int) -> int:
+    """The available mid-year estimate nearest to ``year`` (ties go to the earlier year).
+
+    Examples
+    --------
+    >>> nearest_population_year(2015), nearest_population_year(2016), nearest_population_year(2030)
+    (2014, 2017, 2020)
+    """
+    years = population_years()
+    return min(years, key=lambda y: (abs(y - year), y))
+
+
+def population(year: int) -> pd.DataFrame:
+    """District and Kent population by age band for the mid-year estimate nearest ``year``.
+
+    Returns one row per area with ``area_code``, ``year`` (the estimate used), ``source``
+    and the band columns ``age_0_4``, ``age_5_10``, ``age_11_15``, ``age_16_17``,
+    ``age_0_17`` (and others).
+    """
+    used = nearest_population_year(year)
+    df = _population_bands(_cache_key())
+    out = df[df["year"] == used].drop(columns=["area_name"]).reset_index(drop=True)
+    missing = set([KENT_CODE, *DISTRICTS]) - set(out["area_code"])
+    if missing:
+        raise ValueError(f"Population file lacks areas {sorted(missing)} for {used}")
+    return out
+
+
+@lru_cache(maxsize=8)
+def _lsoa_population(key: str, year: int) -> pd.DataFrame:
+    raw = io.read_reference_csv(FILES["lsoa_population"][year])
+    ages = [str(a) for a in range(18)]
+    return pd.DataFrame({
+        "lsoa11_code": raw["lsoa11_code"],
+        "pop_0_17": raw[ages].sum(axis=1),
+        **{f"age_{a}": raw[a] for a in ages},
+    })
+
+
+def lsoa_population(year: int = 2017) -> pd.DataFrame:
+    """LSOA population aged 0-17 (and by single year of age) from ONS small-area estimates.
+
+    ``year`` is rounded to the nearest available estimate (2017, 2019 or 2020).
+    """
+    available = sorted(FILES["lsoa_population"])
+    used = min(available, key=lambda y: (abs(y - year), y))
+    return _lsoa_population(_cache_key(), used).assign(year=used)
+
+
+def lsoa_lookup() -> pd.DataFrame:
+    """Kent LSOA 2011 codes with their district, IMD 2019 decile and IDACI score."""
+    return imd2019()[["lsoa11_code", "lsoa11_name", "district_code", "imd_rank", "imd_decile",
+                      "idaci_score"]]
+
+
+@lru_cache(maxsize=4)
+def _boundaries(key: str, which: str):
+    gdf = io.read_reference_geojson(FILES[which])
+    if which == "lsoa_boundaries":
+        gdf = gdf.rename(columns={"LSOA11CD": "lsoa11_code", "LSOA11NM": "lsoa11_name",
+                                  "LAD_file_code": "district_code"})
+    else:
+        gdf = gdf.rename(columns={"LAD19CD": "district_code", "LAD19NM": "district_name"})
+    return gdf
+
+
+def lsoa_boundaries():
+    """Kent LSOA 2011 boundaries (GeoDataFrame, EPSG:4326)."""
+    return _boundaries(_cache_key(), "lsoa_boundaries").copy()
+
+
+def district_boundaries():
+    """Kent district boundaries dissolved from the LSOA 2011 layer (edges coincide exactly)."""
+    return _boundaries(_cache_key(), "district_boundaries").copy()
+
+
+def clear_cache() -> None:
+    """Forget loaded reference data (after changing EHPS_REFERENCE_DIR)."""
+    for fn in (_imd2019, _population_bands, _lsoa_population, _boundaries):
+        fn.cache_clear()
