@@ -194,3 +194,39 @@ def read_reference_geojson(relative: str):
 def reference_file_hashes(relatives: list[str]) -> dict[str, str]:
     root = config.reference_dir()
     return {rel: sha256_file(root / rel) for rel in relatives}
+
+
+# -- indicator results ----------------------------------------------------------------------------
+RESULTS_FILE = "indicators.parquet"
+RESULTS_CSV = "indicators.csv"
+RESULTS_META = "_meta.json"
+
+
+def results_dir(period_slug: str, base: Path | None = None) -> Path:
+    return (base or config.data_dir()) / "results" / period_slug
+
+
+def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Path | None = None) -> Path:
+    """Write a period's results (Parquet, CSV and metadata) into a fresh folder, atomically."""
+    target = results_dir(period_slug, base)
+    stage = staging_dir(target)
+    try:
+        results.to_parquet(stage / RESULTS_FILE, index=False)
+        results.to_csv(stage / RESULTS_CSV, index=False, lineterminator="\n")
+        (stage / RESULTS_META).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n",
+                                          encoding="utf-8")
+        replace_dir(stage, target)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage)
+    return target
+
+
+def read_results(period_slug: str, base: Path | None = None) -> tuple[pd.DataFrame, dict]:
+    """A period's results table and metadata (see :func:`write_results`)."""
+    folder = results_dir(period_slug, base)
+    if not (folder / RESULTS_FILE).is_file():
+        raise FileNotFoundError(
+            f"No indicator results for {period_slug} in {folder}. Run `ehps indicators --period ...` first."
+        )
+    return pd.read_parquet(folder / RESULTS_FILE), read_json(folder / RESULTS_META)

@@ -1,0 +1,129 @@
+"""The ``ehps`` command: every stage of the workspace from the command line.
+
+Examples::
+
+    ehps synth --report                 # make the built-in synthetic extract and check it
+    ehps ingest extract/*.csv           # validate a real extract into data/processed
+    ehps indicators --period "2016-17 Q2"
+    ehps build --period "2016-17 Q2"    # 13 scorecards, HTML and PDF, and site/index.html
+
+Run ``ehps COMMAND --help`` for each command's options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    pass
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from exc
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1, e.g. 0.05 for 5%")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .config import load_settings
+
+    settings = load_settings()
+    parser = argparse.ArgumentParser(
+        prog="ehps",
+        description="Kent EHPS reporting workspace: from a case-system extract to the papers Members read.",
+        epilog=__doc__.split("Examples::", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ehps_lib {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "synth", formatter_class=_Formatter,
+        help="generate the built-in synthetic extract (and ingest it)",
+        description="Generate a deterministic, realistic synthetic case-system extract calibrated to the "
+        "figures the council published, write it as CSV, and ingest it into data/processed.",
+        epilog="example:\n  ehps synth --seed 7 --end 2019-03-31 --report",
+    )
+    p.add_argument("--seed", type=int, default=settings.synth_seed, help="random seed")
+    p.add_argument("--start", type=_date, default=_date(settings.synth_start), help="first day of the extract")
+    p.add_argument("--end", type=_date, default=_date(settings.synth_end), help="last day (the extract date)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder for the extract CSVs (default: DATA_DIR/extract/synthetic)")
+    p.add_argument("--no-ingest", action="store_true", help="only write the CSVs; do not ingest them")
+    p.add_argument("--report", action="store_true",
+                   help="print each published figure beside the synthetic value and whether it is within tolerance")
+
+    p = sub.add_parser(
+        "ingest", formatter_class=_Formatter,
+        help="validate an extract into data/processed",
+        description="Read the extract files (CSV, Parquet or Excel), validate every table against the data "
+        "contract, report every problem at once (file, row, column, rule), write valid rows to "
+        "data/processed as Parquet and rejected rows with their reasons to data/quarantine.",
+        epilog="example:\n  ehps ingest extract/children.csv extract/notifications.csv extract/cases.xlsx",
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="extract files (or a folder of them)")
+    p.add_argument("--max-reject-share", type=_share, default=settings.max_reject_share,
+                   help="stop, publishing nothing, when a table rejects more than this share of its rows")
+    p.add_argument("--extract-date", type=_date, default=None,
+                   help="the date the extract was taken (default: from extract.json, else the latest date in it)")
+
+    p = sub.add_parser(
+        "indicators", formatter_class=_Formatter,
+        help="compute the indicator results for a period",
+        description="Compute every indicator for Kent and each district for a month or quarter and write "
+        "data/results/<period>/indicators.parquet and .csv.",
+        epilog='example:\n  ehps indicators --period "2016-17 Q2"',
+    )
+    p.add_argument("--period", default="latest", help="'2016-17 Q2', '2016-08' or 'latest' (latest complete quarter)")
+
+    p = sub.add_parser(
+        "build", formatter_class=_Formatter,
+        help="build the scorecards for a period (HTML, PDF and site index)",
+        description="Run the scorecard notebook with papermill for Kent and the 12 districts in parallel, "
+        "render each to HTML and PDF, and write site/index.html linking every paper.",
+        epilog='example:\n  ehps build --period "2016-17 Q2" --areas E07000106 E10000016',
+    )
+    p.add_argument("--period", default="latest", help="'2016-17 Q2' or 'latest' (latest complete quarter)")
+    p.add_argument("--areas", nargs="*", default=None, metavar="CODE",
+                   help="area codes to build (default: Kent and all 12 districts)")
+    p.add_argument("--template", default=settings.build_template, help="notebook template in notebooks/")
+    p.add_argument("--workers", type=int, default=settings.build_workers, help="parallel runs")
+    p.add_argument("--engine", choices=["auto", "builtin", "quarto"], default="auto",
+                   help="renderer: quarto when on PATH (auto), or the built-in engine")
+    p.add_argument("--site", type=Path, default=None, help="output folder for the site (default: ROOT/site)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from . import commands
+
+    try:
+        return getattr(commands, f"run_{args.command}")(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""What each ``ehps`` subcommand does: parse nothing, print progress, return an exit code.
+
+Argument parsing is in :mod:`ehps_lib.cli`; the work is in the library modules.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import config, io
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _err(msg: str) -> None:
+    print(f"ehps: {msg}", file=sys.stderr)
+
+
+def run_synth(args) -> int:
+    from . import synth
+
+    if args.end <= args.start:
+        _err("--end must be after --start")
+        return 2
+    out = args.out or config.data_dir() / "extract" / "synthetic"
+    print(f"Generating synthetic extract {args.start} to {args.end} (seed {args.seed}) ...", flush=True)
+    tables = synth.generate_extract(args.seed, args.start, args.end)
+    paths = synth.write_extract(tables, Path(out), seed=args.seed, start=args.start, end=args.end)
+    for p in paths:
+        print(f"  wrote {p}")
+    status = EXIT_OK
+    if not args.no_ingest:
+        from .ingest import ingest
+
+        result = ingest([Path(out)], data_dir=config.data_dir(), max_reject_share=config.load_settings().max_reject_share)
+        print(result.summary())
+        status = EXIT_OK if result.published else EXIT_FAILED
+    if args.report:
+        report = synth.calibration_report(tables)
+        print()
+        print(synth.format_report(report))
+        if not report["within"].all():
+            status = EXIT_FAILED
+    return status
+
+
+def run_ingest(args) -> int:
+    from .ingest import ingest
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        _err("not found: " + ", ".join(str(p) for p in missing))
+        return 2
+    result = ingest(list(args.paths), data_dir=config.data_dir(), max_reject_share=args.max_reject_share,
+                    extract_date=args.extract_date)
+    print(result.summary())
+    return EXIT_OK if result.published else EXIT_FAILED
+
+
+def run_indicators(args) -> int:
+    from .pipeline import compute_and_write_results
+
+    try:
+        period, results, meta, folder = compute_and_write_results(args.period)
+    except (FileNotFoundError, ValueError) as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    note = " (SYNTHETIC DATA)" if meta["synthetic"] else ""
+    print(f"{period.label}{note}: {len(results):,} results for {results['indicator_id'].nunique()} indicators "
+          f"and {results['area_code'].nunique()} areas written to {folder}")
+    return EXIT_OK
+
+
+def run_build(args) -> int:
+    from . import build
+
+    try:
+        outcome = build.build(period=args.period, areas=args.areas, template=args.template,
+                              workers=args.workers, engine=args.engine, site_dir=args.site)
+    except (FileNotFoundError, ValueError) as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+__all__ = ["run_synth", "run_ingest", "run_indicators", "run_build", "io"]

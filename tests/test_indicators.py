@@ -1,0 +1,142 @@
+"""Indicator engine: values worked out by hand on a tiny extract."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from ehps_lib import indicators
+from ehps_lib.config import ConfigError
+from ehps_lib.geography import KENT_CODE
+
+CAN, SEV, ASH = "E07000106", "E07000111", "E07000105"
+
+
+def _typed(rows: list[dict], dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for c in df.columns:
+        if c in dates:
+            df[c] = pd.to_datetime(df[c])
+        elif df[c].dtype == bool:
+            df[c] = df[c].astype("boolean")
+        else:
+            df[c] = df[c].astype("string")
+    return df
+
+
+@pytest.fixture
+def tables() -> dict[str, pd.DataFrame]:
+    children = _typed([
+        {"child_id": "C1", "birth_month": "2012-05-01", "sex": "F", "lsoa11_code": "E01024042"},  # age 3 in 2015
+        {"child_id": "C2", "birth_month": "2008-01-01", "sex": "M", "lsoa11_code": "E01024042"},  # age 7
+        {"child_id": "C3", "birth_month": "2001-06-01", "sex": "M", "lsoa11_code": "E01024413"},  # age 14
+        {"child_id": "C4", "birth_month": "1998-03-01", "sex": "F", "lsoa11_code": "E01024413"},  # age 17
+    ], dates=("birth_month",))
+    notifications = _typed([
+        {"notification_id": "N1", "child_id": "C1", "date_received": "2015-04-02", "district_code": CAN},
+        {"notification_id": "N2", "child_id": "C2", "date_received": "2015-04-20", "district_code": CAN},
+        {"notification_id": "N3", "child_id": "C3", "date_received": "2015-05-11", "district_code": SEV},
+        {"notification_id": "N4", "child_id": "C4", "date_received": "2015-06-30", "district_code": SEV},
+        {"notification_id": "N5", "child_id": "C1", "date_received": "2015-07-01", "district_code": CAN},
+    ], dates=("date_received",)).assign(source_org_type="SCHOOL", primary_reason="BEHAVIOUR",
+                                        triage_outcome="EH_UNIT")
+    cases = _typed([
+        # opened before the extract, closed positively in May
+        {"case_id": "K1", "child_id": "C1", "district_code": CAN, "start_date": "2014-11-03",
+         "end_date": "2015-05-20", "closure_reason": "POSITIVE", "stepped_down_from_scs": False},
+        # opened in April, stepped up in June
+        {"case_id": "K2", "child_id": "C2", "district_code": CAN, "start_date": "2015-04-25",
+         "end_date": "2015-06-10", "closure_reason": "STEP_UP_SCS", "stepped_down_from_scs": False},
+        # step-down opened in May, still open
+        {"case_id": "K3", "child_id": "C3", "district_code": SEV, "start_date": "2015-05-15",
+         "end_date": None, "closure_reason": None, "stepped_down_from_scs": True},
+        # opened and closed in June (positive), closes on the last day of the quarter
+        {"case_id": "K4", "child_id": "C4", "district_code": SEV, "start_date": "2015-06-01",
+         "end_date": "2015-06-30", "closure_reason": "POSITIVE", "stepped_down_from_scs": False},
+    ], dates=("start_date", "end_date"))
+    return {"children": children, "notifications": notifications, "cases": cases}
+
+
+def _value(res, ind, area, period, band="all", col="value"):
+    row = res[(res.indicator_id == ind) & (res.area_code == area) & (res.period == period)
+              & (res.age_band == band)]
+    assert len(row) == 1, (ind, area, period, band, len(row))
+    return row.iloc[0][col]
+
+
+class TestComputeResults:
+    def test_notification_counts_by_month_quarter_and_band(self, tables):
+        res = indicators.compute_results(tables, dt.date(2015, 7, 31))
+        assert _value(res, "ehn_received", CAN, "2015-04") == 2
+        assert _value(res, "ehn_received", SEV, "2015-05") == 1
+        assert _value(res, "ehn_received", CAN, "2015-05") == 0  # true zero, not missing
+        assert _value(res, "ehn_received", KENT_CODE, "2015-16 Q1") == 4
+        assert _value(res, "ehn_received", KENT_CODE, "2015-16 Q1", "0-4") == 1
+        assert _value(res, "ehn_received", KENT_CODE, "2015-16 Q1", "5-10") == 1
+        assert _value(res, "ehn_received", KENT_CODE, "2015-16 Q1", "11-15") == 1
+        assert _value(res, "ehn_received", KENT_CODE, "2015-16 Q1", "16+") == 1
+        # July is a complete month, but its quarter is not over, so there is no Q2 row.
+        assert _value(res, "ehn_received", CAN, "2015-07") == 1
+        assert (res.period == "2015-16 Q2").sum() == 0
+
+    def test_rate_per_10000_uses_band_population(self, tables):
+        res = indicators.compute_results(tables, dt.date(2015, 6, 30))
+        # Canterbury Q1 2015-16: 2 notifications. Population aged 0-17: nearest estimate to
+        # 2015 is mid-2014, Canterbury 29,099 (population/kent_population_agebands_derived.csv).
+        assert _value(res, "ehn_rate", CAN, "2015-16 Q1", col="denominator") == 29099
+        assert _value(res, "ehn_rate", CAN, "2015-16 Q1") == pytest.approx(2 / 29099 * 10000)
+        # 0-4 band: one notification over 7,676 children aged 0-4 in Canterbury mid-2014.
+        assert _value(res, "ehn_rate", CAN, "2015-16 Q1", "0-4") == pytest.approx(1 / 7676 * 10000)
+
+    def test_open_cases_snapshot(self, tables):
+        res = indicators.compute_results(tables, dt.date(2015, 6, 30))
+        # end of April: K1 (legacy) and K2 open in Canterbury
+        assert _value(res, "cases_open", CAN, "2015-04") == 2
+        # end of May: K1 closed on 20 May; K2 open; Sevenoaks K3 open
+        assert _value(res, "cases_open", CAN, "2015-05") == 1
+        assert _value(res, "cases_open", SEV, "2015-05") == 1
+        # end of June: K2 closed 10 June, K4 closed 30 June; only K3 remains
+        assert _value(res, "cases_open", KENT_CODE, "2015-06") == 1
+        assert _value(res, "cases_open", KENT_CODE, "2015-16 Q1") == 1  # snapshot = quarter end
+
+    def test_closures_positive_share_step_ups_and_downs(self, tables):
+        res = indicators.compute_results(tables, dt.date(2015, 6, 30))
+        assert _value(res, "cases_closed", KENT_CODE, "2015-16 Q1") == 3
+        assert _value(res, "closed_positive_pct", KENT_CODE, "2015-16 Q1", col="numerator") == 2
+        assert _value(res, "closed_positive_pct", KENT_CODE, "2015-16 Q1", col="denominator") == 3
+        assert _value(res, "closed_positive_pct", KENT_CODE, "2015-16 Q1") == pytest.approx(200 / 3)
+        assert _value(res, "closed_positive_pct", CAN, "2015-06") == 0.0  # 0 of 1
+        assert pd.isna(_value(res, "closed_positive_pct", CAN, "2015-04"))  # no closures: no value
+        assert _value(res, "step_ups", CAN, "2015-06") == 1
+        assert _value(res, "step_downs", SEV, "2015-05") == 1
+        assert _value(res, "step_downs", SEV, "2015-05", "11-15") == 1
+
+    def test_every_area_present(self, tables):
+        res = indicators.compute_results(tables, dt.date(2015, 6, 30), include_scs_areas=True)
+        assert res["area_code"].nunique() == 1 + 12 + 4
+        assert _value(res, "ehn_received", "KENT-EAST", "2015-04") == 2  # Canterbury is in East Kent
+
+    def test_period_after_extract_is_refused(self, tables):
+        from ehps_lib.periods import Period
+
+        with pytest.raises(ValueError, match="after the extract"):
+            indicators.compute_results(tables, dt.date(2015, 6, 30), up_to=Period.parse("2015-16 Q2"))
+
+
+class TestCatalogue:
+    def test_packaged_catalogue_loads(self):
+        cat = indicators.load_catalogue()
+        assert {"ehn_received", "ehn_rate", "cases_open", "closed_positive_pct"} <= set(cat)
+
+    def test_bad_polarity_names_the_entry_and_key(self):
+        raw = {"indicators": [{"id": "x", "title": "X", "definition": "d", "numerator": "n", "unit": "count",
+                               "polarity": "Z", "data_period": "month", "source": "s", "method": "event_count"}]}
+        with pytest.raises(ConfigError, match=r"indicators\[0\] \(x\): 'polarity'"):
+            indicators.parse_catalogue(raw)
+
+    def test_missing_key_is_named(self):
+        raw = {"indicators": [{"id": "x", "title": "X"}]}
+        with pytest.raises(ConfigError, match="missing key 'definition'"):
+            indicators.parse_catalogue(raw)
