@@ -107,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["auto", "builtin", "quarto"], default="auto",
                    help="renderer: quarto when on PATH (auto), or the built-in engine")
     p.add_argument("--site", type=Path, default=None, help="output folder for the site (default: ROOT/site)")
+    sub.add_parser(
+        "dictionary", formatter_class=_Formatter,
+        help="print the extract's data dictionary (Markdown), generated from the pandera contract",
+        description="Print the data dictionary of the case-system extract. data/README.md holds a copy, "
+        "kept in step by a test.",
+        epilog="example:\n  ehps dictionary > /tmp/dictionary.md",
+    )
     return parser
 
 

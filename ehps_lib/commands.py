@@ -33,7 +33,8 @@ def run_synth(args) -> int:
     if not args.no_ingest:
         from .ingest import ingest
 
-        result = ingest([Path(out)], data_dir=config.data_dir(), max_reject_share=config.load_settings().max_reject_share)
+        share = config.load_settings().max_reject_share
+        result = ingest([Path(out)], data_dir=config.data_dir(), max_reject_share=share)
         print(result.summary())
         status = EXIT_OK if result.published else EXIT_FAILED
     if args.report:
@@ -84,4 +85,11 @@ def run_build(args) -> int:
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
-__all__ = ["run_synth", "run_ingest", "run_indicators", "run_build", "io"]
+def run_dictionary(args) -> int:
+    from .schemas import data_dictionary_markdown
+
+    print(data_dictionary_markdown())
+    return EXIT_OK
+
+
+__all__ = ["run_dictionary", "run_synth", "run_ingest", "run_indicators", "run_build", "io"]

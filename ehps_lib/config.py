@@ -27,7 +27,7 @@ class ConfigError(ValueError):
     """The settings file is wrong; the message names the bad key."""
 
 
-class ReferenceDataNotFound(FileNotFoundError):
+class ReferenceDataNotFoundError(FileNotFoundError):
     """No reference data folder could be found."""
 
 
@@ -70,7 +70,7 @@ def reference_dir() -> Path:
 
     Raises
     ------
-    ReferenceDataNotFound
+    ReferenceDataNotFoundError
         With the list of places looked in and how to fix it.
     """
     tried = []
@@ -78,7 +78,7 @@ def reference_dir() -> Path:
         if (path / REFERENCE_MARKER).is_file():
             return path.resolve()
         tried.append(f"  - {how}: {path}")
-    raise ReferenceDataNotFound(
+    raise ReferenceDataNotFoundError(
         "No reference data (boundaries, IMD, population) was found. Looked for "
         f"{REFERENCE_MARKER} in:\n" + "\n".join(tried) + "\n"
         "Set EHPS_REFERENCE_DIR to the folder that holds the Kent reference data "

@@ -331,7 +331,8 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
         # Mid-year estimates are for 30 June: use the calendar year in which the period starts,
         # rounded to the nearest year for which an estimate is available.
         year = out["period_start"].dt.year
-        out["denominator"] = [lookup(a, b, int(y)) for a, b, y in zip(out["area_code"], out["age_band"], year)]
+        keys = zip(out["area_code"], out["age_band"], year, strict=True)
+        out["denominator"] = [lookup(a, b, int(y)) for a, b, y in keys]
         out["value"] = out["numerator"] / out["denominator"] * ind.per
     elif ind.is_percentage:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -339,7 +340,7 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
     else:
         out["value"] = out["numerator"]
     out["indicator_id"] = ind.id
-    out["area_name"] = [area_name(a, d.date()) for a, d in zip(out["area_code"], out["period_start"])]
+    out["area_name"] = [area_name(a, d.date()) for a, d in zip(out["area_code"], out["period_start"], strict=True)]
     return out[RESULT_COLUMNS]
 
 

@@ -1,0 +1,63 @@
+# EHPS reporting workspace. `make report` builds the latest quarter's pack; `make test` tests.
+# Both create the virtual environment (.venv) when it is missing, install from PyPI,
+# and reuse it on later runs. `make help` lists every target.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PERIOD ?= latest
+DATA   ?= data
+
+# Debian packages the workspace needs at run time (WeasyPrint's Pango, fonts) and for tests.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils
+
+.PHONY: help report test lint lab clean clean-data system-deps venv synth indicators
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (EHPS workspace)" >/dev/null
+	@touch $(STAMP)
+
+venv: $(STAMP)  ## create or update the virtual environment
+
+system-deps:  ## install the Debian packages WeasyPrint and the tests need (needs root)
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then echo "Installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing Debian packages (install them as root): $$missing"; fi; \
+	fi
+
+$(DATA)/processed/_manifest.json: $(STAMP) ehps_lib/synth.py ehps_lib/config.yml ehps_lib/schemas.py ehps_lib/ingest.py
+	$(BIN)/ehps synth
+
+synth: $(STAMP)  ## regenerate the synthetic extract and ingest it, with the calibration report
+	$(BIN)/ehps synth --report
+
+indicators: $(DATA)/processed/_manifest.json  ## compute the indicator results for PERIOD
+	$(BIN)/ehps indicators --period "$(PERIOD)"
+
+report: system-deps $(DATA)/processed/_manifest.json  ## build the latest quarter's whole pack into site/
+	$(BIN)/ehps build --period "$(PERIOD)"
+	@echo "Open site/index.html"
+
+test: system-deps $(STAMP)  ## run every test: unit, doctest, notebooks (nbval) and end to end
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## ruff over the library, tests and notebooks
+	$(BIN)/ruff check ehps_lib tests notebooks
+
+lab: $(STAMP)  ## start JupyterLab with the workspace kernel
+	$(BIN)/jupyter lab --notebook-dir=.
+
+clean:  ## remove generated reports and the site (keeps data and the venv)
+	rm -rf reports/*/ site _site .quarto
+
+clean-data:  ## remove generated data (processed extract, results, quarantine)
+	rm -rf $(DATA)/processed $(DATA)/results $(DATA)/quarantine $(DATA)/extract
