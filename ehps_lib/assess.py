@@ -1,0 +1,211 @@
+"""From raw indicator results to the published results table.
+
+Order matters, and is the point of this module:
+
+1. **Suppress** (:mod:`ehps_lib.suppression`): small counts and every cell that would let
+   one be recovered are withheld. Their numerator, denominator and value become missing
+   and ``suppressed`` is True.
+2. Then, from the published values only, add for every row: the 95 % confidence interval
+   (Wilson for percentages, Byar or exact Poisson for rates); RAG against target and floor;
+   direction of travel against the previous period and the same period a year ago; the
+   rolling three months (percentages, month rows) and its RAG; comparison with Kent; rank
+   among the 12 districts; and SPC (XmR) over the published series.
+
+Nothing computed here can reveal a suppressed count: ranks, comparisons and SPC limits
+use published values only, and a rolling three-month figure is withheld when any of its
+months is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from . import stats
+from .geography import DISTRICTS, KENT_CODE
+from .indicators import Indicator
+from .periods import Period
+from .suppression import suppress
+
+PUBLISHED_COLUMNS = [
+    "indicator_id", "area_code", "area_name", "period", "period_kind", "period_start", "age_band",
+    "numerator", "denominator", "value", "suppressed", "ci_lower", "ci_upper", "ci_method",
+    "target", "floor", "rag",
+    "previous_period", "previous_value", "direction_previous",
+    "year_ago_period", "year_ago_value", "direction_year_ago",
+    "rolling3_value", "rolling3_rag",
+    "kent_value", "compared_with_kent", "rank", "rank_of",
+    "spc_mean", "spc_lpl", "spc_upl", "spc_rule", "spc_point_type", "spc_variation", "spc_assurance",
+    "spc_points",
+]
+
+_DIRECTIONS = [stats.IMPROVED, stats.WORSE, stats.NO_CHANGE, stats.HIGHER, stats.LOWER, stats.NOT_COMPARED]
+
+
+def _published_schema(threshold: int) -> pa.DataFrameSchema:
+    def no_small_counts(s: pd.Series) -> pd.Series:
+        return s.isna() | (s == 0) | (s > threshold)
+
+    return pa.DataFrameSchema(
+        {
+            "indicator_id": pa.Column(str),
+            "area_code": pa.Column(str),
+            "period": pa.Column(str),
+            "period_kind": pa.Column(str, pa.Check.isin(["month", "quarter"])),
+            "age_band": pa.Column(str),
+            "numerator": pa.Column(float, pa.Check(no_small_counts, error=f"unsuppressed count 1-{threshold}"),
+                                   nullable=True),
+            "value": pa.Column(float, nullable=True),
+            "suppressed": pa.Column(bool),
+            "rag": pa.Column(object, pa.Check.isin([stats.GREEN, stats.AMBER, stats.RED]), nullable=True),
+            "direction_previous": pa.Column(str, pa.Check.isin(_DIRECTIONS)),
+            "direction_year_ago": pa.Column(str, pa.Check.isin(_DIRECTIONS)),
+            "compared_with_kent": pa.Column(str, pa.Check.isin([stats.BETTER, stats.SIMILAR, stats.WORSE,
+                                                                stats.NOT_COMPARED])),
+            "rank": pa.Column("Int64", pa.Check.in_range(1, 12), nullable=True),
+        },
+        checks=[pa.Check(lambda df: ~(df["suppressed"] & df["value"].notna()),
+                         error="a suppressed row carries a value")],
+        strict=False,
+        name="published_results",
+    )
+
+
+def _improvement(polarity: str) -> str:
+    return {"H": "increase", "L": "decrease"}.get(polarity, "neutral")
+
+
+def _shifted_labels(labels: pd.Series, how: str) -> pd.Series:
+    mapping = {}
+    for label in labels.unique():
+        p = Period.parse(label)
+        mapping[label] = (p.previous() if how == "previous" else p.year_ago()).label
+    return labels.map(mapping)
+
+
+def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold: int = 4
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Suppress, then add the statistics; return ``(published, audit)``.
+
+    ``results`` is the raw long table from :func:`ehps_lib.indicators.compute_results`.
+    The published table has the columns :data:`PUBLISHED_COLUMNS` and is validated (no
+    count from 1 to ``threshold`` survives, no suppressed row carries a value).
+    """
+    ids = results["indicator_id"].unique()
+    cat = {i: catalogue[i] for i in ids}
+    pct = {i for i, ind in cat.items() if ind.is_percentage}
+    flows = {i for i, ind in cat.items() if ind.data_period == "month"}
+    flags, audit = suppress(results, threshold=threshold, count_denominators=pct, percentage_indicators=pct,
+                            flow_indicators=flows)
+
+    out = results.copy()
+    out["suppressed"] = flags["numerator_suppressed"] | flags["denominator_suppressed"]
+    out.loc[flags["numerator_suppressed"], "numerator"] = np.nan
+    out.loc[flags["denominator_suppressed"], "denominator"] = np.nan
+    out.loc[out["suppressed"], "value"] = np.nan
+
+    unit_pct = out["indicator_id"].isin(pct)
+    unit_rate = out["indicator_id"].isin({i for i, c in cat.items() if c.is_rate})
+
+    # -- confidence intervals ---------------------------------------------------------------
+    lo = np.full(len(out), np.nan)
+    hi = np.full(len(out), np.nan)
+    method = np.full(len(out), None, dtype=object)
+    m = unit_pct.to_numpy() & ~out["suppressed"].to_numpy()
+    if m.any():
+        w_lo, w_hi = stats.wilson_ci(out.loc[m, "numerator"], out.loc[m, "denominator"])
+        lo[m], hi[m], method[m] = w_lo * 100, w_hi * 100, "Wilson"
+    m = unit_rate.to_numpy() & ~out["suppressed"].to_numpy()
+    if m.any():
+        per = out.loc[m, "indicator_id"].map({i: c.per for i, c in cat.items()}).to_numpy(dtype=float)
+        b_lo, b_hi, b_method = stats.byar_ci(out.loc[m, "numerator"], out.loc[m, "denominator"], per=per)
+        lo[m], hi[m], method[m] = b_lo, b_hi, b_method
+    out["ci_lower"], out["ci_upper"], out["ci_method"] = lo, hi, method
+
+    # -- targets and RAG ---------------------------------------------------------------------
+    out["target"] = out["indicator_id"].map({i: c.target for i, c in cat.items()})
+    out["floor"] = out["indicator_id"].map({i: c.floor for i, c in cat.items()})
+    out["rag"] = [stats.rag_status(v, cat[i].target, cat[i].floor, cat[i].polarity)
+                  for i, v in zip(out["indicator_id"], out["value"], strict=True)]
+
+    # -- direction of travel ------------------------------------------------------------------
+    key = ["indicator_id", "area_code", "age_band", "period"]
+    values = out[key + ["value"]]
+    for how, col in (("previous", "previous"), ("year_ago", "year_ago")):
+        out[f"{col}_period"] = _shifted_labels(out["period"], how)
+        looked_up = out[key[:-1] + [f"{col}_period"]].merge(
+            values.rename(columns={"period": f"{col}_period", "value": f"{col}_value"}),
+            on=key[:-1] + [f"{col}_period"], how="left")
+        out[f"{col}_value"] = looked_up[f"{col}_value"].to_numpy()
+        out[f"direction_{col}"] = [
+            stats.direction_of_travel(v, p, cat[i].polarity, cat[i].target)
+            for i, v, p in zip(out["indicator_id"], out["value"], out[f"{col}_value"], strict=True)]
+
+    # -- rolling three months (percentages, month rows) ----------------------------------------
+    out["rolling3_value"] = np.nan
+    out["rolling3_rag"] = None
+    month_pct = out[(out["period_kind"] == "month") & unit_pct]
+    if len(month_pct):
+        ordered = month_pct.sort_values("period_start")
+        g = ordered.groupby(["indicator_id", "area_code", "age_band"], sort=False)
+        num3 = g["numerator"].transform(lambda s: s.rolling(3, min_periods=3).sum())
+        den3 = g["denominator"].transform(lambda s: s.rolling(3, min_periods=3).sum())
+        # a missing (suppressed) month makes the rolling sum missing: it cannot be recovered
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r3 = np.where(den3 > 0, num3 / den3 * 100, np.nan)
+        out.loc[ordered.index, "rolling3_value"] = r3
+        out.loc[ordered.index, "rolling3_rag"] = [
+            stats.rag_status(v, cat[i].target, cat[i].floor, cat[i].polarity)
+            for i, v in zip(ordered["indicator_id"], r3, strict=True)]
+
+    # -- comparison with Kent --------------------------------------------------------------------
+    kent = out[out["area_code"] == KENT_CODE][["indicator_id", "period", "age_band", "value"]]
+    merged = out[["indicator_id", "period", "age_band"]].merge(
+        kent.rename(columns={"value": "kent_value"}), on=["indicator_id", "period", "age_band"], how="left")
+    out["kent_value"] = merged["kent_value"].to_numpy()
+    comparable = (unit_pct | unit_rate) & (out["area_code"] != KENT_CODE)
+    out["compared_with_kent"] = [
+        stats.compare_with_benchmark(v, lo_, hi_, k, cat[i].polarity, cat[i].target) if c else stats.NOT_COMPARED
+        for i, v, lo_, hi_, k, c in zip(out["indicator_id"], out["value"], out["ci_lower"], out["ci_upper"],
+                                        out["kent_value"], comparable, strict=True)]
+
+    # -- rank among the 12 districts (rates and percentages; counts depend on district size) -----
+    out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["rank_of"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    districts = out[out["area_code"].isin(DISTRICTS) & (unit_pct | unit_rate)]
+    for (ind, _period, _band), part in districts.groupby(["indicator_id", "period", "age_band"], sort=False):
+        c = cat[ind]
+        if c.polarity == "T" and c.target is None:
+            continue
+        ranks = stats.rank_areas(part["value"], c.polarity, c.target)
+        out.loc[part.index, "rank"] = ranks
+        out.loc[part.index, "rank_of"] = int(part["value"].notna().sum())
+
+    # -- SPC over the published series --------------------------------------------------------------
+    for col in ("spc_mean", "spc_lpl", "spc_upl"):
+        out[col] = np.nan
+    for col in ("spc_rule", "spc_point_type", "spc_variation", "spc_assurance"):
+        out[col] = None
+    out["spc_points"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    published = out[out["value"].notna()].sort_values("period_start")
+    for (ind, _area, _band, _kind), part in published.groupby(
+            ["indicator_id", "area_code", "age_band", "period_kind"], sort=False):
+        if len(part) < 2:
+            continue
+        c = cat[ind]
+        target = c.target if c.polarity in ("H", "L") else None
+        points, summary = stats.xmr(part["value"].to_numpy(), _improvement(c.polarity), target)
+        idx = part.index
+        out.loc[idx, "spc_mean"] = summary.mean
+        out.loc[idx, "spc_lpl"] = summary.lpl
+        out.loc[idx, "spc_upl"] = summary.upl
+        out.loc[idx, "spc_rule"] = points["rule"].to_numpy()
+        out.loc[idx, "spc_point_type"] = points["point_type"].to_numpy()
+        out.loc[idx, "spc_variation"] = summary.variation
+        out.loc[idx, "spc_assurance"] = summary.assurance
+        out.loc[idx, "spc_points"] = summary.n_points
+
+    out = out[PUBLISHED_COLUMNS]
+    _published_schema(threshold).validate(out, lazy=True)
+    return out, audit
