@@ -141,6 +141,9 @@ def read_tabular(path: str | Path) -> dict[str, pd.DataFrame]:
     for name, df in frames.items():
         df = df.copy()
         df.columns = [str(c).strip() for c in df.columns]
+        repeated = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+        if repeated:
+            raise ExtractFileError(f"{path}: column header(s) {repeated} appear more than once")
         for col in df.columns:
             df[col] = df[col].str.strip().replace("", pd.NA)
         df.index = pd.RangeIndex(first_row, first_row + len(df), name="row")
@@ -230,3 +233,90 @@ def read_results(period_slug: str, base: Path | None = None) -> tuple[pd.DataFra
             f"No indicator results for {period_slug} in {folder}. Run `ehps indicators --period ...` first."
         )
     return pd.read_parquet(folder / RESULTS_FILE), read_json(folder / RESULTS_META)
+
+
+# -- reports and site ------------------------------------------------------------------------------
+def read_processed_manifest(base: Path | None = None) -> dict:
+    """Only the manifest of the validated extract (``data/processed/_manifest.json``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If no extract has been ingested yet, saying how to make one.
+    """
+    folder = processed_dir(base)
+    path = folder / PROCESSED_MANIFEST
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No validated extract in {folder}. Run `ehps synth` for the built-in synthetic "
+            "extract, or `ehps ingest PATH...` for a real one."
+        )
+    return read_json(path)
+
+
+def read_notebook(path: str | Path):
+    """An executed notebook (``nbformat`` version 4 node)."""
+    import nbformat  # imported here: only rendering needs it
+
+    with open(path, encoding="utf-8") as fh:
+        return nbformat.read(fh, as_version=4)
+
+
+def read_json_or(path: str | Path, default):
+    """``read_json(path)``, or ``default`` when the file does not exist."""
+    return read_json(path) if Path(path).is_file() else default
+
+
+def write_bytes(data: bytes, path: str | Path) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def copy_file(source: str | Path, target: str | Path) -> Path:
+    """Copy a file atomically (the target appears whole or not at all)."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    return Path(target)
+
+
+def remove_tree(path: str | Path) -> None:
+    """Remove a folder and everything in it, if it exists."""
+    if Path(path).exists():
+        shutil.rmtree(path)
+
+
+def make_public(path: str | Path) -> None:
+    """Make a published folder (or file) readable by everyone: folders 755, files 644.
+
+    Atomic writes and staging folders are created private (``mkstemp``/``mkdtemp`` use 600
+    and 700); a site is meant to be served, so it is opened up once it is complete.
+    """
+    path = Path(path)
+    targets = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for p in targets:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+
+
+def file_size(path: str | Path) -> int:
+    return Path(path).stat().st_size
+
+
+@contextmanager
+def stderr_to_file(path: str | Path) -> Iterator[Path]:
+    """Send this process's standard error (file descriptor 2, so child processes such as a
+    Jupyter kernel too) to ``path`` while the block runs; restore it afterwards."""
+    import sys
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "wb") as fh:
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield path
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)

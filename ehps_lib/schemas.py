@@ -70,8 +70,11 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{2,39}$"
 LSOA11_PATTERN = r"^E01\d{6}$"
 UNIT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\- ]{1,59}$"
 
-#: Earliest date any extract record may carry.
+#: Earliest date any event in the extract may carry.
 EARLIEST_DATE = pd.Timestamp("2000-01-01")
+#: Earliest birth month: Early Help works with young people up to 25, and extracts reach
+#: back to 2014, so births from 1990 onwards are plausible.
+EARLIEST_BIRTH_MONTH = pd.Timestamp("1990-01-01")
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,8 @@ def _column_checks(spec: ColumnSpec) -> list[pa.Check]:
     if spec.pattern is not None:
         checks.append(pa.Check.str_matches(spec.pattern, error=f"must match {spec.pattern}"))
     if spec.kind in ("date", "month"):
-        checks.append(pa.Check.ge(EARLIEST_DATE, error=f"date before {EARLIEST_DATE:%Y-%m-%d}"))
+        earliest = EARLIEST_BIRTH_MONTH if spec.kind == "month" else EARLIEST_DATE
+        checks.append(pa.Check.ge(earliest, error=f"date before {earliest:%Y-%m-%d}"))
     return checks
 
 
