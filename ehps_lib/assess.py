@@ -171,24 +171,31 @@ def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold:
                                         out["kent_value"], comparable, strict=True)]
 
     # -- rank among the 12 districts (rates and percentages; counts depend on district size) -----
-    out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out["rank_of"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    districts = out[out["area_code"].isin(DISTRICTS) & (unit_pct | unit_rate)]
-    for (ind, _period, _band), part in districts.groupby(["indicator_id", "period", "age_band"], sort=False):
-        c = cat[ind]
-        if c.polarity == "T" and c.target is None:
+    rankable = out["area_code"].isin(DISTRICTS) & (unit_pct | unit_rate) & out["value"].notna()
+    key = pd.Series(np.nan, index=out.index)
+    for ind_id, c in cat.items():
+        rows = rankable & (out["indicator_id"] == ind_id)
+        if not rows.any() or (c.polarity == "T" and c.target is None):
             continue
-        ranks = stats.rank_areas(part["value"], c.polarity, c.target)
-        out.loc[part.index, "rank"] = ranks
-        out.loc[part.index, "rank_of"] = int(part["value"].notna().sum())
+        v = out.loc[rows, "value"]
+        if c.polarity in ("H", "N"):
+            key[rows] = -v  # highest first
+        elif c.polarity == "L":
+            key[rows] = v
+        else:
+            key[rows] = v.map(lambda x, t=c.target: stats._distance_to(x, t))
+    groups = [out["indicator_id"], out["period"], out["age_band"]]
+    out["rank"] = key.groupby(groups).rank(method="min").astype("Int64")
+    out["rank_of"] = key.notna().groupby(groups).transform("sum").where(key.notna()).astype("Int64")
 
     # -- SPC over the published series --------------------------------------------------------------
-    for col in ("spc_mean", "spc_lpl", "spc_upl"):
-        out[col] = np.nan
-    for col in ("spc_rule", "spc_point_type", "spc_variation", "spc_assurance"):
-        out[col] = None
-    out["spc_points"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    n = len(out)
+    spc_num = {c: np.full(n, np.nan) for c in ("spc_mean", "spc_lpl", "spc_upl")}
+    spc_obj = {c: np.full(n, None, dtype=object) for c in ("spc_rule", "spc_point_type", "spc_variation",
+                                                           "spc_assurance")}
+    spc_points = np.full(n, -1)
     published = out[out["value"].notna()].sort_values("period_start")
+    positions = pd.Series(np.arange(n), index=out.index)
     for (ind, _area, _band, _kind), part in published.groupby(
             ["indicator_id", "area_code", "age_band", "period_kind"], sort=False):
         if len(part) < 2:
@@ -196,15 +203,18 @@ def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold:
         c = cat[ind]
         target = c.target if c.polarity in ("H", "L") else None
         points, summary = stats.xmr(part["value"].to_numpy(), _improvement(c.polarity), target)
-        idx = part.index
-        out.loc[idx, "spc_mean"] = summary.mean
-        out.loc[idx, "spc_lpl"] = summary.lpl
-        out.loc[idx, "spc_upl"] = summary.upl
-        out.loc[idx, "spc_rule"] = points["rule"].to_numpy()
-        out.loc[idx, "spc_point_type"] = points["point_type"].to_numpy()
-        out.loc[idx, "spc_variation"] = summary.variation
-        out.loc[idx, "spc_assurance"] = summary.assurance
-        out.loc[idx, "spc_points"] = summary.n_points
+        pos = positions[part.index].to_numpy()
+        spc_num["spc_mean"][pos] = summary.mean
+        spc_num["spc_lpl"][pos] = summary.lpl
+        spc_num["spc_upl"][pos] = summary.upl
+        spc_obj["spc_rule"][pos] = points["rule"].to_numpy()
+        spc_obj["spc_point_type"][pos] = points["point_type"].to_numpy()
+        spc_obj["spc_variation"][pos] = summary.variation
+        spc_obj["spc_assurance"][pos] = summary.assurance
+        spc_points[pos] = summary.n_points
+    for col, arr in {**spc_num, **spc_obj}.items():
+        out[col] = arr
+    out["spc_points"] = pd.array(np.where(spc_points < 0, None, spc_points), dtype="Int64")
 
     out = out[PUBLISHED_COLUMNS]
     _published_schema(threshold).validate(out, lazy=True)

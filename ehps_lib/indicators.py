@@ -38,7 +38,7 @@ POLARITIES = {"H": "Higher is better", "L": "Lower is better", "T": "Nearest to 
               "N": "No judgement"}
 DATA_PERIODS = {"month": "In the period", "SS": "Snapshot at period end", "R12M": "Rolling 12 months",
                 "YTD": "Year to date (from April)"}
-UNITS = ("count", "%")
+UNITS = ("count", "%", "average")
 ALL_AGES = "all"
 
 RESULT_COLUMNS = ["indicator_id", "area_code", "area_name", "period", "period_kind", "period_start",
@@ -54,18 +54,22 @@ class Indicator:
     title: str
     definition: str
     numerator: str
-    denominator: str | None
     unit: str
     polarity: str
     data_period: str
-    age_bands: bool
     source: str
-    notes: str
-    method: str
+    denominator: str | None = None
+    age_bands: bool = False
+    notes: str = ""
+    method: str | None = None
     params: dict = field(default_factory=dict)
+    status: str = "available"
     per: int | None = None
-    target: float | None = None
-    floor: float | None = None
+    target: float | list | None = None
+    floor: float | list | None = None
+    measure: str | None = None  # for averages: what is averaged, e.g. "weeks"
+    group: str = "Early Help throughput"
+    seed_ref: str = ""
 
     @property
     def is_rate(self) -> bool:
@@ -75,8 +79,18 @@ class Indicator:
     def is_percentage(self) -> bool:
         return self.unit == "%"
 
+    @property
+    def is_average(self) -> bool:
+        return self.unit == "average"
 
-_REQUIRED = ("id", "title", "definition", "numerator", "unit", "polarity", "data_period", "source", "method")
+    @property
+    def has_data(self) -> bool:
+        """False for indicators the council names but no data source yet supports."""
+        return self.status != NO_DATA
+
+
+NO_DATA = "no data source yet"
+_REQUIRED = ("id", "title", "definition", "numerator", "unit", "polarity", "data_period", "source")
 
 
 def parse_catalogue(raw: dict) -> dict[str, Indicator]:
@@ -100,10 +114,19 @@ def parse_catalogue(raw: dict) -> dict[str, Indicator]:
             raise ConfigError(f"{where}: 'data_period' must be one of {list(DATA_PERIODS)}")
         unit = str(entry["unit"])
         if unit not in UNITS and not unit.startswith("rate per "):
-            raise ConfigError(f"{where}: 'unit' must be count, % or 'rate per N of <population>'")
+            raise ConfigError(f"{where}: 'unit' must be count, %, average or 'rate per N of <population>'")
+        if entry["polarity"] == "T" and entry.get("target") is not None and entry.get("floor") is not None:
+            for key in ("target", "floor"):
+                if not (isinstance(entry[key], list) and len(entry[key]) == 2):
+                    raise ConfigError(f"{where}: polarity T needs '{key}' as [low, high]")
         if unit.startswith("rate") and not isinstance(entry.get("per"), int):
             raise ConfigError(f"{where}: a rate needs an integer 'per' (e.g. 10000)")
-        if entry["method"] not in METHODS:
+        status = entry.get("status", "available")
+        if status not in ("available", NO_DATA):
+            raise ConfigError(f"{where}: 'status' must be 'available' or '{NO_DATA}'")
+        if status == "available" and not entry.get("method"):
+            raise ConfigError(f"{where}: missing key 'method' (or set status: {NO_DATA})")
+        if entry.get("method") and entry["method"] not in METHODS:
             raise ConfigError(f"{where}: 'method' {entry['method']!r} is not registered; known: {sorted(METHODS)}")
         if entry["id"] in out:
             raise ConfigError(f"{where}: duplicate id {entry['id']!r}")
@@ -230,6 +253,70 @@ def open_at_end(tables, params, ctx, by_age):
     return out.assign(age_band=ALL_AGES)
 
 
+@register("repeat_within_days_share")
+def repeat_within_days_share(tables, params, ctx, by_age):
+    """Share of records dated in the month whose subject had an earlier record within
+    ``params.days`` days before (e.g. re-notifications within 12 months)."""
+    df = tables[params["table"]]
+    date, subject, days = params["date"], params.get("subject", "child_id"), int(params["days"])
+    ordered = df[df[date].notna()].sort_values([subject, date])
+    gap = ordered.groupby(subject)[date].diff().dt.days
+    repeat = ordered[(gap >= 0) & (gap <= days)]
+    den = _count_by_month(ordered, date, tables, ctx, by_age, name="denominator")
+    num = _count_by_month(repeat, date, tables, ctx, by_age)
+    out = den.merge(num, on=["district_code", "month", "age_band"], how="left")
+    return out.assign(numerator=out["numerator"].fillna(0))
+
+
+@register("open_within_weeks_share")
+def open_within_weeks_share(tables, params, ctx, by_age):
+    """Of records open at each month end, the share open for no more than ``params.weeks``."""
+    df = tables[params["table"]]
+    weeks = int(params["weeks"])
+    months = np.arange(ctx.first_month, ctx.last_month + 1)
+    month_end = pd.to_datetime([f"{m // 12}-{m % 12 + 1:02d}-01" for m in months]) + pd.offsets.MonthEnd(0)
+    start = df["start_date"].to_numpy(dtype="datetime64[ns]")
+    end = df["end_date"].to_numpy(dtype="datetime64[ns]")
+    rows = []
+    for m, day in zip(months, month_end.to_numpy(), strict=True):
+        is_open = (start <= day) & ~(end <= day)  # NaT compares False, so open cases stay open
+        young = is_open & ((day - start) <= np.timedelta64(weeks * 7, "D"))
+        part = pd.DataFrame({"district_code": df["district_code"].to_numpy()[is_open], "young": young[is_open]})
+        g = part.groupby("district_code")["young"].agg(["sum", "size"]).reset_index()
+        rows.append(g.rename(columns={"sum": "numerator", "size": "denominator"}).assign(month=m))
+    out = pd.concat(rows, ignore_index=True)
+    return out.assign(age_band=ALL_AGES)
+
+
+@register("interval_within_days_share")
+def interval_within_days_share(tables, params, ctx, by_age):
+    """Of records dated in the month that link to an earlier record, the share whose gap from
+    it (``params.from_date`` of the linked table) is at most ``params.days`` days."""
+    df = tables[params["table"]]
+    linked = tables[params["linked_table"]].set_index(params["link"])[params["from_date"]]
+    df = df[df[params["link_column"]].notna()]
+    gap = (df[params["date"]] - df[params["link_column"]].map(linked)).dt.days
+    den = _count_by_month(df, params["date"], tables, ctx, by_age, name="denominator")
+    num = _count_by_month(df[gap <= int(params["days"])], params["date"], tables, ctx, by_age)
+    out = den.merge(num, on=["district_code", "month", "age_band"], how="left")
+    return out.assign(numerator=out["numerator"].fillna(0))
+
+
+@register("duration_average")
+def duration_average(tables, params, ctx, by_age):
+    """Mean duration (in ``params.unit``: days or weeks) of records ending in the month:
+    numerator = total duration, denominator = number of records."""
+    df = tables[params["table"]]
+    df = df[df["end_date"].notna()]
+    days = (df["end_date"] - df["start_date"]).dt.days
+    scale = 7.0 if params.get("unit", "weeks") == "weeks" else 1.0
+    df = df.assign(_dur=days / scale, month=_month_index(df["end_date"]))
+    df = df[(df["month"] >= ctx.first_month) & (df["month"] <= ctx.last_month)]
+    g = df.groupby(["district_code", "month"])["_dur"].agg(["sum", "size"]).reset_index()
+    out = g.rename(columns={"sum": "numerator", "size": "denominator"})
+    return out.assign(age_band=ALL_AGES)
+
+
 # -- the engine -----------------------------------------------------------------------------------
 def _complete_grid(counts: pd.DataFrame, ctx: Context, bands: list[str]) -> pd.DataFrame:
     """Every district × month × band, zero where nothing happened (zero is a true zero)."""
@@ -266,20 +353,46 @@ def _periods(ctx: Context) -> list[Period]:
 
 
 def _aggregate(monthly: pd.DataFrame, ind: Indicator, ctx: Context) -> pd.DataFrame:
+    """Sum monthly values over each period's window, for every district × band at once.
+
+    Works on cumulative sums: the sum over months lo..hi is ``csum[hi + 1] - csum[lo]``.
+    """
     cols = [c for c in ("numerator", "denominator") if c in monthly.columns]
-    by_key = monthly.set_index(["district_code", "age_band", "month"])[cols].sort_index()
-    wide = {c: by_key[c].unstack("month") for c in cols}  # rows: district × band; columns: months
-    frames = []
+    n_months = ctx.last_month - ctx.first_month + 1
+    rows = monthly[["district_code", "age_band"]].drop_duplicates().sort_values(["district_code", "age_band"])
+    row_index = pd.MultiIndex.from_frame(rows)
+    periods, lo, hi = [], [], []
     for p in _periods(ctx):
         start_m = p.start.year * 12 + p.start.month - 1
         end_m = start_m + p.months - 1
-        lo, hi = _window(ind.data_period, p.kind, end_m, start_m)
-        if lo < ctx.first_month:
+        w_lo, w_hi = _window(ind.data_period, p.kind, end_m, start_m)
+        if w_lo < ctx.first_month:
             continue
-        part = {c: wide[c].loc[:, lo:hi].sum(axis=1) for c in cols}
-        frame = pd.DataFrame(part).reset_index()
-        frames.append(frame.assign(period=p.label, period_kind=p.kind, period_start=pd.Timestamp(p.start)))
-    return pd.concat(frames, ignore_index=True)
+        periods.append(p)
+        lo.append(w_lo - ctx.first_month)
+        hi.append(w_hi - ctx.first_month)
+    columns = ["district_code", "age_band", *cols, "period", "period_kind", "period_start"]
+    if not periods:  # e.g. a rolling 12 months on an extract shorter than a year
+        return pd.DataFrame(columns=columns)
+    lo_a, hi_a = np.array(lo), np.array(hi)
+    sums = {}
+    for c in cols:
+        wide = (monthly.pivot_table(index=["district_code", "age_band"], columns="month", values=c, aggfunc="sum")
+                .reindex(index=row_index, columns=range(ctx.first_month, ctx.last_month + 1), fill_value=0)
+                .fillna(0).to_numpy(dtype=float))
+        csum = np.concatenate([np.zeros((len(wide), 1)), np.cumsum(wide, axis=1)], axis=1)
+        sums[c] = (csum[:, hi_a + 1] - csum[:, lo_a]).ravel(order="F")  # period-major
+    n_rows = len(rows)
+    assert wide.shape[1] == n_months
+    out = pd.DataFrame({
+        "district_code": np.tile(rows["district_code"].to_numpy(), len(periods)),
+        "age_band": np.tile(rows["age_band"].to_numpy(), len(periods)),
+        **sums,
+        "period": np.repeat([p.label for p in periods], n_rows),
+        "period_kind": np.repeat([p.kind for p in periods], n_rows),
+        "period_start": np.repeat(pd.to_datetime([p.start for p in periods]), n_rows),
+    })
+    return out[columns]
 
 
 def _add_areas(by_district: pd.DataFrame, include_scs_areas: bool) -> pd.DataFrame:
@@ -295,22 +408,22 @@ def _add_areas(by_district: pd.DataFrame, include_scs_areas: bool) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
-def _population_lookup(areas: list[str], include_scs_areas: bool) -> Callable[[str, str, int], float]:
+def _populations(years, include_scs_areas: bool) -> pd.DataFrame:
+    """Long table ``area_code, age_band, year, population`` for the given calendar years."""
     settings = load_settings()
     band_column = {b.id: b.population_column for b in settings.age_bands}
     band_column[ALL_AGES] = settings.all_ages_population_column
-    cache: dict[int, pd.DataFrame] = {}
-
-    def lookup(area: str, band: str, year: int) -> float:
-        if year not in cache:
-            pop = reference.population(year).set_index("area_code")
-            if include_scs_areas:
-                for code in SCS_AREA_CODES:
-                    pop.loc[code] = pop.loc[list(districts_in(code))].sum(numeric_only=True)
-            cache[year] = pop
-        return float(cache[year].at[area, band_column[band]])
-
-    return lookup
+    frames = []
+    for year in years:
+        pop = reference.population(int(year)).set_index("area_code")
+        if include_scs_areas:
+            extra = pd.DataFrame({code: pop.loc[list(districts_in(code))].sum(numeric_only=True)
+                                  for code in SCS_AREA_CODES}).T
+            pop = pd.concat([pop, extra])
+        for band, column in band_column.items():
+            frames.append(pd.DataFrame({"area_code": pop.index, "age_band": band, "year": int(year),
+                                        "population": pop[column].astype(float).to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Context,
@@ -327,20 +440,24 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
     out["numerator"] = out["numerator"].astype(float)
     out["denominator"] = out["denominator"].astype(float)
     if ind.is_rate:
-        lookup = _population_lookup(out["area_code"].unique().tolist(), include_scs_areas)
         # Mid-year estimates are for 30 June: use the calendar year in which the period starts,
         # rounded to the nearest year for which an estimate is available.
-        year = out["period_start"].dt.year
-        keys = zip(out["area_code"], out["age_band"], year, strict=True)
-        out["denominator"] = [lookup(a, b, int(y)) for a, b, y in keys]
+        pops = _populations(out["period_start"].dt.year.unique(), include_scs_areas)
+        key = pd.DataFrame({"area_code": out["area_code"], "age_band": out["age_band"],
+                            "year": out["period_start"].dt.year})
+        out["denominator"] = key.merge(pops, on=["area_code", "age_band", "year"], how="left")["population"].to_numpy()
         out["value"] = out["numerator"] / out["denominator"] * ind.per
-    elif ind.is_percentage:
+    elif ind.is_percentage or ind.is_average:
+        scale = 100 if ind.is_percentage else 1
         with np.errstate(divide="ignore", invalid="ignore"):
-            out["value"] = np.where(out["denominator"] > 0, out["numerator"] / out["denominator"] * 100, np.nan)
+            out["value"] = np.where(out["denominator"] > 0, out["numerator"] / out["denominator"] * scale, np.nan)
     else:
         out["value"] = out["numerator"]
     out["indicator_id"] = ind.id
-    out["area_name"] = [area_name(a, d.date()) for a, d in zip(out["area_code"], out["period_start"], strict=True)]
+    names = out[["area_code", "period_start"]].drop_duplicates()
+    pairs = zip(names["area_code"], names["period_start"], strict=True)
+    names["area_name"] = [area_name(a, d.date()) for a, d in pairs]
+    out = out.merge(names, on=["area_code", "period_start"], how="left")
     return out[RESULT_COLUMNS]
 
 
@@ -372,12 +489,12 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
                              f"({last_m // 12}-{last_m % 12 + 1:02d}); choose an earlier period")
         last_m = end_m
     ctx = Context(first_m, last_m, load_settings().age_bands)
-    ids = indicator_ids or list(catalogue)
+    ids = indicator_ids or [i for i, ind in catalogue.items() if ind.has_data]
     unknown = set(ids) - set(catalogue)
     if unknown:
         raise KeyError(f"Unknown indicator(s) {sorted(unknown)}; known: {sorted(catalogue)}")
     frames = [compute_indicator(catalogue[i], tables, ctx, include_scs_areas) for i in ids]
-    out = pd.concat(frames, ignore_index=True)
+    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     order = {code: i for i, code in enumerate([KENT_CODE, *DISTRICTS, *SCS_AREA_CODES])}
     out = out.assign(_a=out["area_code"].map(order), _i=out["indicator_id"].map({k: i for i, k in enumerate(ids)}))
     out = out.sort_values(["_i", "_a", "period_start", "period_kind", "age_band"]).drop(columns=["_a", "_i"])

@@ -26,8 +26,8 @@ def _typed(rows: list[dict], dates: tuple[str, ...] = ()) -> pd.DataFrame:
     return df
 
 
-@pytest.fixture
-def tables() -> dict[str, pd.DataFrame]:
+def tiny_tables() -> dict[str, pd.DataFrame]:
+    """Four children, five notifications and four cases, small enough to work out by hand."""
     children = _typed([
         {"child_id": "C1", "birth_month": "2012-05-01", "sex": "F", "lsoa11_code": "E01024042"},  # age 3 in 2015
         {"child_id": "C2", "birth_month": "2008-01-01", "sex": "M", "lsoa11_code": "E01024042"},  # age 7
@@ -44,19 +44,24 @@ def tables() -> dict[str, pd.DataFrame]:
                                         triage_outcome="EH_UNIT")
     cases = _typed([
         # opened before the extract, closed positively in May
-        {"case_id": "K1", "child_id": "C1", "district_code": CAN, "start_date": "2014-11-03",
+        {"case_id": "K1", "child_id": "C1", "notification_id": None, "district_code": CAN, "start_date": "2014-11-03",
          "end_date": "2015-05-20", "closure_reason": "POSITIVE", "stepped_down_from_scs": False},
         # opened in April, stepped up in June
-        {"case_id": "K2", "child_id": "C2", "district_code": CAN, "start_date": "2015-04-25",
+        {"case_id": "K2", "child_id": "C2", "notification_id": "N2", "district_code": CAN, "start_date": "2015-04-25",
          "end_date": "2015-06-10", "closure_reason": "STEP_UP_SCS", "stepped_down_from_scs": False},
         # step-down opened in May, still open
-        {"case_id": "K3", "child_id": "C3", "district_code": SEV, "start_date": "2015-05-15",
+        {"case_id": "K3", "child_id": "C3", "notification_id": None, "district_code": SEV, "start_date": "2015-05-15",
          "end_date": None, "closure_reason": None, "stepped_down_from_scs": True},
         # opened and closed in June (positive), closes on the last day of the quarter
-        {"case_id": "K4", "child_id": "C4", "district_code": SEV, "start_date": "2015-06-01",
+        {"case_id": "K4", "child_id": "C4", "notification_id": None, "district_code": SEV, "start_date": "2015-06-01",
          "end_date": "2015-06-30", "closure_reason": "POSITIVE", "stepped_down_from_scs": False},
     ], dates=("start_date", "end_date"))
     return {"children": children, "notifications": notifications, "cases": cases}
+
+
+@pytest.fixture
+def tables() -> dict[str, pd.DataFrame]:
+    return tiny_tables()
 
 
 def _value(res, ind, area, period, band="all", col="value"):
@@ -112,6 +117,32 @@ class TestComputeResults:
         assert _value(res, "step_ups", CAN, "2015-06") == 1
         assert _value(res, "step_downs", SEV, "2015-05") == 1
         assert _value(res, "step_downs", SEV, "2015-05", "11-15") == 1
+
+    def test_timeliness_and_repeat_measures(self, tables):
+        res = indicators.compute_results(tables, dt.date(2015, 7, 31))
+        # C1 was notified on 2 April and again on 1 July (90 days later): July is 1 of 1 repeats
+        assert _value(res, "ehn_rereferral_pct", CAN, "2015-07") == 100.0
+        assert _value(res, "ehn_rereferral_pct", KENT_CODE, "2015-16 Q1") == 0.0  # 0 of 4
+        # K2 opened 25 April, 5 days after its notification (20 April): 1 of 1 within 15 days
+        assert _value(res, "case_allocated_15d_pct", CAN, "2015-04") == 100.0
+        # end of April, Canterbury: K1 open 178 days (over 20 weeks), K2 open 5 days -> 1 of 2
+        assert _value(res, "cases_open_20wk_pct", CAN, "2015-04") == 50.0
+        assert _value(res, "cases_open_20wk_pct", SEV, "2015-05") == 100.0
+        # closures in Q1: 198 + 46 + 29 = 273 days = 39 weeks over 3 cases = 13.0 weeks
+        assert _value(res, "case_duration_weeks", KENT_CODE, "2015-16 Q1") == pytest.approx(13.0)
+        assert _value(res, "step_ups_pct", KENT_CODE, "2015-16 Q1") == pytest.approx(100 / 3)
+        assert _value(res, "ehn_mh_rate", KENT_CODE, "2015-16 Q1") == 0.0
+
+    def test_rolling_12_months_needs_a_year_of_data(self, tables):
+        res = indicators.compute_results(tables, dt.date(2015, 7, 31))
+        assert (res.indicator_id == "step_ups_r12m").sum() == 0
+
+    def test_no_data_indicators_are_listed_but_not_computed(self, tables):
+        cat = indicators.load_catalogue()
+        missing = [i for i, ind in cat.items() if not ind.has_data]
+        assert "cypf_first_time_entrants" in missing
+        res = indicators.compute_results(tables, dt.date(2015, 7, 31))
+        assert not set(missing) & set(res.indicator_id)
 
     def test_every_area_present(self, tables):
         res = indicators.compute_results(tables, dt.date(2015, 6, 30), include_scs_areas=True)
