@@ -474,9 +474,10 @@ def month_range(tables: dict[str, pd.DataFrame], extract_date: dt.date,
 
 def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
                     up_to: Period | None = None, indicator_ids: list[str] | None = None,
-                    include_scs_areas: bool = False) -> pd.DataFrame:
+                    include_scs_areas: bool = False, months: int | None = None) -> pd.DataFrame:
     """Every catalogue indicator for Kent and the districts, for every month and quarter
-    from the start of the extract to ``up_to`` (default: the last complete month).
+    from the start of the extract (or the last ``months`` months) to ``up_to`` (default:
+    the last complete month).
 
     Returns the long results table (columns :data:`RESULT_COLUMNS`), sorted.
     """
@@ -488,6 +489,8 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
             raise ValueError(f"{up_to.label} ends after the extract's last complete month "
                              f"({last_m // 12}-{last_m % 12 + 1:02d}); choose an earlier period")
         last_m = end_m
+    if months is not None:
+        first_m = max(first_m, last_m - months + 1)
     ctx = Context(first_m, last_m, load_settings().age_bands)
     ids = indicator_ids or [i for i, ind in catalogue.items() if ind.has_data]
     unknown = set(ids) - set(catalogue)
