@@ -56,6 +56,8 @@ def _published_schema(threshold: int) -> pa.DataFrameSchema:
             "age_band": pa.Column(str),
             "numerator": pa.Column(float, pa.Check(no_small_counts, error=f"unsuppressed count 1-{threshold}"),
                                    nullable=True),
+            "denominator": pa.Column(float, pa.Check(no_small_counts, error=f"unsuppressed count 1-{threshold}"),
+                                     nullable=True),
             "value": pa.Column(float, nullable=True),
             "suppressed": pa.Column(bool),
             "rag": pa.Column(object, pa.Check.isin([stats.GREEN, stats.AMBER, stats.RED]), nullable=True),

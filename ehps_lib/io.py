@@ -209,13 +209,23 @@ def results_dir(period_slug: str, base: Path | None = None) -> Path:
     return (base or config.data_dir()) / "results" / period_slug
 
 
-def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Path | None = None) -> Path:
-    """Write a period's results (Parquet, CSV and metadata) into a fresh folder, atomically."""
+def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Path | None = None,
+                  internal: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write a period's results (Parquet, CSV and metadata) into a fresh folder, atomically.
+
+    ``internal`` tables (e.g. the unsuppressed results and the suppression audit) go to an
+    ``internal/`` subfolder as Parquet and CSV: for quality assurance, never for publication.
+    """
     target = results_dir(period_slug, base)
     stage = staging_dir(target)
     try:
         results.to_parquet(stage / RESULTS_FILE, index=False)
         results.to_csv(stage / RESULTS_CSV, index=False, lineterminator="\n")
+        if internal:
+            (stage / "internal").mkdir()
+            for name, frame in internal.items():
+                frame.to_parquet(stage / "internal" / f"{name}.parquet", index=False)
+                frame.to_csv(stage / "internal" / f"{name}.csv", index=False, lineterminator="\n")
         (stage / RESULTS_META).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n",
                                           encoding="utf-8")
         replace_dir(stage, target)

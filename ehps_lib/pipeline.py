@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, io
-from .indicators import compute_results
+from .assess import assess
+from .config import load_settings
+from .indicators import compute_results, load_catalogue
 from .periods import Period, latest_complete_quarter
 
 
@@ -40,14 +42,21 @@ def extract_date_of(manifest: dict) -> dt.date:
 
 def compute_and_write_results(period_label: str, base: Path | None = None
                               ) -> tuple[Period, pd.DataFrame, dict, Path]:
-    """Compute every indicator up to ``period_label`` and write them to ``data/results/<period>``.
+    """Compute every indicator up to ``period_label``, suppress, assess, and write.
 
-    Returns the period, the results, their metadata and the folder written.
+    ``data/results/<period>/indicators.parquet`` (and ``.csv``) hold the *published*,
+    suppressed results, the only ones templates read. The unsuppressed results and the
+    suppression audit go to ``data/results/<period>/internal/`` for analysts' quality
+    assurance; they are never copied into the site.
+
+    Returns the period, the published results, their metadata and the folder written.
     """
     tables, manifest = io.read_processed(base)
     extract_date = extract_date_of(manifest)
     period = resolve_period(period_label, extract_date)
-    results = compute_results(tables, extract_date, up_to=period, include_scs_areas=True)
+    raw = compute_results(tables, extract_date, up_to=period, include_scs_areas=True)
+    threshold = load_settings().suppression_threshold
+    published, audit = assess(raw, load_catalogue(), threshold=threshold)
     meta = {
         "period": period.label,
         "period_kind": period.kind,
@@ -55,7 +64,10 @@ def compute_and_write_results(period_label: str, base: Path | None = None
         "extract_date": extract_date.isoformat(),
         "ehps_lib_version": __version__,
         "sources": manifest.get("sources", []),
-        "rows": len(results),
+        "rows": len(published),
+        "suppression": {"threshold": threshold, "cells_suppressed": len(audit),
+                        "by_reason": audit["reason"].value_counts().sort_index().to_dict()},
     }
-    folder = io.write_results(results, meta, period.slug, base)
-    return period, results, meta, folder
+    folder = io.write_results(published, meta, period.slug, base, internal={"unsuppressed": raw,
+                                                                              "suppression_audit": audit})
+    return period, published, meta, folder
