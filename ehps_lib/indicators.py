@@ -85,11 +85,17 @@ class Indicator:
 
     @property
     def has_data(self) -> bool:
-        """False for indicators the council names but no data source yet supports."""
-        return self.status != NO_DATA
+        """True for indicators computed from the case-system extract."""
+        return self.status == "available"
+
+    @property
+    def is_public(self) -> bool:
+        """True for annual series taken from public reference data (see ehps_lib.public)."""
+        return self.status == PUBLIC
 
 
 NO_DATA = "no data source yet"
+PUBLIC = "public"  # an annual series from the public reference data (ehps_lib.public)
 _REQUIRED = ("id", "title", "definition", "numerator", "unit", "polarity", "data_period", "source")
 
 
@@ -122,8 +128,8 @@ def parse_catalogue(raw: dict) -> dict[str, Indicator]:
         if unit.startswith("rate") and not isinstance(entry.get("per"), int):
             raise ConfigError(f"{where}: a rate needs an integer 'per' (e.g. 10000)")
         status = entry.get("status", "available")
-        if status not in ("available", NO_DATA):
-            raise ConfigError(f"{where}: 'status' must be 'available' or '{NO_DATA}'")
+        if status not in ("available", PUBLIC, NO_DATA):
+            raise ConfigError(f"{where}: 'status' must be 'available', '{PUBLIC}' or '{NO_DATA}'")
         if status == "available" and not entry.get("method"):
             raise ConfigError(f"{where}: missing key 'method' (or set status: {NO_DATA})")
         if entry.get("method") and entry["method"] not in METHODS:
