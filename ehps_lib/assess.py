@@ -43,7 +43,7 @@ PUBLISHED_COLUMNS = [
 _DIRECTIONS = [stats.IMPROVED, stats.WORSE, stats.NO_CHANGE, stats.HIGHER, stats.LOWER, stats.NOT_COMPARED]
 
 
-def _published_schema(threshold: int) -> pa.DataFrameSchema:
+def _published_schema(threshold: int, not_counts: set[str]) -> pa.DataFrameSchema:
     def no_small_counts(s: pd.Series) -> pd.Series:
         return s.isna() | (s == 0) | (s > threshold)
 
@@ -54,8 +54,7 @@ def _published_schema(threshold: int) -> pa.DataFrameSchema:
             "period": pa.Column(str),
             "period_kind": pa.Column(str, pa.Check.isin(["month", "quarter"])),
             "age_band": pa.Column(str),
-            "numerator": pa.Column(float, pa.Check(no_small_counts, error=f"unsuppressed count 1-{threshold}"),
-                                   nullable=True),
+            "numerator": pa.Column(float, nullable=True),
             "denominator": pa.Column(float, pa.Check(no_small_counts, error=f"unsuppressed count 1-{threshold}"),
                                      nullable=True),
             "value": pa.Column(float, nullable=True),
@@ -68,7 +67,9 @@ def _published_schema(threshold: int) -> pa.DataFrameSchema:
             "rank": pa.Column("Int64", pa.Check.in_range(1, 12), nullable=True),
         },
         checks=[pa.Check(lambda df: ~(df["suppressed"] & df["value"].notna()),
-                         error="a suppressed row carries a value")],
+                         error="a suppressed row carries a value"),
+                pa.Check(lambda df: df["indicator_id"].isin(not_counts) | no_small_counts(df["numerator"]),
+                         error=f"unsuppressed count 1-{threshold} in numerator")],
         strict=False,
         name="published_results",
     )
@@ -97,13 +98,14 @@ def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold:
     ids = results["indicator_id"].unique()
     cat = {i: catalogue[i] for i in ids}
     pct = {i for i, ind in cat.items() if ind.is_percentage}
+    averages = {i for i, ind in cat.items() if ind.is_average}
     flows = {i for i, ind in cat.items() if ind.data_period == "month"}
-    flags, audit = suppress(results, threshold=threshold, count_denominators=pct, percentage_indicators=pct,
-                            flow_indicators=flows)
+    flags, audit = suppress(results, threshold=threshold, count_denominators=pct | averages,
+                            percentage_indicators=pct, flow_indicators=flows, numerator_not_count=averages)
 
     out = results.copy()
     out["suppressed"] = flags["numerator_suppressed"] | flags["denominator_suppressed"]
-    out.loc[flags["numerator_suppressed"], "numerator"] = np.nan
+    out.loc[out["suppressed"], "numerator"] = np.nan  # an average's total gives its count away
     out.loc[flags["denominator_suppressed"], "denominator"] = np.nan
     out.loc[out["suppressed"], "value"] = np.nan
 
@@ -128,8 +130,10 @@ def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold:
     # -- targets and RAG ---------------------------------------------------------------------
     out["target"] = out["indicator_id"].map({i: c.target for i, c in cat.items()})
     out["floor"] = out["indicator_id"].map({i: c.floor for i, c in cat.items()})
-    out["rag"] = [stats.rag_status(v, cat[i].target, cat[i].floor, cat[i].polarity)
-                  for i, v in zip(out["indicator_id"], out["value"], strict=True)]
+    county_only = {i for i, c in cat.items() if c.target_scope == "county"}
+    out.loc[out["indicator_id"].isin(county_only) & (out["area_code"] != KENT_CODE), ["target", "floor"]] = None
+    out["rag"] = [stats.rag_status(v, t, f, cat[i].polarity)
+                  for i, v, t, f in zip(out["indicator_id"], out["value"], out["target"], out["floor"], strict=True)]
 
     # -- direction of travel ------------------------------------------------------------------
     key = ["indicator_id", "area_code", "age_band", "period"]
@@ -158,8 +162,9 @@ def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold:
             r3 = np.where(den3 > 0, num3 / den3 * 100, np.nan)
         out.loc[ordered.index, "rolling3_value"] = r3
         out.loc[ordered.index, "rolling3_rag"] = [
-            stats.rag_status(v, cat[i].target, cat[i].floor, cat[i].polarity)
-            for i, v in zip(ordered["indicator_id"], r3, strict=True)]
+            stats.rag_status(v, t, f, cat[i].polarity)
+            for i, v, t, f in zip(ordered["indicator_id"], r3, out.loc[ordered.index, "target"],
+                                  out.loc[ordered.index, "floor"], strict=True)]
 
     # -- comparison with Kent --------------------------------------------------------------------
     kent = out[out["area_code"] == KENT_CODE][["indicator_id", "period", "age_band", "value"]]
@@ -219,5 +224,5 @@ def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold:
     out["spc_points"] = pd.array(np.where(spc_points < 0, None, spc_points), dtype="Int64")
 
     out = out[PUBLISHED_COLUMNS]
-    _published_schema(threshold).validate(out, lazy=True)
+    _published_schema(threshold, averages).validate(out, lazy=True)
     return out, audit

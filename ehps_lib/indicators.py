@@ -70,6 +70,7 @@ class Indicator:
     measure: str | None = None  # for averages: what is averaged, e.g. "weeks"
     group: str = "Early Help throughput"
     seed_ref: str = ""
+    target_scope: str = "all"  # "county": the target is Kent's; districts are not rated against it
 
     @property
     def is_rate(self) -> bool:
@@ -132,6 +133,8 @@ def parse_catalogue(raw: dict) -> dict[str, Indicator]:
             raise ConfigError(f"{where}: 'status' must be 'available', '{PUBLIC}' or '{NO_DATA}'")
         if status == "available" and not entry.get("method"):
             raise ConfigError(f"{where}: missing key 'method' (or set status: {NO_DATA})")
+        if entry.get("target_scope", "all") not in ("all", "county"):
+            raise ConfigError(f"{where}: 'target_scope' must be 'all' or 'county'")
         if entry.get("method") and entry["method"] not in METHODS:
             raise ConfigError(f"{where}: 'method' {entry['method']!r} is not registered; known: {sorted(METHODS)}")
         if entry["id"] in out:

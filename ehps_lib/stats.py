@@ -93,6 +93,10 @@ def _as_range(v) -> tuple[float, float] | None:
     return float(v), float(v)
 
 
+def _missing(v) -> bool:
+    return v is None or (not isinstance(v, list | tuple) and bool(pd.isna(v)))
+
+
 def rag_status(value: float, target, floor, polarity: str) -> str | None:
     """RAG of one unrounded value, the council's way (seed 004:2974-2977).
 
@@ -113,8 +117,10 @@ def rag_status(value: float, target, floor, polarity: str) -> str | None:
     >>> rag_status(13.0, 10, 13, "L"), rag_status(12.98, 10, 13, "L")
     ('Red', 'Amber')
     """
-    if polarity == "N" or value is None or pd.isna(value) or target is None:
+    if polarity == "N" or value is None or pd.isna(value) or _missing(target):
         return None
+    if _missing(floor):
+        floor = None
     if polarity == "H":
         t = float(target)
         f = t if floor is None else float(floor)
@@ -178,7 +184,7 @@ def direction_of_travel(current: float, previous: float, polarity: str, target=N
     if polarity == "L":
         return IMPROVED if current < previous else WORSE
     if polarity == "T":
-        if target is None:
+        if _missing(target):
             return NOT_COMPARED
         d_now, d_then = _distance_to(current, target), _distance_to(previous, target)
         return NO_CHANGE if d_now == d_then else IMPROVED if d_now < d_then else WORSE

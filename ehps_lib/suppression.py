@@ -37,10 +37,11 @@ AUDIT_COLUMNS = ["indicator_id", "count", "area_code", "period", "period_kind", 
                  "reason", "detail"]
 
 
-def _cells(results: pd.DataFrame, count_denominators: set[str]) -> pd.DataFrame:
+def _cells(results: pd.DataFrame, count_denominators: set[str], not_counts: set[str]) -> pd.DataFrame:
     """One row per count cell, with its integer value."""
     keys = ["indicator_id", "area_code", "period", "period_kind", "age_band"]
-    num = results[keys + ["numerator"]].rename(columns={"numerator": "value"}).assign(count="numerator")
+    counted = results[~results["indicator_id"].isin(not_counts)]
+    num = counted[keys + ["numerator"]].rename(columns={"numerator": "value"}).assign(count="numerator")
     frames = [num]
     den_rows = results[results["indicator_id"].isin(count_denominators)]
     if len(den_rows):
@@ -88,7 +89,7 @@ def _relations(cells: pd.DataFrame, flow_indicators: set[str]) -> list[list[int]
 
 def suppress(results: pd.DataFrame, *, threshold: int = 4, count_denominators: set[str] | None = None,
              percentage_indicators: set[str] | None = None, flow_indicators: set[str] | None = None,
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+             numerator_not_count: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Decide which count cells to suppress.
 
     Parameters
@@ -105,6 +106,9 @@ def suppress(results: pd.DataFrame, *, threshold: int = 4, count_denominators: s
         Indicators for which the complement rule applies.
     flow_indicators
         Indicators counted over a period (a quarter is the sum of its months).
+    numerator_not_count
+        Indicators whose numerator is not a count of records (e.g. an average's total
+        weeks); only their denominator is checked.
 
     Returns
     -------
@@ -115,7 +119,7 @@ def suppress(results: pd.DataFrame, *, threshold: int = 4, count_denominators: s
     count_denominators = count_denominators or set()
     percentage_indicators = percentage_indicators or set()
     flow_indicators = flow_indicators or set()
-    cells = _cells(results, count_denominators)
+    cells = _cells(results, count_denominators, numerator_not_count or set())
     values = cells["value"].to_numpy(dtype=float)
     suppressed = np.zeros(len(cells), dtype=bool)
     reason = np.full(len(cells), None, dtype=object)

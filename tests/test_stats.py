@@ -228,3 +228,9 @@ class TestXmr:
     def test_missing_values_refused(self):
         with pytest.raises(ValueError, match="complete series"):
             stats.xmr([1.0, math.nan, 2.0])
+
+
+def test_missing_target_from_a_table_is_not_rated():
+    # a catalogue without a target arrives as NaN once it has been through a DataFrame
+    assert stats.rag_status(30.0, float("nan"), float("nan"), "L") is None
+    assert stats.rag_status(30.0, 40.0, float("nan"), "H") == "Red"  # target but no floor: no amber band
