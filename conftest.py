@@ -1,0 +1,83 @@
+"""Root pytest configuration: a small synthetic data folder for notebooks and end-to-end tests.
+
+``pytest --nbval-lax notebooks/`` runs each notebook template with its default parameters
+(Kent, the latest quarter). The kernel reads the data folder named by ``EHPS_DATA_DIR``,
+which it inherits from this process, so the folder must be ready, and the variable set,
+before the first kernel starts. When (and only when) notebook cells are collected, this
+file makes the folder once per session: a short synthetic extract (seed 1, January 2015 to
+June 2016), ingested and with the results of its latest quarter computed. Tests that need
+the same folder ask for the ``synthetic_data_dir`` fixture.
+
+This file lives at the root because pytest loads ``tests/conftest.py`` only for tests
+under ``tests/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+FIXTURE_SEED = 1
+FIXTURE_START = dt.date(2015, 1, 1)
+FIXTURE_END = dt.date(2016, 6, 30)  # latest complete quarter: 2016-17 Q1
+
+_state: dict[str, object] = {}
+
+
+def prepare_fixture_data(folder: Path) -> Path:
+    """Generate, ingest and compute the fixture extract into ``folder`` (a data directory)."""
+    from ehps_lib import ingest, pipeline, synth
+
+    tables = synth.generate_extract(FIXTURE_SEED, FIXTURE_START, FIXTURE_END)
+    synth.write_extract(tables, folder / "extract", seed=FIXTURE_SEED, start=FIXTURE_START, end=FIXTURE_END)
+    # Checking how much ingest rejects is the ingest tests' job; here any valid rows will do.
+    result = ingest.ingest([folder / "extract"], data_dir=folder, max_reject_share=1.0)
+    if not result.published:
+        raise RuntimeError("The fixture extract could not be ingested:\n" + result.summary())
+    pipeline.compute_and_write_results("latest", base=folder)
+    return folder
+
+
+def fixture_data_dir() -> Path:
+    """The session's fixture data folder, made on first use."""
+    if "dir" not in _state:
+        folder = Path(tempfile.mkdtemp(prefix="ehps-fixture-data-"))
+        _state["dir"] = folder
+        prepare_fixture_data(folder)
+    return _state["dir"]  # type: ignore[return-value]
+
+
+def _is_notebook_item(item: pytest.Item) -> bool:
+    return type(item).__module__.startswith("nbval") or str(getattr(item, "path", "")).endswith(".ipynb")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]):
+    if any(_is_notebook_item(item) for item in items):
+        _state["saved_env"] = os.environ.get("EHPS_DATA_DIR")
+        os.environ["EHPS_DATA_DIR"] = str(fixture_data_dir())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "saved_env" in _state:
+        saved = _state.pop("saved_env")
+        if saved is None:
+            os.environ.pop("EHPS_DATA_DIR", None)
+        else:
+            os.environ["EHPS_DATA_DIR"] = saved  # type: ignore[assignment]
+    folder = _state.pop("dir", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def synthetic_data_dir() -> Path:
+    """A data folder holding a small ingested synthetic extract and its latest-quarter results.
+
+    Shared by the whole session: tests may add results to it but must not change what is there.
+    """
+    return fixture_data_dir()

@@ -1,0 +1,279 @@
+"""Render executed notebooks to accessible HTML and PDF.
+
+Two engines publish the same pages:
+
+* ``builtin`` (needs no Quarto): nbconvert turns the executed notebook into HTML (code
+  hidden, outputs only); the project's page template ``templates/page.html.j2`` and style
+  sheet ``templates/ehps.css`` wrap it; WeasyPrint makes the PDF from that HTML (PDF/UA-1,
+  tagged, with the classification and a "SYNTHETIC DATA" mark in the page header and
+  "Page N of M" in the footer).
+* ``quarto``: shells out to ``quarto render`` for analysts who have Quarto installed.
+
+``auto`` picks Quarto when it is on ``PATH``, else the built-in engine.
+
+Rendering never executes a notebook: papermill did that. Files are written only through
+:mod:`ehps_lib.io`. The HTML is deterministic: the same notebook, arguments and
+``SOURCE_DATE_EPOCH`` give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from . import __version__, io
+from .report import SYNTHETIC_BANNER_ATTR, synthetic_banner_html
+
+ENGINES = ("auto", "builtin", "quarto")
+#: WeasyPrint PDF variant: PDF/UA-1 (universal accessibility), with tagged structure.
+PDF_VARIANT = "pdf/ua-1"
+
+#: Labels of the provenance footer, in order; keys of the ``provenance`` mapping.
+PROVENANCE_LABELS = (
+    ("period", "Period"),
+    ("extract_date", "Extract date"),
+    ("ehps_lib_version", "ehps_lib version"),
+    ("git_commit", "Git commit"),
+    ("inputs", "Input files (SHA-256)"),
+    ("build_time", "Built"),
+)
+
+
+class RenderError(RuntimeError):
+    """A notebook could not be rendered; the message names the engine and the file."""
+
+
+# -- time and provenance ---------------------------------------------------------------------------
+def build_time() -> str:
+    """The build time as ISO 8601 UTC; from ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC) if epoch
+              else dt.datetime.now(dt.UTC).replace(microsecond=0))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def git_commit(folder: str | Path | None = None) -> str:
+    """The workspace's git commit (with ``-dirty`` when there are uncommitted changes), or ``"unknown"``."""
+    from .config import project_root
+
+    cwd = Path(folder or project_root())
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=cwd, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit}-dirty" if dirty else commit
+
+
+def _provenance_rows(provenance: dict) -> list[tuple[str, str]]:
+    rows = []
+    for key, label in PROVENANCE_LABELS:
+        value = provenance.get(key)
+        if key == "ehps_lib_version" and not value:
+            value = __version__
+        if not value:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = "; ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = "; ".join(f"{k} {str(v)[:12]}" for k, v in sorted(value.items()))
+        rows.append((label, str(value)))
+    return rows
+
+
+def describe_inputs(sources: list | None) -> dict[str, str]:
+    """``{file name: sha256}`` from the ``sources`` list of an extract manifest (best effort)."""
+    out: dict[str, str] = {}
+    for src in sources or []:
+        if isinstance(src, dict):
+            name = src.get("file") or src.get("path") or src.get("name") or src.get("table")
+            digest = src.get("sha256") or src.get("hash")
+            if name and digest:
+                out[Path(str(name)).name] = str(digest)
+    return out
+
+
+# -- templates -------------------------------------------------------------------------------------
+def _template_text(name: str) -> str:
+    return resources.files("ehps_lib").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _css_string(value: str) -> str:
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+@lru_cache(maxsize=1)
+def _page_template():
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters["css_string"] = _css_string
+    return env.from_string(_template_text("page.html.j2"))
+
+
+def render_page(body: str, *, title: str, subtitle: str = "", synthetic: bool, classification: str,
+                provenance: dict, links: list[tuple[str, str]] | None = None,
+                nav: list[tuple[str, str]] | None = None, description: str = "",
+                is_index: bool = False) -> str:
+    """Wrap an HTML ``body`` in the project page (also used for the site index).
+
+    The synthetic-data banner is placed at the top of the page unless the body already
+    carries it (the scorecard's title block does).
+    """
+    body_has_banner = SYNTHETIC_BANNER_ATTR in body
+    return _page_template().render(
+        title=title, subtitle=subtitle, description=description, css=_template_text("ehps.css"),
+        classification=classification, synthetic=synthetic, show_banner=synthetic and not body_has_banner,
+        banner=synthetic_banner_html(), body=body, body_has_title="<h1" in body, links=links or [],
+        nav=nav or [], provenance=provenance, provenance_rows=_provenance_rows(provenance), is_index=is_index,
+    )
+
+
+# -- notebook → HTML -------------------------------------------------------------------------------
+def _paper_cells(nb):
+    """The notebook reduced to what a reader sees: no raw cells (front matter), no warnings
+    written to stderr, no code cells without output; cell ids made stable."""
+    nb = nb.copy()
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "raw":
+            continue
+        if cell.cell_type == "code":
+            outputs = [o for o in cell.get("outputs", [])
+                       if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            if not outputs:
+                continue
+            cell = cell.copy()
+            cell["outputs"] = outputs
+        cells.append(cell)
+    for i, cell in enumerate(cells, start=1):
+        cell["id"] = f"c{i}"
+    nb.cells = cells
+    return nb
+
+
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
+
+
+def notebook_body(nb) -> str:
+    """The HTML of a notebook's outputs and Markdown (nbconvert ``basic`` template, no input,
+    no prompts, no heading anchor links)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, exclude_raw=True)
+    body, _ = exporter.from_notebook_node(_paper_cells(nb))
+    return _ANCHOR_LINK.sub("", body)
+
+
+def render_html(executed_nb_path: str | Path, *, title: str, subtitle: str = "", synthetic: bool,
+                classification: str, provenance: dict, links: list[tuple[str, str]] | None = None,
+                nav: list[tuple[str, str]] | None = None) -> str:
+    """An executed notebook as a complete, accessible HTML page (returned, not written).
+
+    ``provenance`` holds ``period``, ``extract_date``, ``ehps_lib_version``, ``git_commit``,
+    ``inputs`` and ``build_time`` (computed from ``SOURCE_DATE_EPOCH`` or the clock when absent).
+    ``links`` (text, href) are listed under "Downloads"; ``nav`` (text, href) in the header.
+    """
+    nb = io.read_notebook(executed_nb_path)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    if errors:
+        raise RenderError(f"{executed_nb_path}: the notebook holds an error ({errors[0].get('ename')}: "
+                          f"{errors[0].get('evalue')}); it is not published")
+    provenance = {"build_time": build_time(), **provenance}
+    return render_page(notebook_body(nb), title=title, subtitle=subtitle, synthetic=synthetic,
+                       classification=classification, provenance=provenance, links=links, nav=nav,
+                       description=subtitle)
+
+
+# -- HTML → PDF ------------------------------------------------------------------------------------
+def pdf_bytes(html: str, *, base_url: str | Path | None = None) -> bytes:
+    """The PDF (PDF/UA-1, tagged) of a page made by :func:`render_page`."""
+    import weasyprint
+
+    doc = weasyprint.HTML(string=html, base_url=str(base_url) if base_url else None, media_type="print")
+    return doc.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+
+
+def write_pdf(html: str, pdf_path: str | Path, *, base_url: str | Path | None = None) -> Path:
+    """Write the PDF of ``html`` to ``pdf_path`` atomically (see :func:`pdf_bytes`)."""
+    return io.write_bytes(pdf_bytes(html, base_url=base_url), pdf_path)
+
+
+def render_notebook(executed_nb: str | Path, html_out: str | Path, pdf_out: str | Path | None = None,
+                    **kw) -> tuple[Path, Path | None]:
+    """Render one executed notebook with the built-in engine to ``html_out`` (and ``pdf_out``).
+
+    Keyword arguments are those of :func:`render_html`.
+    """
+    html = render_html(executed_nb, **kw)
+    io.write_text(html, html_out)
+    if pdf_out is not None:
+        write_pdf(html, pdf_out, base_url=Path(html_out).parent)
+    return Path(html_out), (Path(pdf_out) if pdf_out is not None else None)
+
+
+# -- Quarto ----------------------------------------------------------------------------------------
+def quarto_available() -> bool:
+    """Whether the ``quarto`` command is on ``PATH``."""
+    return shutil.which("quarto") is not None
+
+
+def choose_engine(engine: str) -> str:
+    """``"auto"`` → ``"quarto"`` when Quarto is installed, else ``"builtin"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown engine, or ``"quarto"`` when Quarto is not installed.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"Unknown render engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "quarto" if quarto_available() else "builtin"
+    if engine == "quarto" and not quarto_available():
+        raise ValueError("The quarto engine needs the `quarto` command on PATH; use --engine builtin "
+                         "(or auto) on machines without Quarto.")
+    return engine
+
+
+def render_with_quarto(executed_nb: str | Path, html_out: str | Path, pdf_out: str | Path | None = None,
+                       *, quarto: str = "quarto", timeout: int = 600) -> tuple[Path, Path | None]:
+    """Render an executed notebook with ``quarto render`` (never executing it again).
+
+    The notebook is copied into a scratch folder outside the project, so that Quarto renders
+    it as a single self-contained document (``embed-resources``) rather than as part of the
+    website in ``_quarto.yml``; the HTML and the Typst PDF are then published to
+    ``html_out`` and ``pdf_out``. To render the whole website instead, run ``quarto render``
+    at the workspace root.
+    """
+    executed_nb = Path(executed_nb)
+    with tempfile.TemporaryDirectory(prefix="ehps-quarto-") as scratch:
+        work = Path(scratch) / executed_nb.name
+        io.copy_file(executed_nb, work)
+        targets = [("html", Path(html_out), work.with_suffix(".html"))]
+        if pdf_out is not None:
+            targets.append(("typst", Path(pdf_out), work.with_suffix(".pdf")))
+        for fmt, out, produced in targets:
+            cmd = [quarto, "render", work.name, "--to", fmt, "--no-execute", "-M", "echo:false"]
+            if fmt == "html":
+                cmd += ["-M", "embed-resources:true"]
+            done = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True, timeout=timeout)
+            if done.returncode != 0 or not produced.is_file():
+                raise RenderError(f"quarto render {executed_nb} --to {fmt} failed:\n{done.stderr[-2000:]}")
+            io.copy_file(produced, out)
+    return Path(html_out), (Path(pdf_out) if pdf_out is not None else None)
+
+
+__all__ = ["render_html", "render_page", "write_pdf", "pdf_bytes", "render_notebook", "quarto_available",
+           "choose_engine", "render_with_quarto", "build_time", "git_commit", "notebook_body", "RenderError"]

@@ -1,0 +1,169 @@
+"""Built-in render engine on a small hand-made executed notebook: HTML page and PDF."""
+
+from __future__ import annotations
+
+import io as bytes_io
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+from pypdf import PdfReader
+
+from ehps_lib import render, report
+
+BANNER = "Synthetic data: not real children"  # the apostrophe may be escaped or not
+PROVENANCE = {"period": "2016-17 Q2", "extract_date": "2016-10-31", "ehps_lib_version": "9.9.9",
+              "git_commit": "abc123def456", "inputs": {"cases.csv": "f" * 64}}
+
+
+def _html_output(html: str, count: int) -> dict:
+    return new_output("execute_result", data={"text/html": html, "text/plain": "block"},
+                      execution_count=count)
+
+
+def executed_notebook(*, synthetic: bool = True, rows: int = 80,
+                      error: bool = False) -> nbformat.NotebookNode:
+    """What papermill leaves behind for one area: front matter, parameters, code and outputs."""
+    title = ('<h1 class="ehps-title">Canterbury: Early Help and Preventative Services scorecard</h1>'
+             + (report.synthetic_banner_html() if synthetic else ""))
+    body_rows = "".join(f'<tr><th scope="row">Month {i}</th><td>{i * 7:,}</td></tr>' for i in range(rows))
+    table = (f'<table><caption>Long table</caption><thead><tr><th scope="col">Month</th>'
+             f'<th scope="col">Notifications</th></tr></thead><tbody>{body_rows}</tbody></table>')
+    cells = [
+        new_raw_cell('---\ntitle: "EHPS scorecard"\nformat:\n  html: default\necho: false\n---'),
+        new_code_cell('area_code = "E10000016"\nperiod = "latest"', metadata={"tags": ["parameters"]}),
+        new_code_cell('# Parameters\narea_code = "E07000106"\nperiod = "2016-17 Q2"',
+                      metadata={"tags": ["injected-parameters"]}),
+        new_code_cell("from ehps_lib import report",
+                      outputs=[new_output("stream", name="stderr", text="DeprecationWarning: noise\n")]),
+        new_code_cell("report.title_block(scorecard)", outputs=[_html_output(title, 4)]),
+        new_markdown_cell("## Summary\n\nEach indicator, this period."),
+        new_code_cell("report.summary_table(scorecard)", outputs=[_html_output(table, 5)]),
+    ]
+    if error:
+        cells.append(new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError",
+                                                              evalue="division by zero", traceback=[])]))
+    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                            "language": "python"}})
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"random-{i}-{'x' * i}"  # papermill gives the injected cell a random id
+    return nb
+
+
+@pytest.fixture
+def notebook_path(tmp_path):
+    path = tmp_path / "scorecard.ipynb"
+    nbformat.write(executed_notebook(), path)
+    return path
+
+
+@pytest.fixture
+def page(notebook_path, monkeypatch) -> str:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1477872000")  # 2016-10-31T00:00:00Z
+    return render.render_html(notebook_path, title="Canterbury: EHPS scorecard, 2016-17 Q2",
+                              subtitle="July to September 2016 (2016-17 Q2)", synthetic=True,
+                              classification="OFFICIAL", provenance=PROVENANCE,
+                              links=[("This paper as PDF", "scorecard.pdf")],
+                              nav=[("All papers", "../../index.html")])
+
+
+class TestRenderHtml:
+    def test_page_skeleton(self, page):
+        assert page.startswith("<!DOCTYPE html>\n<html lang=\"en-GB\">")
+        assert "<title>Canterbury: EHPS scorecard, 2016-17 Q2</title>" in page
+        assert '<a class="ehps-skip-link" href="#main">Skip to main content</a>' in page
+        assert '<main id="main"' in page and "<header" in page and "<footer" in page
+        assert page.count("<h1") == 1  # the notebook's own title; the template adds none
+        assert "<script" not in page  # nothing needs JavaScript
+
+    def test_synthetic_banner_once_at_the_top(self, page):
+        assert page.count(BANNER) == 1
+        assert page.index(BANNER) < page.index("<h2")
+        assert 'content: "SYNTHETIC DATA"' in page  # the PDF page header
+
+    def test_no_input_code_front_matter_or_warnings(self, page):
+        for text in ("from ehps_lib import report", "area_code", "report.title_block", "title: ",
+                     "DeprecationWarning", "In&nbsp;[", "Out["):
+            assert text not in page
+        assert "¶" not in page  # no heading anchor links
+        assert '<h2 id="Summary">Summary</h2>' in page
+
+    def test_provenance_footer(self, page):
+        for text in ("<dt>ehps_lib version</dt><dd>9.9.9</dd>", "<dt>Git commit</dt><dd>abc123def456</dd>",
+                     "<dt>Extract date</dt><dd>2016-10-31</dd>", "<dt>Period</dt><dd>2016-17 Q2</dd>",
+                     "<dt>Built</dt><dd>2016-10-31T00:00:00Z</dd>", "cases.csv ffffffffffff"):
+            assert text in page
+
+    def test_deterministic(self, page, notebook_path):
+        again = render.render_html(notebook_path, title="Canterbury: EHPS scorecard, 2016-17 Q2",
+                                   subtitle="July to September 2016 (2016-17 Q2)", synthetic=True,
+                                   classification="OFFICIAL", provenance=PROVENANCE,
+                                   links=[("This paper as PDF", "scorecard.pdf")],
+                                   nav=[("All papers", "../../index.html")])
+        assert again == page
+
+    def test_real_data_has_no_banner(self, tmp_path):
+        path = tmp_path / "real.ipynb"
+        nbformat.write(executed_notebook(synthetic=False), path)
+        page = render.render_html(path, title="t", synthetic=False, classification="OFFICIAL", provenance={})
+        assert 'class="ehps-synthetic-banner"' not in page and BANNER not in page
+        assert "SYNTHETIC DATA" not in page
+
+    def test_page_banner_added_when_the_body_lacks_one(self):
+        page = render.render_page("<p>Index</p>", title="Index", subtitle="All papers", synthetic=True,
+                                  classification="OFFICIAL", provenance={})
+        assert page.count(BANNER) == 1 and "<h1 class=\"ehps-title\">Index</h1>" in page
+
+    def test_a_notebook_with_an_error_is_not_rendered(self, tmp_path):
+        path = tmp_path / "failed.ipynb"
+        nbformat.write(executed_notebook(error=True), path)
+        with pytest.raises(render.RenderError, match="ZeroDivisionError"):
+            render.render_html(path, title="t", synthetic=True, classification="OFFICIAL", provenance={})
+
+
+class TestWritePdf:
+    def test_every_page_has_classification_synthetic_mark_and_page_number(self, page, tmp_path):
+        pdf = render.write_pdf(page, tmp_path / "paper.pdf", base_url=tmp_path)
+        reader = PdfReader(pdf)
+        n = len(reader.pages)
+        assert n >= 2  # the long table runs over pages
+        for i, p in enumerate(reader.pages, start=1):
+            text = p.extract_text()
+            assert "SYNTHETIC DATA" in text and "OFFICIAL" in text
+            assert f"Page {i} of {n}" in text
+
+    def test_pdf_ua_tagged_with_language_and_title(self, page):
+        reader = PdfReader(bytes_io.BytesIO(render.pdf_bytes(page)))
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+        assert root["/Lang"] == "en-GB"
+        xmp = root["/Metadata"].get_object().get_data().decode()
+        assert 'pdfuaid:part="1"' in xmp
+        assert reader.metadata.title == "Canterbury: EHPS scorecard, 2016-17 Q2"
+
+
+class TestRenderNotebook:
+    def test_writes_html_and_pdf(self, notebook_path, tmp_path):
+        out = tmp_path / "out"
+        html, pdf = render.render_notebook(notebook_path, out / "p.html", out / "p.pdf", title="t",
+                                           synthetic=True, classification="OFFICIAL", provenance={})
+        assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+        assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+class TestEngines:
+    def test_auto_falls_back_to_builtin(self, monkeypatch):
+        monkeypatch.setattr(render, "quarto_available", lambda: False)
+        assert render.choose_engine("auto") == "builtin"
+        with pytest.raises(ValueError, match="needs the `quarto` command"):
+            render.choose_engine("quarto")
+        with pytest.raises(ValueError, match="Unknown render engine"):
+            render.choose_engine("latex")
+
+    @pytest.mark.slow
+    @pytest.mark.skipif(not render.quarto_available(), reason="Quarto is not installed on this machine")
+    def test_quarto_renders_the_executed_notebook(self, notebook_path, tmp_path):
+        html, pdf = render.render_with_quarto(notebook_path, tmp_path / "q.html", tmp_path / "q.pdf")
+        text = html.read_text(encoding="utf-8")
+        assert "Canterbury: Early Help and Preventative Services scorecard" in text
+        assert pdf.read_bytes().startswith(b"%PDF-")
