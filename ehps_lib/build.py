@@ -177,6 +177,13 @@ def paper_files(template: str, area_code: str, period_slug: str) -> dict[str, st
             "csv": f"{template}-{area_code}-{period_slug}.csv"}
 
 
+def _template_title(template: str) -> str:
+    try:
+        return config.load_settings().template(template).title
+    except config.ConfigError:
+        return template.replace("_", " ").capitalize()
+
+
 def _render_area(job: AreaJob, notebook: Path) -> dict:
     target = Path(job.site_dir) / job.period_slug / job.area_code
     names = paper_files(job.template, job.area_code, job.period_slug)
@@ -184,7 +191,7 @@ def _render_area(job: AreaJob, notebook: Path) -> dict:
     try:
         results, _ = io.read_results(job.period_slug, Path(job.data_dir))
         io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
-        title = f"{job.area_name}: Early Help and Preventative Services scorecard, {job.period}"
+        title = f"{job.area_name}: {_template_title(job.template)}, {job.period}"
         kw = dict(title=title, subtitle=Period.parse(job.period).title, synthetic=job.synthetic,
                   classification=job.classification, provenance=job.provenance,
                   links=[(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
@@ -196,7 +203,12 @@ def _render_area(job: AreaJob, notebook: Path) -> dict:
         else:
             render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], **kw)
         io.make_public(stage)
-        io.replace_dir(stage, target)
+        # Other templates' papers share the area's folder: replace only this paper's files,
+        # each atomically.
+        target.mkdir(parents=True, exist_ok=True)
+        io.make_public(target)
+        for name in names.values():
+            os.replace(stage / name, target / name)
     finally:
         io.remove_tree(stage)
     return {name: str(target / file) for name, file in names.items()}

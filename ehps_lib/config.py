@@ -95,6 +95,13 @@ class AgeBand:
 
 
 @dataclass(frozen=True)
+class TemplateSpec:
+    id: str
+    title: str
+    areas: str  # all | districts | county
+
+
+@dataclass(frozen=True)
 class Settings:
     classification: str
     age_bands: tuple[AgeBand, ...]
@@ -106,6 +113,13 @@ class Settings:
     synth_end: str
     build_template: str
     build_workers: int
+    templates: tuple[TemplateSpec, ...] = ()
+
+    def template(self, template_id: str) -> TemplateSpec:
+        for t in self.templates:
+            if t.id == template_id:
+                return t
+        raise ConfigError(f"unknown template {template_id!r}; known: {[t.id for t in self.templates]}")
 
 
 def _get(mapping: dict, key: str, where: str, kind: type | tuple[type, ...]):
@@ -139,6 +153,13 @@ def parse_settings(raw: dict) -> Settings:
         raise ConfigError("config.yml: 'ingest.max_reject_share' must be between 0 and 1")
     syn = _get(raw, "synth", "", dict)
     build = _get(raw, "build", "", dict)
+    templates = []
+    for i, t in enumerate(_get(raw, "templates", "", list)):
+        where = f"templates[{i}]."
+        spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str))
+        if spec.areas not in ("all", "districts", "county"):
+            raise ConfigError(f"config.yml: '{where}areas' must be all, districts or county")
+        templates.append(spec)
     return Settings(
         classification=_get(raw, "classification", "", str),
         age_bands=tuple(bands),
@@ -150,6 +171,7 @@ def parse_settings(raw: dict) -> Settings:
         synth_end=str(_get(syn, "end", "synth.", (str,))),
         build_template=_get(build, "template", "build.", str),
         build_workers=_get(build, "workers", "build.", int),
+        templates=tuple(templates),
     )
 
 

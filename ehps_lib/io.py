@@ -210,8 +210,12 @@ def results_dir(period_slug: str, base: Path | None = None) -> Path:
 
 
 def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Path | None = None,
-                  internal: dict[str, pd.DataFrame] | None = None) -> Path:
+                  internal: dict[str, pd.DataFrame] | None = None,
+                  extra: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write a period's results (Parquet, CSV and metadata) into a fresh folder, atomically.
+
+    ``extra`` tables (published too, e.g. ``public``) are written beside the results as
+    ``<name>.parquet`` and ``<name>.csv``.
 
     ``internal`` tables (e.g. the unsuppressed results and the suppression audit) go to an
     ``internal/`` subfolder as Parquet and CSV: for quality assurance, never for publication.
@@ -221,6 +225,9 @@ def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Pat
     try:
         results.to_parquet(stage / RESULTS_FILE, index=False)
         results.to_csv(stage / RESULTS_CSV, index=False, lineterminator="\n")
+        for name, frame in (extra or {}).items():
+            frame.to_parquet(stage / f"{name}.parquet", index=False)
+            frame.to_csv(stage / f"{name}.csv", index=False, lineterminator="\n")
         if internal:
             (stage / "internal").mkdir()
             for name, frame in internal.items():
@@ -243,6 +250,15 @@ def read_results(period_slug: str, base: Path | None = None) -> tuple[pd.DataFra
             f"No indicator results for {period_slug} in {folder}. Run `ehps indicators --period ...` first."
         )
     return pd.read_parquet(folder / RESULTS_FILE), read_json(folder / RESULTS_META)
+
+
+def read_results_table(period_slug: str, name: str, base: Path | None = None) -> pd.DataFrame:
+    """Another published table of a period's results (e.g. ``public`` or ``deprivation``)."""
+    path = results_dir(period_slug, base) / f"{name}.parquet"
+    if not path.is_file():
+        raise FileNotFoundError(f"No {name} results for {period_slug} in {path.parent}. "
+                                "Run `ehps indicators --period ...` first.")
+    return pd.read_parquet(path)
 
 
 # -- reports and site ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from .assess import assess
 from .config import load_settings
 from .indicators import compute_results, load_catalogue
 from .periods import Period, latest_complete_quarter
+from .public import public_results
 
 
 def resolve_period(label: str, extract_date: dt.date) -> Period:
@@ -45,7 +46,8 @@ def compute_and_write_results(period_label: str, base: Path | None = None
     """Compute every indicator up to ``period_label``, suppress, assess, and write.
 
     ``data/results/<period>/indicators.parquet`` (and ``.csv``) hold the *published*,
-    suppressed results, the only ones templates read. The unsuppressed results and the
+    suppressed results, the only ones templates read; ``public.parquet`` the CYPF
+    indicators from public data (:mod:`ehps_lib.public`). The unsuppressed results and the
     suppression audit go to ``data/results/<period>/internal/`` for analysts' quality
     assurance; they are never copied into the site.
 
@@ -68,6 +70,8 @@ def compute_and_write_results(period_label: str, base: Path | None = None
         "suppression": {"threshold": threshold, "cells_suppressed": len(audit),
                         "by_reason": audit["reason"].value_counts().sort_index().to_dict()},
     }
-    folder = io.write_results(published, meta, period.slug, base, internal={"unsuppressed": raw,
-                                                                              "suppression_audit": audit})
+    public = public_results()
+    meta["public_indicators"] = sorted(public["indicator_id"].unique())
+    folder = io.write_results(published, meta, period.slug, base, extra={"public": public},
+                              internal={"unsuppressed": raw, "suppression_audit": audit})
     return period, published, meta, folder
