@@ -107,6 +107,18 @@ def _template_text(name: str) -> str:
     return resources.files("ehps_lib").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+def page_css() -> str:
+    """The page's style sheet: ``templates/ehps.css`` then every ``templates/css/*.css``
+    (one file per module that adds its own components), in name order."""
+    parts = [_template_text("ehps.css")]
+    folder = resources.files("ehps_lib").joinpath("templates", "css")
+    if folder.is_dir():
+        for item in sorted(folder.iterdir(), key=lambda f: f.name):
+            if item.name.endswith(".css"):
+                parts.append(f"/* {item.name} */\n" + item.read_text(encoding="utf-8"))
+    return "\n".join(parts)
+
+
 def _css_string(value: str) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
@@ -131,7 +143,7 @@ def render_page(body: str, *, title: str, subtitle: str = "", synthetic: bool, c
     """
     body_has_banner = SYNTHETIC_BANNER_ATTR in body
     return _page_template().render(
-        title=title, subtitle=subtitle, description=description, css=_template_text("ehps.css"),
+        title=title, subtitle=subtitle, description=description, css=page_css(),
         classification=classification, synthetic=synthetic, show_banner=synthetic and not body_has_banner,
         banner=synthetic_banner_html(), body=body, body_has_title="<h1" in body, links=links or [],
         nav=nav or [], provenance=provenance, provenance_rows=_provenance_rows(provenance), is_index=is_index,

@@ -285,6 +285,55 @@ def _table_markdown(caption: str, columns: list[str], rows: list[tuple[str, list
     return "\n".join(lines) + f"\n\n: {cell(caption)}\n"
 
 
+# -- badges: colour is never the only cue ----------------------------------------------------------
+#: RAG status as word + symbol (+ colour from the style sheet), for HTML and text.
+RAG_SYMBOL = {"Green": "✔", "Amber": "▲", "Red": "✖"}
+#: Direction of travel as printed (the council's arrows: ↑ improved, ↓ worse, → no change).
+DIRECTION_SYMBOL = {"improved": "↑", "worse": "↓", "no change": "→", "higher": "▲", "lower": "▼",
+                    "not compared": ""}
+DIRECTION_WORDS = {"improved": "Improved", "worse": "Worse", "no change": "No change",
+                   "higher": "Higher (no judgement)", "lower": "Lower (no judgement)", "not compared": "Not compared"}
+COMPARISON_WORDS = {"better": "Better than Kent", "similar": "Similar to Kent", "worse": "Worse than Kent",
+                    "not compared": "Not compared"}
+
+
+def rag_badge(rag: str | None) -> str:
+    """HTML for a RAG status: symbol and word in a coloured box (``Not rated`` when None).
+
+    Examples
+    --------
+    >>> rag_badge("Red")
+    '<span class="ehps-rag ehps-rag-red"><span aria-hidden="true">✖</span> Red</span>'
+    >>> rag_badge(None)
+    '<span class="ehps-rag ehps-rag-none">Not rated</span>'
+    """
+    if not rag or rag not in RAG_SYMBOL:
+        return '<span class="ehps-rag ehps-rag-none">Not rated</span>'
+    return (f'<span class="ehps-rag ehps-rag-{rag.lower()}"><span aria-hidden="true">{RAG_SYMBOL[rag]}</span> '
+            f"{rag}</span>")
+
+
+def rag_text(rag: str | None) -> str:
+    """Plain text for a RAG status: ``"✖ Red"``; ``"Not rated"`` when None."""
+    return f"{RAG_SYMBOL[rag]} {rag}" if rag in RAG_SYMBOL else "Not rated"
+
+
+def direction_badge(direction: str | None) -> str:
+    """HTML for a direction of travel: arrow (hidden from screen readers) and words."""
+    if not direction or direction not in DIRECTION_WORDS:
+        direction = "not compared"
+    symbol = DIRECTION_SYMBOL[direction]
+    arrow = f'<span aria-hidden="true">{symbol}</span> ' if symbol else ""
+    return (f'<span class="ehps-dot ehps-dot-{direction.replace(" ", "-")}">{arrow}'
+            f"{DIRECTION_WORDS[direction]}</span>")
+
+
+def comparison_badge(comparison: str | None) -> str:
+    """HTML for a comparison with Kent, in words."""
+    key = comparison if comparison in COMPARISON_WORDS else "not compared"
+    return f'<span class="ehps-cmp ehps-cmp-{key.replace(" ", "-")}">{COMPARISON_WORDS[key]}</span>'
+
+
 # -- title -----------------------------------------------------------------------------------------
 def synthetic_banner_html() -> str:
     """The banner every page built from synthetic data carries (role ``note``)."""
