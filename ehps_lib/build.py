@@ -1,20 +1,28 @@
-"""Build a period's papers: results → papermill runs in parallel → HTML and PDF → site index.
+"""Build a period's pack: results → papers executed in parallel → HTML and PDF → one atomic publish.
 
-Command line: ``ehps build --period "2016-17 Q2" [--areas CODE ...] [--workers 2]``.
+Command line: ``ehps build --period "2016-17 Q2" [--templates ...] [--areas CODE ...] [--workers 2]``.
 
 Steps:
 
-1. compute the indicator results for the period once (:func:`pipeline.compute_and_write_results`);
-2. run ``notebooks/<template>.ipynb`` with papermill for each area, in parallel processes;
-   each executed notebook is kept as the audit trail in ``reports/<period>/<area>/``;
-3. render each executed notebook to ``site/<period>/<area>/<template>.html`` and ``.pdf``
-   beside the area's figures as CSV; each area's folder is built aside and swapped in
-   whole, so a reader never sees half a paper;
-4. update ``site/papers.json`` (every paper published so far, of any period) and write
-   ``site/index.html`` from it.
-
-One failing area never stops the others: its error (cell, exception and message) is
-reported and the outcome is not ``ok``.
+1. **Results**: computed once for the period, and only if the extract, the library or the
+   reference data changed since (:func:`pipeline.ensure_results`).
+2. **Plan**: one run per (template, area): every registered template (``config.yml``
+   ``templates:``) for its areas (all, districts or county), or those asked for.
+3. **Cache**: each run's key covers the template, its parameters, the published data it
+   reads and the library (:mod:`ehps_lib.cache`); a run whose key is in the cache is not
+   executed again. If every run is cached and the site already holds them, the build stops
+   there: nothing to do.
+4. **Execute and render** the other runs in parallel in long-lived worker processes that
+   import the library once and run notebooks with papermill's in-process engine
+   (:mod:`ehps_lib.runner`), rendering HTML and PDF in the same process; each completed
+   run's executed notebook (the audit trail, also copied to ``reports/<period>/<area>/``),
+   paper and CSV go into the cache at once, so an interrupted build resumes from there.
+   One failing run never stops the others.
+5. **Publish** only if every run succeeded: the new site is assembled beside the old one
+   (hard links, cheap), its index and ``manifest.json`` (every input with its SHA-256, the
+   library version, git commit, parameters and per-run timings) are written, the disclosure
+   scan (:mod:`ehps_lib.disclosure`) must find nothing, and only then is it swapped in for
+   the old ``site/``. On any failure or finding the old site stays as it was.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ import html
 import multiprocessing
 import os
 import re
+import shutil
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -30,59 +40,66 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, config, io, render
+from . import __version__, cache, config, io, render
 from .geography import DISTRICTS, KENT_CODE, area_codes, area_name
 from .periods import Period
 
 CATALOGUE_FILE = "papers.json"
 INDEX_FILE = "index.html"
-INDEX_TITLE = "Early Help and Preventative Services scorecards"
+MANIFEST_FILE = "manifest.json"
+INDEX_TITLE = "Early Help and Preventative Services papers"
 SYNTHETIC_TAG = '<span class="ehps-tag">Synthetic data</span>'
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+STAGING_PREFIX = ".site.staging."
+
+
+class BuildError(RuntimeError):
+    """The build could not even start (bad template, missing data)."""
 
 
 # -- outcome ---------------------------------------------------------------------------------------
 @dataclass
 class Paper:
-    """One published paper (paths are absolute; ``entry()`` gives the site catalogue record)."""
+    """One paper of the build (paths in the published site)."""
 
     area_code: str
     area_name: str
     period: str
     template: str
-    notebook: Path
-    html: Path
-    pdf: Path | None
-    csv: Path | None
+    html: str
+    pdf: str | None
+    csv: str | None
     synthetic: bool
     seconds: float
+    cached: bool = False
+    key: str = ""
 
-    def entry(self, site: Path, *, period_title: str, period_start: str, built: str,
-              extract_date: str) -> dict:
-        rel = lambda p: p.relative_to(site).as_posix() if p is not None else None  # noqa: E731
+    def entry(self, *, period_title: str, period_start: str, built: str, extract_date: str,
+              template_title: str) -> dict:
         return {"period": self.period, "period_title": period_title, "period_start": period_start,
                 "area_code": self.area_code, "area_name": self.area_name, "template": self.template,
-                "html": rel(self.html), "pdf": rel(self.pdf), "csv": rel(self.csv),
+                "template_title": template_title, "html": self.html, "pdf": self.pdf, "csv": self.csv,
                 "synthetic": self.synthetic, "built": built, "extract_date": extract_date}
 
 
 @dataclass
 class Failure:
-    """An area that was not published, and why."""
+    """A run that did not produce its paper, and why."""
 
     area_code: str
     area_name: str
-    stage: str  # "execute", "render" or "worker"
+    stage: str  # "execute", "render", "worker" or "disclosure"
     message: str
     cell: int | None = None
     ename: str | None = None
     evalue: str | None = None
     notebook: Path | None = None
+    template: str = ""
 
     def describe(self) -> str:
         where = f", cell [{self.cell}]" if self.cell is not None else ""
         what = f"{self.ename}: {self.evalue}" if self.ename else self.message
-        return f"{self.area_name} ({self.area_code}): {self.stage}{where}: {what}"
+        return f"{self.template} for {self.area_name} ({self.area_code}): {self.stage}{where}: {what}"
 
 
 @dataclass
@@ -91,74 +108,116 @@ class BuildOutcome:
     period: str
     papers: list[Paper] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    findings: list = field(default_factory=list)
     site_dir: Path | None = None
     index: Path | None = None
     seconds: float = 0.0
+    executed: int = 0
+    cached: int = 0
+    published: bool = False
+    up_to_date: bool = False
 
 
-# -- one area (runs in a worker process) -----------------------------------------------------------
+# -- one run (in a worker process) -------------------------------------------------------------------
 @dataclass(frozen=True)
-class AreaJob:
+class RunJob:
+    key: str
+    template: str
+    template_title: str
     area_code: str
     area_name: str
     period: str
     period_slug: str
-    template: str
     template_path: str
     project_root: str
     reports_dir: str
-    site_dir: str
+    cache_dir: str
     data_dir: str
     engine: str
     synthetic: bool
     classification: str
     provenance: dict
 
-
-def _safe_area_name(code: str, on) -> str:
-    try:
-        return area_name(code, on)
-    except KeyError:
-        return code
+    @property
+    def label(self) -> str:
+        return f"{self.template}/{self.area_code}"
 
 
-def run_area(job: AreaJob) -> dict:
-    """Execute and render one area. Never raises: returns a plain dict (picklable) with
-    ``ok``, ``seconds`` and either the paths written or the failure details."""
+#: Set in each worker by :func:`_init_worker`: what the disclosure scan looks for.
+_SECRETS = None
+
+
+def _init_worker(secrets, data_dir: str) -> None:
+    global _SECRETS
+    os.environ["EHPS_DATA_DIR"] = data_dir
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from . import runner
+
+    runner.warm_up()
+    _SECRETS = secrets
+
+
+def paper_files(template: str, area_code: str, period_slug: str) -> dict[str, str]:
+    """File names of a paper inside ``site/<period>/<area>/``."""
+    return {"html": f"{template}.html", "pdf": f"{template}.pdf",
+            "csv": f"{template}-{area_code}-{period_slug}.csv"}
+
+
+def run_job(job: RunJob) -> dict:
+    """Execute, render and scan one run into the cache. Never raises: returns a plain dict."""
     start = time.perf_counter()
-    out: dict = {"area_code": job.area_code, "ok": False}
+    out: dict = {"key": job.key, "ok": False, "seconds": 0.0}
     if not _SAFE_CODE.match(job.area_code):
-        return {**out, "stage": "execute", "message": f"{job.area_code!r} is not a valid area code",
-                "seconds": 0.0}
-    # The kernel inherits this process's environment: make it read the data just computed.
-    os.environ["EHPS_DATA_DIR"] = job.data_dir
-    notebook = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.ipynb"
-    out["notebook"] = str(notebook)
+        return {**out, "stage": "execute", "message": f"{job.area_code!r} is not a valid area code"}
+    runs = cache.RunCache(Path(job.cache_dir))
+    stage = runs.stage(job.key)
+    names = paper_files(job.template, job.area_code, job.period_slug)
+    notebook = stage / "notebook.ipynb"
     try:
-        # The kernel's own chatter (transport warnings, shutdown messages) goes to a log beside
-        # the executed notebook rather than the build's console.
-        with io.stderr_to_file(notebook.with_name(f"{job.template}.kernel.log")):
+        try:
             _execute(job, notebook)
-    except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the build
-        return {**out, **_execution_error(exc), "stage": "execute", "seconds": time.perf_counter() - start}
-    out["execute_seconds"] = time.perf_counter() - start
-    try:
-        out.update(_render_area(job, notebook))
-    except Exception as exc:  # noqa: BLE001
-        return {**out, "stage": "render", "message": f"{type(exc).__name__}: {exc}",
-                "ename": type(exc).__name__, "evalue": str(exc), "seconds": time.perf_counter() - start}
-    return {**out, "ok": True, "seconds": time.perf_counter() - start}
+        except Exception as exc:  # noqa: BLE001 - reported, never stops the build
+            failed = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.ipynb"
+            if notebook.is_file():
+                failed.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(notebook, failed)
+            return {**out, **_execution_error(exc), "stage": "execute", "notebook": str(failed),
+                    "seconds": time.perf_counter() - start}
+        executed = time.perf_counter() - start
+        try:
+            _render(job, notebook, stage, names)
+        except Exception as exc:  # noqa: BLE001
+            return {**out, "stage": "render", "message": f"{type(exc).__name__}: {exc}", "ename": type(exc).__name__,
+                    "evalue": str(exc), "seconds": time.perf_counter() - start}
+        rendered = time.perf_counter() - start - executed
+        findings = _scan(stage, names)
+        if findings:
+            return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
+                    "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
+        record = {"key": job.key, "template": job.template, "area_code": job.area_code, "period": job.period,
+                  "files": {**names, "notebook": "notebook.ipynb"}, "execute_seconds": round(executed, 3),
+                  "render_seconds": round(rendered, 3)}
+        io.write_json(record, stage / "run.json")
+        entry = runs.commit(job.key, stage)
+        _copy_audit_notebook(job, entry / "notebook.ipynb")
+        return {**out, "ok": True, "execute_seconds": executed, "render_seconds": rendered,
+                "seconds": time.perf_counter() - start}
+    finally:
+        io.remove_tree(stage)
 
 
-def _execute(job: AreaJob, notebook: Path) -> None:
+def _execute(job: RunJob, notebook: Path) -> None:
     import papermill
 
-    notebook.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        job.template_path, str(notebook),
-        parameters={"area_code": job.area_code, "period": job.period},
-        kernel_name="python3", cwd=job.project_root, progress_bar=False, log_output=False,
-    )
+    from . import runner
+
+    os.environ["EHPS_DATA_DIR"] = job.data_dir
+    engine = runner.register() if job.engine != "kernel" else None
+    kwargs = {"engine_name": engine} if engine else {}
+    papermill.execute_notebook(job.template_path, str(notebook),
+                               parameters={"area_code": job.area_code, "period": job.period},
+                               kernel_name="python3", cwd=job.project_root, progress_bar=False, log_output=False,
+                               **kwargs)
 
 
 def _execution_error(exc: Exception) -> dict:
@@ -171,47 +230,94 @@ def _execution_error(exc: Exception) -> dict:
     return {"ename": type(exc).__name__, "evalue": str(exc), "message": detail}
 
 
-def paper_files(template: str, area_code: str, period_slug: str) -> dict[str, str]:
-    """File names of a paper inside ``site/<period>/<area>/``."""
-    return {"html": f"{template}.html", "pdf": f"{template}.pdf",
-            "csv": f"{template}-{area_code}-{period_slug}.csv"}
+def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> None:
+    results, _ = io.read_results(job.period_slug, Path(job.data_dir))
+    io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
+    title = f"{job.area_name}: {job.template_title}, {job.period}"
+    kw = dict(title=title, subtitle=Period.parse(job.period).title, synthetic=job.synthetic,
+              classification=job.classification, provenance=job.provenance,
+              links=[(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
+                     (f"The figures for {job.area_name} as CSV (every month and quarter to {job.period})",
+                      names["csv"])],
+              nav=[("All papers", f"../../{INDEX_FILE}")])
+    if job.engine == "quarto":
+        render.render_with_quarto(notebook, stage / names["html"], stage / names["pdf"])
+    else:
+        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], **kw)
 
 
-def _template_title(template: str) -> str:
+def _scan(stage: Path, names: dict[str, str]) -> list:
+    from . import disclosure
+
+    if _SECRETS is None:
+        return []
+    found = []
+    for name in names.values():
+        found += disclosure.scan_file(stage / name, _SECRETS, root=stage)
+    return found
+
+
+def _copy_audit_notebook(job: RunJob, source: Path) -> None:
+    target = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    io.copy_file(source, target)
+
+
+# -- planning ----------------------------------------------------------------------------------------
+def _safe_area_name(code: str, on) -> str:
     try:
-        return config.load_settings().template(template).title
+        return area_name(code, on)
+    except KeyError:
+        return code
+
+
+def _template_spec(template: str) -> config.TemplateSpec:
+    try:
+        return config.load_settings().template(template)
     except config.ConfigError:
-        return template.replace("_", " ").capitalize()
+        # An unregistered notebook in notebooks/ (e.g. an analyst's new paper): every area.
+        return config.TemplateSpec(template, template.replace("_", " ").capitalize(), "all")
 
 
-def _render_area(job: AreaJob, notebook: Path) -> dict:
-    target = Path(job.site_dir) / job.period_slug / job.area_code
-    names = paper_files(job.template, job.area_code, job.period_slug)
-    stage = io.staging_dir(target)
-    try:
-        results, _ = io.read_results(job.period_slug, Path(job.data_dir))
-        io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
-        title = f"{job.area_name}: {_template_title(job.template)}, {job.period}"
-        kw = dict(title=title, subtitle=Period.parse(job.period).title, synthetic=job.synthetic,
-                  classification=job.classification, provenance=job.provenance,
-                  links=[(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
-                         (f"The figures for {job.area_name} as CSV (every month and quarter to {job.period})",
-                          names["csv"])],
-                  nav=[("All papers", f"../../{INDEX_FILE}")])
-        if job.engine == "quarto":
-            render.render_with_quarto(notebook, stage / names["html"], stage / names["pdf"])
-        else:
-            render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], **kw)
-        io.make_public(stage)
-        # Other templates' papers share the area's folder: replace only this paper's files,
-        # each atomically.
-        target.mkdir(parents=True, exist_ok=True)
-        io.make_public(target)
-        for name in names.values():
-            os.replace(stage / name, target / name)
-    finally:
-        io.remove_tree(stage)
-    return {name: str(target / file) for name, file in names.items()}
+def _areas_for(spec: config.TemplateSpec, wanted: list[str] | None) -> list[str]:
+    base = {"all": area_codes(), "districts": list(DISTRICTS), "county": [KENT_CODE]}[spec.areas]
+    if not wanted:
+        return base
+    if spec.areas == "all":
+        return list(dict.fromkeys(wanted))  # any code, so a wrong one fails as its own run
+    return [c for c in dict.fromkeys(wanted) if c in base or c not in area_codes()]
+
+
+def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
+    """Digest of what a paper of each kind reads: ``county`` (everything) and one per area."""
+    import pandas as pd
+
+    folder = io.results_dir(period.slug, data)
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    meta = io.read_json(folder / io.RESULTS_META)
+    shared = {"meta": {k: meta.get(k) for k in ("period", "synthetic", "extract_date", "sources")},
+              "files": cache.files_digest([root / "reports" / "commentary" / f"{period.slug}.yml",
+                                           root / "reports" / "papers" / f"{period.slug}.yml",
+                                           root / "reports" / "papers" / "default.yml"]),
+              "reference": cache.reference_digest()}
+    out = {"county": cache.digest_json({**shared, **{n: cache.frame_digest(t) for n, t in tables.items()}})}
+    area_tables = {n: t for n, t in tables.items() if "area_code" in t.columns}
+    for code in area_codes():
+        parts = {n: cache.frame_digest(t[t["area_code"].isin([code, KENT_CODE])]) for n, t in area_tables.items()}
+        parts.update({n: cache.frame_digest(t) for n, t in tables.items() if n not in area_tables})
+        out[code] = cache.digest_json({**shared, **parts})
+    return out
+
+
+def _stale_staging(site: Path) -> None:
+    """Remove what an interrupted build left beside the site; restore a site lost mid-swap."""
+    old = site.with_name(f".{site.name}.old")
+    if not site.exists() and old.exists():
+        os.replace(old, site)
+    for leftover in site.parent.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
 
 
 # -- the build -------------------------------------------------------------------------------------
@@ -219,89 +325,272 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def build(period: str = "latest", areas: list[str] | None = None, template: str = "scorecard",
+def build(period: str = "latest", areas: list[str] | None = None, template: str | None = None,
           workers: int = 2, engine: str = "auto", site_dir: str | Path | None = None, *,
-          reports_dir: str | Path | None = None, log: Callable[[str], None] = _say) -> BuildOutcome:
-    """Build the papers of ``template`` for ``period`` and ``areas`` (default: Kent and the 12
-    districts), publish them in ``site_dir`` (default ``ROOT/site``) and update its index.
+          templates: list[str] | None = None, reports_dir: str | Path | None = None, use_cache: bool = True,
+          scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None) -> BuildOutcome:
+    """Build the pack for ``period`` and publish it in ``site_dir`` (default ``ROOT/site``).
+
+    ``templates`` (or a single ``template``) chooses the papers (default: every registered
+    template); ``areas`` restricts the areas. See the module docstring for the steps.
 
     Raises
     ------
     FileNotFoundError
-        When the template or the validated extract is missing.
+        When a template or the validated extract is missing.
     ValueError
-        For a bad period, a non-positive worker count or an unavailable engine.
+        For a bad period, a non-positive worker count or an unavailable renderer.
     """
     started = time.perf_counter()
-    from .pipeline import compute_and_write_results
+    from .pipeline import ensure_results
 
     root = config.project_root()
-    template_path = root / "notebooks" / f"{template}.ipynb"
-    if not template_path.is_file():
-        raise FileNotFoundError(f"No notebook template {template_path}; templates live in notebooks/")
+    settings = config.load_settings()
+    asked = templates or ([template] if template else None)
+    if asked:
+        specs = [_template_spec(t) for t in asked]
+        for spec in specs:
+            if not (root / "notebooks" / f"{spec.id}.ipynb").is_file():
+                raise FileNotFoundError(f"No notebook template notebooks/{spec.id}.ipynb in {root}")
+    else:
+        specs = [t for t in settings.templates if (root / "notebooks" / f"{t.id}.ipynb").is_file()]
+        for t in settings.templates:
+            if t not in specs:
+                log(f"Template {t.id!r} is registered in config.yml but notebooks/{t.id}.ipynb is missing: skipped")
     if workers < 1:
         raise ValueError("--workers must be 1 or more")
     engine_used = render.choose_engine(engine)
-    codes = list(dict.fromkeys(areas)) if areas else area_codes()
     site = Path(site_dir) if site_dir else root / "site"
     reports = Path(reports_dir) if reports_dir else root / "reports"
     data = config.data_dir()
+    _stale_staging(site)
 
-    p, results, meta, _ = compute_and_write_results(period, base=data)
+    p, meta, _folder, computed = ensure_results(period, base=data)
     synthetic = bool(meta.get("synthetic"))
-    built = render.build_time()
-    provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
-                  "ehps_lib_version": meta.get("ehps_lib_version", __version__),
-                  "git_commit": render.git_commit(root),
-                  "inputs": render.describe_inputs(meta.get("sources")),
-                  "build_time": built}
-    settings = config.load_settings()
-    jobs = [AreaJob(area_code=c, area_name=_safe_area_name(c, p.end), period=p.label, period_slug=p.slug,
-                    template=template, template_path=str(template_path), project_root=str(root),
-                    reports_dir=str(reports), site_dir=str(site), data_dir=str(data), engine=engine_used,
-                    synthetic=synthetic, classification=settings.classification, provenance=provenance)
-            for c in codes]
     note = " (SYNTHETIC DATA)" if synthetic else ""
-    log(f"Building {len(jobs)} {template} paper(s) for {p.label}{note} with {min(workers, len(jobs))} "
-        f"worker(s), {engine_used} renderer")
+    log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+    built = render.build_time()
+    commit = render.git_commit(root)
+    provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
+                  "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
+                  "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
+    digests = _data_digests(p, data, root)
+    common = {"library": cache.library_digest(), "engine": engine_used, "classification": settings.classification,
+              "commit": commit, "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+    jobs: list[RunJob] = []
+    for spec in specs:
+        template_path = root / "notebooks" / f"{spec.id}.ipynb"
+        template_digest = io.sha256_file(template_path)
+        for code in _areas_for(spec, areas):
+            data_digest = digests["county"] if spec.areas == "county" else digests.get(code, digests["county"])
+            key = cache.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
+                                     "data": data_digest})
+            jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
+                               area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
+                               template_path=str(template_path), project_root=str(root), reports_dir=str(reports),
+                               cache_dir=str(data / "cache" / "runs"), data_dir=str(data), engine=engine_used,
+                               synthetic=synthetic, classification=settings.classification,
+                               provenance={**provenance, "template": spec.id, "area_code": code}))
+    if not jobs:
+        raise ValueError("Nothing to build: no template applies to the areas asked for")
+    runs = cache.RunCache(data / "cache" / "runs")
+    cached = {j.key for j in jobs if use_cache and runs.get(j.key) is not None}
+    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site)
+    if len(cached) == len(jobs) and _site_has(site, p, jobs):
+        outcome.up_to_date, outcome.cached = True, len(jobs)
+        outcome.index = site / INDEX_FILE
+        outcome.seconds = time.perf_counter() - started
+        log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {p.label}, and no input "
+            f"has changed ({outcome.seconds:.1f} s).")
+        return outcome
 
-    by_code = {j.area_code: j for j in jobs}
-    done: dict[str, dict] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {pool.submit(run_area, job): job for job in jobs}
-        for i, fut in enumerate(as_completed(futures), start=1):
+    todo = [j for j in jobs if j.key not in cached]
+    log(f"Building {len(jobs)} paper(s) for {p.label}{note}: {len(cached)} cached, {len(todo)} to run, "
+        f"with {min(workers, max(len(todo), 1))} worker(s) and the {engine_used} renderer")
+    results = _run_all(todo, workers, data, scan, log, progress, total=len(jobs), cached=len(cached))
+
+    for j in jobs:
+        res = results.get(j.key, {"ok": True, "seconds": 0.0, "cached": True})
+        if res["ok"]:
+            files = paper_files(j.template, j.area_code, j.period_slug)
+            rel = f"{j.period_slug}/{j.area_code}/"
+            outcome.papers.append(Paper(j.area_code, j.area_name, j.period, j.template, rel + files["html"],
+                                        rel + files["pdf"], rel + files["csv"], synthetic, res["seconds"],
+                                        cached=j.key in cached, key=j.key))
+        else:
+            outcome.failures.append(Failure(j.area_code, j.area_name, res["stage"], res.get("message", ""),
+                                            res.get("cell"), res.get("ename"), res.get("evalue"),
+                                            Path(res["notebook"]) if res.get("notebook") else None, j.template))
+    outcome.executed, outcome.cached = len(todo), len(cached)
+    if outcome.failures:
+        outcome.ok = False
+        outcome.seconds = time.perf_counter() - started
+        log(summary(outcome, synthetic=synthetic))
+        log("Nothing was published: the site is as it was. Completed papers are cached; fix the failures and "
+            "build again.")
+        return outcome
+
+    outcome = _publish(outcome, jobs, runs, site, p, meta, provenance, settings, results, scan, data, started)
+    log(summary(outcome, synthetic=synthetic))
+    return outcome
+
+
+def _site_has(site: Path, period: Period, jobs: list[RunJob]) -> bool:
+    manifest = site / period.slug / MANIFEST_FILE
+    if not manifest.is_file() or not (site / INDEX_FILE).is_file():
+        return False
+    keys = {r["key"] for r in io.read_json(manifest).get("runs", [])}
+    return {j.key for j in jobs} <= keys
+
+
+def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, progress, *, total: int,
+             cached: int) -> dict[str, dict]:
+    """Execute ``todo`` in worker processes with a progress bar; return results by key."""
+    if not todo:
+        return {}
+    secrets = _secrets(data) if scan else None
+    bar = _progress(total, cached, progress)
+    out: dict[str, dict] = {}
+    failed = 0
+    context = multiprocessing.get_context("fork") if sys.platform != "win32" else multiprocessing.get_context()
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+                             initializer=_init_worker, initargs=(secrets, str(data))) as pool:
+        futures = {pool.submit(run_job, job): job for job in todo}
+        for fut in as_completed(futures):
             job = futures[fut]
             try:
                 res = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker fails its area only
-                res = {"area_code": job.area_code, "ok": False, "stage": "worker", "seconds": 0.0,
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails its run only
+                res = {"key": job.key, "ok": False, "stage": "worker", "seconds": 0.0,
                        "message": f"{type(exc).__name__}: {exc}"}
-            done[job.area_code] = res
+            out[job.key] = res
+            failed += not res["ok"]
             status = "ok" if res["ok"] else f"FAILED ({res['stage']}: {_short(res.get('message', ''))})"
-            log(f"[{i}/{len(jobs)}] {job.area_name} {status} {res['seconds']:.1f} s")
+            line = f"{job.template} {job.area_name} {status} {res['seconds']:.1f} s"
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(f"cached {cached}, failed {failed}")
+                if not res["ok"]:
+                    bar.write(line)
+            else:
+                log(f"[{len(out) + cached}/{total}] {line}")
+    if bar is not None:
+        bar.close()
+    return out
 
-    papers, failures = [], []
-    for code in codes:
-        res, job = done[code], by_code[code]
-        if res["ok"]:
-            papers.append(Paper(code, job.area_name, p.label, template, Path(res["notebook"]),
-                                Path(res["html"]), Path(res["pdf"]), Path(res["csv"]), synthetic,
-                                res["seconds"]))
-        else:
-            failures.append(Failure(code, job.area_name, res["stage"], res.get("message", ""),
-                                    res.get("cell"), res.get("ename"), res.get("evalue"),
-                                    Path(res["notebook"]) if res.get("notebook") else None))
 
-    entries = [paper.entry(site, period_title=p.title, period_start=p.start.isoformat(), built=built,
-                           extract_date=str(meta.get("extract_date", ""))) for paper in papers]
-    index = update_site_index(site, entries, classification=settings.classification,
-                              provenance={"ehps_lib_version": provenance["ehps_lib_version"],
-                                          "git_commit": provenance["git_commit"], "build_time": built})
-    outcome = BuildOutcome(ok=not failures, period=p.label, papers=papers, failures=failures, site_dir=site,
-                           index=index, seconds=time.perf_counter() - started)
-    log(summary(outcome, synthetic=synthetic))
+def _progress(total: int, cached: int, progress: bool | None):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, initial=cached, unit="paper", desc="Building", file=sys.stderr, dynamic_ncols=True)
+    bar.set_postfix_str(f"cached {cached}, failed 0")
+    return bar
+
+
+def _secrets(data: Path):
+    """What the disclosure scan looks for: the extract's identifiers and birth months."""
+    from . import disclosure
+
+    tables, _manifest = io.read_processed(data)
+    first = f"{tables['notifications']['date_received'].min():%Y-%m}"  # no paper reports an earlier month
+    return disclosure.Secrets.from_tables(tables, first)
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    for path in src.rglob("*"):
+        if path.is_file():
+            _link_or_copy(path, dst / path.relative_to(src))
+
+
+def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, site: Path, p: Period, meta: dict,
+             provenance: dict, settings, results: dict, scan: bool, data: Path, started: float) -> BuildOutcome:
+    stage = _new_stage(site)
+    try:
+        if site.is_dir():
+            _copy_tree(site, stage)
+        records = []
+        for j in jobs:
+            entry = runs.entry(j.key)
+            record = io.read_json(entry / "run.json")
+            for kind in ("html", "pdf", "csv"):
+                name = record["files"][kind]
+                # break the hard link first: the cache entry must not change with the site
+                _link_or_copy(entry / name, stage / j.period_slug / j.area_code / name)
+            res = results.get(j.key)
+            records.append({"key": j.key, "template": j.template, "area_code": j.area_code,
+                            "parameters": {"area_code": j.area_code, "period": j.period},
+                            "cached": res is None,
+                            "execute_seconds": record.get("execute_seconds"),
+                            "render_seconds": record.get("render_seconds"),
+                            "seconds": round(res["seconds"], 3) if res else 0.0})
+        built = provenance["build_time"]
+        entries = [paper.entry(period_title=p.title, period_start=p.start.isoformat(), built=built,
+                               extract_date=str(meta.get("extract_date", "")),
+                               template_title=_template_spec(paper.template).title) for paper in outcome.papers]
+        index = update_site_index(stage, entries, classification=settings.classification,
+                                  provenance={"ehps_lib_version": provenance["ehps_lib_version"],
+                                              "git_commit": provenance["git_commit"], "build_time": built})
+        manifest = _manifest(p, meta, provenance, records, data, started)
+        io.write_json(manifest, stage / p.slug / MANIFEST_FILE)
+        io.write_json(manifest, stage / MANIFEST_FILE)
+        if scan:
+            from . import disclosure
+
+            secrets = _secrets(data)
+            findings = disclosure.scan_file(index, secrets, root=stage)
+            if findings:
+                outcome.ok, outcome.findings = False, findings
+                outcome.failures.append(Failure("-", "site index", "disclosure", disclosure.format_findings(findings)))
+                return outcome
+        io.make_public(stage)
+        io.replace_dir(stage, site)
+        outcome.published = True
+        outcome.index = site / INDEX_FILE
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _new_stage(site: Path) -> Path:
+    import tempfile
+
+    site.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site.parent))
+
+
+def _manifest(p: Period, meta: dict, provenance: dict, records: list[dict], data: Path, started: float) -> dict:
+    root = config.project_root()
+    processed = io.processed_dir(data)
+    inputs = {"processed": {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
+              "extract": {Path(s.get("path", "")).name: s.get("sha256") for s in meta.get("sources", [])},
+              "results": {f.name: io.sha256_file(f) for f in sorted(io.results_dir(p.slug, data).glob("*"))
+                          if f.is_file()},
+              "templates": {f.name: io.sha256_file(f) for f in sorted((root / "notebooks").glob("*.ipynb"))},
+              "reference": {str(f.relative_to(config.reference_dir())): io.sha256_file(f)
+                            for f in sorted(config.reference_dir().rglob("*"))
+                            if f.is_file() and f.suffix in (".csv", ".geojson")},
+              "reports": cache.files_digest(sorted((root / "reports").glob("*/*.yml")))}
+    return {"period": p.label, "synthetic": bool(meta.get("synthetic")), "extract_date": meta.get("extract_date"),
+            "ehps_lib_version": provenance["ehps_lib_version"], "library_digest": cache.library_digest(),
+            "git_commit": provenance["git_commit"], "build_time": provenance["build_time"],
+            "parameters": {"period": p.label}, "inputs": inputs, "runs": records,
+            "total_seconds": round(time.perf_counter() - started, 3)}
 
 
 def _short(text: str, limit: int = 100) -> str:
@@ -313,14 +602,14 @@ def summary(outcome: BuildOutcome, *, synthetic: bool = False) -> str:
     """The lines printed at the end of a build."""
     total = len(outcome.papers) + len(outcome.failures)
     note = " (SYNTHETIC DATA)" if synthetic else ""
-    lines = [f"Built {len(outcome.papers)} of {total} paper(s) for {outcome.period}{note} "
-             f"in {outcome.seconds:.1f} s."]
+    lines = [f"Built {len(outcome.papers)} of {total} paper(s) for {outcome.period}{note} in {outcome.seconds:.1f} s "
+             f"({outcome.executed} run, {outcome.cached} from the cache, {len(outcome.failures)} failed)."]
     for f in outcome.failures:
         lines.append(f"  FAILED {f.describe()}")
         if f.notebook is not None and f.stage == "execute":
             lines.append(f"         executed notebook with the error: {f.notebook}")
-    if outcome.index is not None:
-        lines.append(f"Site index: {outcome.index}")
+    if outcome.published and outcome.index is not None:
+        lines.append(f"Published. Site index: {outcome.index}")
     return "\n".join(lines)
 
 
@@ -364,7 +653,8 @@ def index_body(entries: list[dict], site: Path) -> str:
     e = html.escape
     parts = [f'<h1 class="ehps-title">{INDEX_TITLE}</h1>',
              '<p class="ehps-period">Papers for Kent and its 12 districts, newest period first. Each paper '
-             "is a web page, a PDF and its figures as a CSV file.</p>"]
+             "is a web page, a PDF and its figures as a CSV file. The build record of each period (what it "
+             "was made from, with checksums) is its manifest.json.</p>"]
     if not entries:
         parts.append("<p>No papers have been published yet. Run <code>ehps build</code>.</p>")
     periods: dict[str, list[dict]] = {}
@@ -375,7 +665,7 @@ def index_body(entries: list[dict], site: Path) -> str:
         title = rows[0].get("period_title") or label
         body = []
         for r in rows:
-            paper = r["template"].replace("_", " ").capitalize()
+            paper = r.get("template_title") or r["template"].replace("_", " ").capitalize()
             context = f'<span class="ehps-visually-hidden">, {e(r["area_name"])}, {e(label)}</span>'
             pdf = _download(r.get("pdf"), "PDF", context, site)
             csv = _download(r.get("csv"), "CSV", context, site)
@@ -411,5 +701,5 @@ def update_site_index(site: str | Path, new_entries: list[dict], *, classificati
     return index
 
 
-__all__ = ["build", "BuildOutcome", "Paper", "Failure", "run_area", "update_site_index", "index_body",
+__all__ = ["build", "BuildOutcome", "Paper", "Failure", "run_job", "update_site_index", "index_body",
            "merge_entries", "sort_entries", "summary", "paper_files"]

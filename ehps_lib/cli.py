@@ -5,7 +5,8 @@ Examples::
     ehps synth --report                 # make the built-in synthetic extract and check it
     ehps ingest extract/*.csv           # validate a real extract into data/processed
     ehps indicators --period "2016-17 Q2"
-    ehps build --period "2016-17 Q2"    # 13 scorecards, HTML and PDF, and site/index.html
+    ehps build --period "2016-17 Q2"    # the quarter's pack, HTML and PDF, and site/index.html
+    ehps check-disclosure site/         # scan a published site for disclosive content
 
 Run ``ehps COMMAND --help`` for each command's options.
 """
@@ -94,19 +95,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "build", formatter_class=_Formatter,
-        help="build the scorecards for a period (HTML, PDF and site index)",
-        description="Run the scorecard notebook with papermill for Kent and the 12 districts in parallel, "
-        "render each to HTML and PDF, and write site/index.html linking every paper.",
-        epilog='example:\n  ehps build --period "2016-17 Q2" --areas E07000106 E10000016',
+        help="build a period's pack of papers (HTML, PDF, CSV, index) and publish it",
+        description="Compute the period's results if their inputs changed; run every paper template (scorecards, "
+        "district dashboards, county scorecard, committee paper, needs atlas) with papermill for its areas in "
+        "parallel, skipping papers whose inputs have not changed; render each to HTML and PDF; scan everything "
+        "for disclosive content; and publish site/ only when every paper succeeded (the previous site stays "
+        "otherwise).",
+        epilog='examples:\n  ehps build --period "2016-17 Q2"\n'
+               '  ehps build --period latest --templates district_dashboard --areas E07000106',
     )
     p.add_argument("--period", default="latest", help="'2016-17 Q2' or 'latest' (latest complete quarter)")
     p.add_argument("--areas", nargs="*", default=None, metavar="CODE",
                    help="area codes to build (default: Kent and all 12 districts)")
-    p.add_argument("--template", default=settings.build_template, help="notebook template in notebooks/")
+    p.add_argument("--templates", "--template", nargs="+", default=None, metavar="NAME", dest="templates",
+                   help="paper templates (notebooks/NAME.ipynb) to build (default: every registered template: "
+                   + ", ".join(t.id for t in settings.templates) + ")")
     p.add_argument("--workers", type=int, default=settings.build_workers, help="parallel runs")
     p.add_argument("--engine", choices=["auto", "builtin", "quarto"], default="auto",
                    help="renderer: quarto when on PATH (auto), or the built-in engine")
     p.add_argument("--site", type=Path, default=None, help="output folder for the site (default: ROOT/site)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="run every paper again even if nothing it is made from has changed")
+    p.add_argument("--no-progress", action="store_true", help="print a line per paper instead of a progress bar")
+
+    p = sub.add_parser(
+        "check-disclosure", formatter_class=_Formatter,
+        help="scan a published site for small counts, child identifiers and birth dates",
+        description="Read every HTML page, PDF and CSV under SITE and report any unsuppressed count from 1 to "
+        "the suppression threshold and any child identifier, pseudonym or birth date from the validated "
+        "extract in DATA_DIR/processed. Exits 1 on any finding. `ehps build` runs the same scan before "
+        "publishing.",
+        epilog="example:\n  ehps check-disclosure site/",
+    )
+    p.add_argument("site", type=Path, metavar="SITE", help="the published site folder")
+    p.add_argument("--threshold", type=int, default=settings.suppression_threshold,
+                   help="counts from 1 to this are disclosive")
     sub.add_parser(
         "dictionary", formatter_class=_Formatter,
         help="print the extract's data dictionary (Markdown), generated from the pandera contract",
@@ -126,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import commands
 
     try:
-        return getattr(commands, f"run_{args.command}")(args)
+        return getattr(commands, f"run_{args.command.replace('-', '_')}")(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -77,12 +77,30 @@ def run_build(args) -> int:
     from . import build
 
     try:
-        outcome = build.build(period=args.period, areas=args.areas, template=args.template,
-                              workers=args.workers, engine=args.engine, site_dir=args.site)
+        outcome = build.build(period=args.period, areas=args.areas, templates=args.templates,
+                              workers=args.workers, engine=args.engine, site_dir=args.site,
+                              use_cache=not args.no_cache, progress=False if args.no_progress else None)
     except (FileNotFoundError, ValueError) as exc:
         _err(str(exc))
         return EXIT_FAILED
     return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def run_check_disclosure(args) -> int:
+    from . import disclosure
+    from .build import _secrets
+
+    if not Path(args.site).is_dir():
+        _err(f"{args.site} is not a folder")
+        return 2
+    try:
+        secrets = _secrets(config.data_dir())
+    except FileNotFoundError as exc:
+        _err(f"{exc}\nThe scan needs the validated extract to know which identifiers to look for.")
+        return EXIT_FAILED
+    findings = disclosure.scan_site(Path(args.site), secrets, threshold=args.threshold)
+    print(disclosure.format_findings(findings))
+    return EXIT_FAILED if findings else EXIT_OK
 
 
 def run_dictionary(args) -> int:
@@ -92,4 +110,4 @@ def run_dictionary(args) -> int:
     return EXIT_OK
 
 
-__all__ = ["run_dictionary", "run_synth", "run_ingest", "run_indicators", "run_build", "io"]
+__all__ = ["run_check_disclosure", "run_dictionary", "run_synth", "run_ingest", "run_indicators", "run_build", "io"]

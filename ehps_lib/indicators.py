@@ -40,6 +40,7 @@ DATA_PERIODS = {"month": "In the period", "SS": "Snapshot at period end", "R12M"
                 "YTD": "Year to date (from April)"}
 UNITS = ("count", "%", "average")
 ALL_AGES = "all"
+UNKNOWN_AGE = "unknown"  # the age band of records with no age, or an age outside every band
 
 RESULT_COLUMNS = ["indicator_id", "area_code", "area_name", "period", "period_kind", "period_start",
                   "age_band", "numerator", "denominator", "value"]
@@ -214,8 +215,10 @@ def _count_by_month(df: pd.DataFrame, date_col: str, tables, ctx: Context, by_ag
     keys = ["district_code", "month"]
     frames = [df.groupby(keys).size().rename(name).reset_index().assign(age_band=ALL_AGES)]
     if by_age:
+        # Records whose age is outside every band (or unknown) form their own band, so that
+        # all ages = the sum of the bands exactly and suppression can protect every cell.
         banded = _with_age_band(df, date_col, tables["children"], ctx)
-        banded = banded[banded["age_band"].notna()]
+        banded = banded.assign(age_band=banded["age_band"].fillna(UNKNOWN_AGE))
         frames.append(banded.groupby([*keys, "age_band"]).size().rename(name).reset_index())
     return pd.concat(frames, ignore_index=True)
 
@@ -440,7 +443,7 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
     """The long results of one indicator for every area, month and quarter in ``ctx``."""
     by_age = ind.age_bands
     monthly = METHODS[ind.method](tables, ind.params, ctx, by_age)
-    bands = [ALL_AGES] + ([b.id for b in ctx.age_bands] if by_age else [])
+    bands = [ALL_AGES] + ([b.id for b in ctx.age_bands] + [UNKNOWN_AGE] if by_age else [])
     monthly = _complete_grid(monthly, ctx, bands)
     by_district = _aggregate(monthly, ind, ctx)
     out = _add_areas(by_district, include_scs_areas)

@@ -41,7 +41,37 @@ def extract_date_of(manifest: dict) -> dt.date:
     return dt.date.fromisoformat(str(manifest["extract_date"])[:10])
 
 
-def compute_and_write_results(period_label: str, base: Path | None = None
+def results_inputs_key(period: Period, base: Path | None = None) -> str:
+    """What a period's results are computed from: the validated extract's files, the
+    library, the reference data and the period. Same key, same results."""
+    from . import cache
+
+    processed = io.processed_dir(base)
+    files = sorted(processed.glob("*.parquet")) + [processed / io.PROCESSED_MANIFEST]
+    return cache.digest_json({"period": period.label, "processed": {p.name: io.sha256_file(p) for p in files},
+                              "library": cache.library_digest(), "reference": cache.reference_digest()})
+
+
+def ensure_results(period_label: str, base: Path | None = None, *, force: bool = False
+                   ) -> tuple[Period, dict, Path, bool]:
+    """The period's results, computed only if their inputs changed since they were written.
+
+    Returns the period, the results' metadata, their folder and whether they were computed.
+    """
+    manifest = io.read_processed_manifest(base)
+    period = resolve_period(period_label, extract_date_of(manifest))
+    key = results_inputs_key(period, base)
+    folder = io.results_dir(period.slug, base)
+    meta_path = folder / io.RESULTS_META
+    if not force and meta_path.is_file() and (folder / io.RESULTS_FILE).is_file():
+        meta = io.read_json(meta_path)
+        if meta.get("inputs_key") == key:
+            return period, meta, folder, False
+    period, _published, meta, folder = compute_and_write_results(period.label, base, inputs_key=key)
+    return period, meta, folder, True
+
+
+def compute_and_write_results(period_label: str, base: Path | None = None, *, inputs_key: str | None = None
                               ) -> tuple[Period, pd.DataFrame, dict, Path]:
     """Compute every indicator up to ``period_label``, suppress, assess, and write.
 
@@ -67,6 +97,7 @@ def compute_and_write_results(period_label: str, base: Path | None = None
         "ehps_lib_version": __version__,
         "sources": manifest.get("sources", []),
         "rows": len(published),
+        "inputs_key": inputs_key or results_inputs_key(period, base),
         "suppression": {"threshold": threshold, "cells_suppressed": len(audit),
                         "by_reason": audit["reason"].value_counts().sort_index().to_dict()},
     }

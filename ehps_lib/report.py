@@ -48,6 +48,7 @@ TREND_MONTHS = 24
 NOT_AVAILABLE = "n/a"
 #: Row label for notifications whose age falls in no band.
 UNKNOWN_AGE = "Age not known or outside 0-17"
+UNKNOWN_BAND = "unknown"  # ehps_lib.indicators.UNKNOWN_AGE: the band id in the results
 #: Printed in place of a value withheld by small-number suppression.
 SUPPRESSED = "c"
 SYNTHETIC_BANNER_TEXT = "Synthetic data: not real children's records"
@@ -420,32 +421,31 @@ def age_band_rows(data: ScorecardData) -> pd.DataFrame:
     """Notifications, rate per 10,000 and share of all notifications by age band (pure data).
 
     Returns one row per age band, then ``"Age not known or outside 0-17"`` when some
-    notifications fall in no band, then ``"All ages"``; columns ``age_band``, ``count``,
-    ``rate``, ``share`` (percentage of all notifications) and ``suppressed``. A suppressed
-    count has NaN count, rate and share; the "not known" row is then left out, because it
-    would reveal the suppressed count by subtraction.
+    notifications fall in no band (the engine's "unknown" band, suppressed like the others),
+    then ``"All ages"``; columns ``age_band``, ``count``, ``rate``, ``share`` (percentage of
+    all notifications) and ``suppressed``. A suppressed count has NaN count, rate and share.
     """
     r = data.results
     here = r[(r["area_code"] == data.area_code) & (r["period"] == data.period.label)
              & (r["indicator_id"] == AGE_BAND_COUNT)]
     order = [b.id for b in load_settings().age_bands]
     present = set(here["age_band"])
-    bands = [b for b in order if b in present] + sorted(present - set(order) - {ALL_AGES})
+    bands = [b for b in order if b in present] + sorted(present - set(order) - {ALL_AGES, UNKNOWN_BAND})
     rows = []
-    for band in [*bands, ALL_AGES]:
+    # The engine counts records with no band in their own "unknown" band, suppressed like any
+    # other; it is shown only when it holds records (or is withheld).
+    shown_unknown = UNKNOWN_BAND in present and (
+        data.is_suppressed(AGE_BAND_COUNT, age_band=UNKNOWN_BAND)
+        or (data.value(AGE_BAND_COUNT, age_band=UNKNOWN_BAND) or 0) > 0)
+    for band in [*bands, *([UNKNOWN_BAND] if shown_unknown else []), ALL_AGES]:
         sup = (data.is_suppressed(AGE_BAND_COUNT, age_band=band)
-               or data.is_suppressed(AGE_BAND_RATE, age_band=band))
+               or (band != UNKNOWN_BAND and data.is_suppressed(AGE_BAND_RATE, age_band=band)))
         count = data.value(AGE_BAND_COUNT, age_band=band)
-        rate = data.value(AGE_BAND_RATE, age_band=band)
-        rows.append(("All ages" if band == ALL_AGES else band, count, rate, sup))
+        rate = math.nan if band == UNKNOWN_BAND else data.value(AGE_BAND_RATE, age_band=band)
+        label = "All ages" if band == ALL_AGES else UNKNOWN_AGE if band == UNKNOWN_BAND else band
+        rows.append((label, count, rate, sup))
     out = pd.DataFrame(rows, columns=["age_band", "count", "rate", "suppressed"])
-    banded = out.iloc[:-1]
     total = out["count"].iloc[-1]
-    if not banded["suppressed"].any() and banded["count"].notna().all() and pd.notna(total):
-        unknown = total - banded["count"].sum()
-        if unknown > 0:
-            extra = pd.DataFrame([(UNKNOWN_AGE, unknown, math.nan, False)], columns=out.columns)
-            out = pd.concat([banded, extra, out.iloc[-1:]], ignore_index=True)
     share = out["count"] / total * 100 if pd.notna(total) and total > 0 else math.nan
     return out.assign(share=share)[["age_band", "count", "rate", "share", "suppressed"]]
 

@@ -45,6 +45,7 @@ def tiny_results_rows() -> list[dict]:
         _row("ehn_received", CAN, "2016-17 Q2", 400, band="5-10"),
         _row("ehn_received", CAN, "2016-17 Q2", 350, band="11-15"),
         _row("ehn_received", CAN, "2016-17 Q2", 150, band="16+"),
+        _row("ehn_received", CAN, "2016-17 Q2", 34, band="unknown"),  # the engine's band for no age
         # rates per 10,000: 1234/30000, 300/7000, 400/9000, 350/8000, 150/3500
         _row("ehn_rate", CAN, "2016-17 Q2", 1234, 30000, 1234 / 30000 * 1e4),
         _row("ehn_rate", CAN, "2016-17 Q2", 300, 7000, 300 / 7000 * 1e4, band="0-4"),

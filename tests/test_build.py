@@ -1,17 +1,28 @@
-"""End to end: a small synthetic extract → papermill for two areas and a planted failure →
-HTML, PDF, CSV and the site index, in temporary folders."""
+"""Builds end to end on a small synthetic extract, in temporary folders: the site index,
+failure isolation, the cache (no-op and one-district rebuilds), atomic publishing,
+interrupted builds, reproducibility, the manifest and the disclosure gate."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from ehps_lib import build, io
+from ehps_lib import build, cli, io
 from ehps_lib.build import index_body, merge_entries, sort_entries
 
-KENT, CAN, BAD = "E10000016", "E07000106", "E09999999"
+KENT, CAN, DOV = "E10000016", "E07000106", "E07000108"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _entry(period, start, code, name, synthetic=True):
@@ -37,8 +48,7 @@ class TestCatalogue:
         gone = _entry("2015-16 Q3", "2015-10-01", KENT, "Kent")
         io.write_text("old", tmp_path / kept["html"])
         new = dict(_entry("2015-16 Q4", "2016-01-01", KENT, "Kent"), built="2016-02-01T00:00:00Z")
-        merged = merge_entries([kept, gone], [new], tmp_path)
-        assert merged == [new]
+        assert merge_entries([kept, gone], [new], tmp_path) == [new]
 
     def test_index_marks_synthetic_papers_and_names_links_in_context(self, tmp_path):
         html = index_body([_entry("2016-17 Q1", "2016-04-01", KENT, "Kent")], tmp_path)
@@ -48,72 +58,176 @@ class TestCatalogue:
                          r'<span class="ehps-visually-hidden">, Kent, 2016-17 Q1</span></a>', html)
 
 
+# -- a small project of our own: real library, test templates -----------------------------------------
+def _notebook(cells: list[str]) -> dict:
+    body = [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
+             "source": src} for i, src in enumerate(cells)]
+    body[0]["metadata"] = {"tags": ["parameters"]}
+    return {"cells": body, "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                        "name": "python3"}, "language_info": {"name": "python"}}}
+
+
+PARAMS = 'area_code = "E10000016"\nperiod = "latest"'
+TEMPLATES = {
+    # a planted failure: the paper for Canterbury fails in its third cell
+    "planted": [PARAMS, "from ehps_lib import report", 'assert area_code != "E07000106", "planted failure"',
+                "report.title_block(report.load_scorecard(area_code, period))"],
+    # a paper that leaks a child's pseudonym from the extract
+    "leaky": [PARAMS, "from ehps_lib import report", 'print("Case of child SYN0000001")',
+              "report.title_block(report.load_scorecard(area_code, period))"],
+    # a slow paper, to interrupt
+    "slow": [PARAMS, "import time\ntime.sleep(1.5)", "from ehps_lib import report",
+             "report.title_block(report.load_scorecard(area_code, period))"],
+}
+
+
 @pytest.fixture(scope="module")
-def built(synthetic_data_dir, tmp_path_factory):
-    """One build of Kent, Canterbury and an unknown area code, into a site that already
-    lists a paper of an earlier period."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EHPS_DATA_DIR", str(synthetic_data_dir))
-    mp.setenv("SOURCE_DATE_EPOCH", "1467331200")  # 2016-07-01
-    site = tmp_path_factory.mktemp("site")
-    reports = tmp_path_factory.mktemp("reports")
-    old = _entry("2015-16 Q4", "2016-01-01", KENT, "Kent")
-    io.write_text("<!DOCTYPE html><title>old</title>", site / old["html"])
-    io.write_json({"papers": [old]}, site / "papers.json")
+def project(synthetic_data_dir, tmp_path_factory):
+    """A project folder (templates, reports, site) and a private copy of the fixture data."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "scorecard.ipynb", root / "notebooks")
+    for name, cells in TEMPLATES.items():
+        (root / "notebooks" / f"{name}.ipynb").write_text(json.dumps(_notebook(cells)), encoding="utf-8")
+    (root / "_quarto.yml").write_text("project: {type: website}\n", encoding="utf-8")
+    data = tmp_path_factory.mktemp("data")
+    shutil.copytree(synthetic_data_dir, data, dirs_exist_ok=True)
+    shutil.rmtree(data / "cache", ignore_errors=True)
+    return root, data
+
+
+@pytest.fixture
+def env(project, monkeypatch):
+    root, data = project
+    monkeypatch.setenv("EHPS_PROJECT_ROOT", str(root))
+    monkeypatch.setenv("EHPS_DATA_DIR", str(data))
+    monkeypatch.setenv("EHPS_REFERENCE_DIR", str(ROOT.parent / "shared" / "data"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1467331200")  # 2016-07-01
+    return root, data
+
+
+def _build(root, site, templates, areas, **kw):
     lines: list[str] = []
-    try:
-        outcome = build.build(period="latest", areas=[KENT, CAN, BAD], workers=2, engine="builtin",
-                              site_dir=site, reports_dir=reports, log=lines.append)
-    finally:
-        mp.undo()
-    return outcome, site, reports, lines
+    outcome = build.build(period="latest", areas=areas, templates=templates, workers=2, engine="builtin",
+                          site_dir=site, reports_dir=root / "reports", log=lines.append, progress=False, **kw)
+    return outcome, lines
+
+
+def _tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.slow
 class TestBuild:
-    def test_the_failing_area_fails_alone(self, built):
-        outcome, *_ = built
-        assert outcome.ok is False
-        assert outcome.period == "2016-17 Q1"
-        assert [p.area_code for p in outcome.papers] == [KENT, CAN]
-        [failure] = outcome.failures
-        assert (failure.area_code, failure.stage, failure.ename) == (BAD, "execute", "ScorecardError")
-        assert "Unknown area code 'E09999999'" in failure.evalue
-
-    def test_html_pdf_csv_and_executed_notebooks(self, built):
-        outcome, site, reports, _ = built
-        for paper, name in zip(outcome.papers, ("Kent", "Canterbury"), strict=True):
-            folder = site / "2016-17-Q1" / paper.area_code
-            html = (folder / "scorecard.html").read_text(encoding="utf-8")
-            title = f"{name}: Early Help and Preventative Services scorecard"
-            assert f'<h1 class="ehps-title">{title}</h1>' in html
-            assert "Synthetic data: not real children" in html and '<html lang="en-GB">' in html
-            assert "report.load_scorecard" not in html
-            assert (folder / "scorecard.pdf").read_bytes().startswith(b"%PDF-")
-            data = pd.read_csv(paper.csv)
-            assert set(data["area_code"]) == {paper.area_code}
-            assert (reports / "2016-17-Q1" / paper.area_code / "scorecard.ipynb").is_file()
-        # the failed run's notebook is kept, with its error, for reading; nothing is published for it
-        assert (reports / "2016-17-Q1" / BAD / "scorecard.ipynb").is_file()
-        assert not (site / "2016-17-Q1" / BAD).exists()
-
-    def test_index_lists_new_and_earlier_papers(self, built):
-        _, site, _, _ = built
+    def test_publish_then_noop_then_one_district_changed(self, env, tmp_path):
+        root, data = env
+        site = tmp_path / "site"
+        first, _ = _build(root, site, ["scorecard"], [KENT, CAN, DOV])
+        assert first.ok and first.published and first.executed == 3
+        for code, name in ((KENT, "Kent"), (CAN, "Canterbury")):
+            html = (site / "2016-17-Q1" / code / "scorecard.html").read_text(encoding="utf-8")
+            assert f'<h1 class="ehps-title">{name}: Early Help and Preventative Services scorecard</h1>' in html
+            assert "Synthetic data: not real children" in html and "report.load_scorecard" not in html
+            assert (site / "2016-17-Q1" / code / "scorecard.pdf").read_bytes().startswith(b"%PDF-")
+            assert (root / "reports" / "2016-17-Q1" / code / "scorecard.ipynb").is_file()
         index = (site / "index.html").read_text(encoding="utf-8")
-        links = re.findall(r'<a href="([^"]+scorecard\.html)"', index)
-        assert links == ["2016-17-Q1/E10000016/scorecard.html", "2016-17-Q1/E07000106/scorecard.html",
-                         "2015-16-Q4/E10000016/scorecard.html"]
-        assert index.count('href="2016-17-Q1/E10000016/scorecard.pdf"') == 1
-        assert "Synthetic data" in index
-        catalogue = io.read_json(site / "papers.json")["papers"]
-        assert [(e["period"], e["area_code"]) for e in catalogue] == [
-            ("2016-17 Q1", KENT), ("2016-17 Q1", CAN), ("2015-16 Q4", KENT)]
+        assert re.findall(r'<a href="([^"]+scorecard\.html)"', index) == [
+            "2016-17-Q1/E10000016/scorecard.html", "2016-17-Q1/E07000106/scorecard.html",
+            "2016-17-Q1/E07000108/scorecard.html"]
 
-    def test_progress_and_summary_lines(self, built):
-        *_, lines = built
-        progress = [line for line in lines if line.startswith("[")]
-        assert sorted(line[:5] for line in progress) == ["[1/3]", "[2/3]", "[3/3]"]
-        assert any(re.match(r"\[\d/3\] Canterbury ok \d+\.\d s$", line) for line in progress)
-        failed = r"\[\d/3\] E09999999 FAILED \(execute: ScorecardError"
-        assert any(re.match(failed, line) for line in progress)
-        assert "Built 2 of 3 paper(s) for 2016-17 Q1 (SYNTHETIC DATA)" in lines[-1]
+        # nothing changed: nothing runs, nothing is rewritten
+        before = _tree_bytes(site)
+        again, lines = _build(root, site, ["scorecard"], [KENT, CAN, DOV])
+        assert again.ok and again.up_to_date and again.executed == 0
+        assert any(line.startswith("Nothing to do") for line in lines)
+        assert _tree_bytes(site) == before
+
+        # a correction to Dover's published figures re-runs Dover's paper only
+        results = io.results_dir("2016-17-Q1", data) / io.RESULTS_FILE
+        table = pd.read_parquet(results)
+        dover = (table.area_code == DOV) & (table.indicator_id == "ehn_received") & (table.period == "2016-17 Q1")
+        table.loc[dover & (table.age_band == "all"), "value"] += 1
+        table.to_parquet(results, index=False)
+        third, _ = _build(root, site, ["scorecard"], [KENT, CAN, DOV])
+        assert third.ok and third.executed == 1 and third.cached == 2, [f.describe() for f in third.failures]
+        assert [p.area_code for p in third.papers if not p.cached] == [DOV]
+
+    def test_planted_failure_keeps_old_site_and_names_district_and_cell(self, env, tmp_path, capsys):
+        root, data = env
+        site = tmp_path / "site"
+        io.write_text("<!DOCTYPE html><title>the old site</title>", site / "index.html")
+        before = _tree_bytes(site)
+        code = cli.main(["build", "--templates", "planted", "--areas", KENT, CAN, DOV, "--site", str(site),
+                         "--no-progress"])
+        out = capsys.readouterr().out
+        assert code == 1
+        # execution count 4: the parameters cell, papermill's injected parameters, the import, the assert
+        assert re.search(r"FAILED planted for Canterbury \(E07000106\): execute, cell \[4\]: AssertionError: "
+                         r"planted failure", out)
+        assert "Nothing was published" in out
+        assert _tree_bytes(site) == before  # the old site is untouched
+        # the other papers were built and wait in the cache: fixing nothing, a rebuild runs only Canterbury
+        outcome, _ = _build(root, site, ["planted"], [KENT, CAN, DOV])
+        assert outcome.executed == 1 and outcome.cached == 2 and not outcome.ok
+
+    def test_disclosure_finding_refuses_to_publish(self, env, tmp_path):
+        root, _ = env
+        site = tmp_path / "site"
+        outcome, _ = _build(root, site, ["leaky"], [KENT])
+        assert not outcome.ok and not outcome.published and not site.exists()
+        [failure] = outcome.failures
+        assert failure.stage == "disclosure" and "SYN0000001" in failure.message
+
+    def test_two_builds_give_identical_html_and_csv(self, env, tmp_path):
+        root, _ = env
+        sites = [tmp_path / "a", tmp_path / "b"]
+        for site in sites:
+            outcome, _ = _build(root, site, ["scorecard"], [KENT, CAN], use_cache=False)
+            assert outcome.ok and outcome.executed == 2
+        a, b = (_tree_bytes(s) for s in sites)
+        compared = [k for k in a if k.endswith((".html", ".csv"))]
+        assert len(compared) == 5  # 2 papers, 2 CSVs and the index
+        assert all(a[k] == b[k] for k in compared), [k for k in compared if a[k] != b[k]]
+
+    def test_manifest_hashes_match_the_inputs(self, env, tmp_path):
+        root, data = env
+        site = tmp_path / "site"
+        outcome, _ = _build(root, site, ["scorecard"], [KENT])
+        assert outcome.ok
+        manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+        sha = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # noqa: E731
+        assert manifest["inputs"]["processed"]["children.parquet"] == sha(data / "processed" / "children.parquet")
+        assert manifest["inputs"]["results"]["indicators.parquet"] == sha(
+            data / "results" / "2016-17-Q1" / "indicators.parquet")
+        assert manifest["inputs"]["templates"]["scorecard.ipynb"] == sha(root / "notebooks" / "scorecard.ipynb")
+        assert manifest["inputs"]["reference"]["imd/kent_imd2019_lsoa11_combined.csv"] == sha(
+            ROOT.parent / "shared" / "data" / "imd" / "kent_imd2019_lsoa11_combined.csv")
+        [run] = manifest["runs"]
+        assert run["parameters"] == {"area_code": KENT, "period": "2016-17 Q1"}
+        assert run["execute_seconds"] > 0 and run["render_seconds"] > 0
+        assert manifest["ehps_lib_version"] and manifest["git_commit"]
+
+    def test_interrupted_build_publishes_nothing_and_resumes_from_cache(self, env, tmp_path):
+        root, data = env
+        site = tmp_path / "site"
+        cache = data / "cache" / "runs"
+        def complete() -> set[str]:  # finished entries (a run being written is a hidden staging folder)
+            return {p.name for p in cache.glob("*") if not p.name.startswith(".")} if cache.exists() else set()
+
+        before = complete()
+        proc = subprocess.Popen([sys.executable, "-m", "ehps_lib.cli", "build", "--templates", "slow", "--areas",
+                                 KENT, CAN, DOV, "E07000105", "--workers", "1", "--site", str(site),
+                                 "--no-progress"], env=os.environ.copy(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(complete() - before) < 1:
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        done = complete() - before
+        assert 1 <= len(done) < 4
+        assert not site.exists()  # nothing half-built was published
+        outcome, _ = _build(root, site, ["slow"], [KENT, CAN, DOV, "E07000105"])
+        assert outcome.ok and outcome.published and outcome.cached == len(done)
+        assert not list(site.parent.glob(".site.staging.*"))

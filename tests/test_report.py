@@ -218,15 +218,21 @@ class TestAgeBandTable:
                                  "July to September 2016 (2016-17 Q2)")
         assert [row[0][1] for row in table.rows[1:]] == ["row"] * 6
 
-    def test_a_suppressed_band_hides_the_remainder_too(self, tiny_results, tiny_meta):
+    def test_suppressed_bands_show_as_withheld(self, tiny_results, tiny_meta):
+        # The engine counts records with no age in an "unknown" band and suppression protects
+        # every band against the all-ages total: here 16+ and, as its partner, the unknown band.
         results = tiny_results.assign(suppressed=False)
-        hit = (results["age_band"] == "16+") & (results["area_code"] == CAN)
+        hit = results["age_band"].isin(["16+", "unknown"]) & (results["area_code"] == CAN)
         results.loc[hit, ["value", "numerator", "suppressed"]] = [math.nan, math.nan, True]
         rows = report.age_band_rows(scorecard_from_results(results, tiny_meta, CAN, "2016-17 Q2"))
-        # 1234 - 300 - 400 - 350 would reveal the 16+ count, so there is no "not known" row
-        assert rows["age_band"].tolist() == ["0-4", "5-10", "11-15", "16+", "All ages"]
-        assert rows["suppressed"].tolist() == [False, False, False, True, False]
-        assert math.isnan(rows.loc[3, "share"])
+        assert rows["age_band"].tolist() == ["0-4", "5-10", "11-15", "16+", report.UNKNOWN_AGE, "All ages"]
+        assert rows["suppressed"].tolist() == [False, False, False, True, True, False]
+        assert math.isnan(rows.loc[3, "share"]) and math.isnan(rows.loc[4, "count"])
+
+    def test_no_unknown_row_when_every_age_is_known(self, tiny_results, tiny_meta):
+        results = tiny_results[tiny_results["age_band"] != "unknown"]
+        rows = report.age_band_rows(scorecard_from_results(results, tiny_meta, CAN, "2016-17 Q2"))
+        assert report.UNKNOWN_AGE not in rows["age_band"].tolist()
 
 
 class TestTrendChart:
