@@ -12,7 +12,7 @@ DATA   ?= data
 # Debian packages the workspace needs at run time (WeasyPrint's Pango, fonts) and for tests.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils
 
-.PHONY: help report test lint lab clean clean-data system-deps venv synth indicators
+.PHONY: help report test lint lab clean clean-data system-deps venv synth indicators bench bench-indicators bench-build
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,14 @@ test: system-deps $(STAMP)  ## run every test: unit, doctest, notebooks (nbval) 
 
 lint: $(STAMP)  ## ruff over the library, tests and notebooks
 	$(BIN)/ruff check ehps_lib tests notebooks
+
+bench: bench-indicators bench-build  ## run every benchmark in bench/
+
+bench-indicators: $(STAMP)  ## time the indicator engine (13 areas x 36 months, five-year extract)
+	$(BIN)/python bench/bench_indicators.py
+
+bench-build: system-deps $(STAMP)  ## time ehps build against papermill + nbconvert, then rebuilds
+	$(BIN)/python bench/bench_build.py
 
 lab: $(STAMP)  ## start JupyterLab with the workspace kernel
 	$(BIN)/jupyter lab --notebook-dir=.
