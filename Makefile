@@ -10,7 +10,8 @@ PERIOD ?= latest
 DATA   ?= data
 
 # Debian packages the workspace needs at run time (WeasyPrint's Pango, fonts) and for tests.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils \
+                chromium
 
 .PHONY: help report test lint lab clean clean-data system-deps venv synth indicators bench bench-indicators bench-build
 
@@ -47,7 +48,11 @@ report: system-deps $(DATA)/processed/_manifest.json  ## build the latest quarte
 	$(BIN)/ehps build --period "$(PERIOD)"
 	@echo "Open site/index.html"
 
-test: system-deps $(STAMP)  ## run every test: unit, doctest, notebooks (nbval) and end to end
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: system-deps $(STAMP) node_modules/axe-core/axe.min.js  ## run every test: unit, doctest, notebooks, browser, end to end
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)  ## ruff over the library, tests and notebooks

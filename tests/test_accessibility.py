@@ -1,0 +1,117 @@
+"""Accessibility in a real browser: every page type of a built site, audited with axe-core.
+
+Chromium comes from Debian (``/usr/bin/chromium``; Playwright's own browser download is not
+available here) and axe-core from npm (``node_modules/axe-core``, installed by ``make test``).
+Each page must have zero axe violations across its rules (WCAG 2.0/2.1/2.2 A and AA and
+best practices). In CI a missing browser or axe-core is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ehps_lib import build, config
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+KENT, CAN = "E10000016", "E07000106"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _require_tools() -> None:
+    missing = [str(p) for p in (CHROMIUM, AXE) if not p.is_file()]
+    if missing:
+        message = f"browser tests need {', '.join(missing)} (run `make test`, which installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def site(synthetic_data_dir, tmp_path_factory):
+    """A site with one paper of every template (Kent, and Canterbury where districts apply)."""
+    _require_tools()
+    data = tmp_path_factory.mktemp("a11y-data")
+    shutil.copytree(synthetic_data_dir, data, dirs_exist_ok=True)
+    shutil.rmtree(data / "cache", ignore_errors=True)
+    site = tmp_path_factory.mktemp("a11y-site")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EHPS_DATA_DIR", str(data))
+    try:
+        outcome = build.build(period="latest", areas=[KENT, CAN], workers=2, engine="builtin", site_dir=site,
+                              reports_dir=tmp_path_factory.mktemp("a11y-reports"), log=lambda _m: None,
+                              progress=False)
+    finally:
+        mp.undo()
+    assert outcome.ok, [f.describe() for f in outcome.failures]
+    return site
+
+
+def _pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_tools()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _audit(browser, page_path: Path) -> list[dict]:
+    page = browser.new_page()
+    try:
+        page.goto(page_path.as_uri())
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("""async () => await axe.run(document, {resultTypes: ['violations']})""")
+    finally:
+        page.close()
+    return result["violations"]
+
+
+def test_every_template_is_in_the_site(site):
+    names = {p.name for p in _pages(site)}
+    expected = {f"{t.id}.html" for t in config.load_settings().templates
+                if (ROOT / "notebooks" / f"{t.id}.ipynb").is_file()}
+    assert expected | {"index.html"} <= names
+
+
+def test_zero_axe_violations_on_every_page(site, browser):
+    report = {}
+    for path in _pages(site):
+        violations = _audit(browser, path)
+        if violations:
+            report[str(path.relative_to(site))] = [
+                f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}" for v in violations]
+    assert report == {}
+
+
+def test_rag_is_never_colour_alone(site):
+    for path in _pages(site):
+        text = path.read_text(encoding="utf-8")
+        for rag in ("Green", "Amber", "Red"):
+            badge = f'class="ehps-rag ehps-rag-{rag.lower()}"'
+            if badge in text:
+                # the badge carries its word (and a symbol hidden from screen readers)
+                assert f"</span> {rag}</span>" in text, (path, rag)
+
+
+def test_every_image_has_alt_text_and_a_table_equivalent(site):
+    from bs4 import BeautifulSoup
+
+    for path in _pages(site):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        for img in soup.find_all("img"):
+            assert img.get("alt", "").strip(), (path.name, str(img)[:120])
+            figure = img.find_parent("figure")
+            assert figure is not None and figure.find("table") is not None, (path.name, img.get("alt")[:80])
