@@ -13,6 +13,7 @@ import pandas as pd
 from . import __version__, io
 from .assess import assess
 from .config import load_settings
+from .deprivation import deprivation_results
 from .indicators import compute_results, load_catalogue
 from .periods import Period, latest_complete_quarter
 from .public import public_results
@@ -77,7 +78,8 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
 
     ``data/results/<period>/indicators.parquet`` (and ``.csv``) hold the *published*,
     suppressed results, the only ones templates read; ``public.parquet`` the CYPF
-    indicators from public data (:mod:`ehps_lib.public`). The unsuppressed results and the
+    indicators from public data (:mod:`ehps_lib.public`); ``deprivation.parquet`` the
+    suppressed deprivation gradient (:mod:`ehps_lib.deprivation`). The unsuppressed results and the
     suppression audit go to ``data/results/<period>/internal/`` for analysts' quality
     assurance; they are never copied into the site.
 
@@ -103,6 +105,9 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     }
     public = public_results()
     meta["public_indicators"] = sorted(public["indicator_id"].unique())
-    folder = io.write_results(published, meta, period.slug, base, extra={"public": public},
-                              internal={"unsuppressed": raw, "suppression_audit": audit})
+    gradient, gradient_audit = deprivation_results(tables, period, extract_date, threshold=threshold)
+    folder = io.write_results(published, meta, period.slug, base,
+                              extra={"public": public, "deprivation": gradient},
+                              internal={"unsuppressed": raw, "suppression_audit": audit,
+                                        "deprivation_audit": gradient_audit})
     return period, published, meta, folder
