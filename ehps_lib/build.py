@@ -190,12 +190,14 @@ def run_job(job: RunJob) -> dict:
             return {**out, "stage": "render", "message": f"{type(exc).__name__}: {exc}", "ename": type(exc).__name__,
                     "evalue": str(exc), "seconds": time.perf_counter() - start}
         rendered = time.perf_counter() - start - executed
-        findings = _scan(stage, names)
+        findings = _scan(stage, [*names.values(), *(p.name for p in stage.glob("*-table-*.csv"))])
         if findings:
             return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
                     "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
+        tables = sorted(p.name for p in stage.glob(f"{job.template}-*-table-*.csv"))
         record = {"key": job.key, "template": job.template, "area_code": job.area_code, "period": job.period,
-                  "files": {**names, "notebook": "notebook.ipynb"}, "execute_seconds": round(executed, 3),
+                  "files": {**names, "notebook": "notebook.ipynb"}, "tables": tables,
+                  "execute_seconds": round(executed, 3),
                   "render_seconds": round(rendered, 3)}
         io.write_json(record, stage / "run.json")
         entry = runs.commit(job.key, stage)
@@ -243,16 +245,17 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
     if job.engine == "quarto":
         render.render_with_quarto(notebook, stage / names["html"], stage / names["pdf"])
     else:
-        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], **kw)
+        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"],
+                               table_prefix=f"{job.template}-{job.area_code}-{job.period_slug}", **kw)
 
 
-def _scan(stage: Path, names: dict[str, str]) -> list:
+def _scan(stage: Path, names: list[str]) -> list:
     from . import disclosure
 
     if _SECRETS is None:
         return []
     found = []
-    for name in names.values():
+    for name in names:
         found += disclosure.scan_file(stage / name, _SECRETS, root=stage)
     return found
 
@@ -526,9 +529,7 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, si
         for j in jobs:
             entry = runs.entry(j.key)
             record = io.read_json(entry / "run.json")
-            for kind in ("html", "pdf", "csv"):
-                name = record["files"][kind]
-                # break the hard link first: the cache entry must not change with the site
+            for name in [record["files"][kind] for kind in ("html", "pdf", "csv")] + record.get("tables", []):
                 _link_or_copy(entry / name, stage / j.period_slug / j.area_code / name)
             res = results.get(j.key)
             records.append({"key": j.key, "template": j.template, "area_code": j.area_code,

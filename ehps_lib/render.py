@@ -187,9 +187,46 @@ def notebook_body(nb) -> str:
     return _ANCHOR_LINK.sub("", body)
 
 
+def tables_as_csv(body: str, prefix: str) -> tuple[str, dict[str, str]]:
+    """Give every table of ``body`` a CSV file and a download link under it.
+
+    Returns the new body and ``{file name: CSV text}``; files are named
+    ``<prefix>-table-01.csv`` ... in page order. The CSV holds the table as printed
+    (header row(s), then one line per row; suppressed cells stay ``c``).
+    """
+    import csv
+    import io as _io
+
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "html.parser")
+    files: dict[str, str] = {}
+    for n, table in enumerate(soup.find_all("table"), start=1):
+        buffer = _io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for row in table.find_all("tr"):
+            writer.writerow([" ".join(cell.get_text(" ", strip=True).split()) for cell in row.find_all(["th", "td"])])
+        name = f"{prefix}-table-{n:02d}.csv"
+        files[name] = buffer.getvalue()
+        caption = table.find("caption")
+        what = caption.get_text(" ", strip=True) if caption else f"table {n}"
+        link = soup.new_tag("p", attrs={"class": "ehps-table-download"})
+        anchor = soup.new_tag("a", href=name)
+        anchor.string = "Download this table as CSV"
+        hidden = soup.new_tag("span", attrs={"class": "ehps-visually-hidden"})
+        hidden.string = f": {what}"
+        anchor.append(hidden)
+        link.append(anchor)
+        wrapper = table.parent if table.parent is not None and "ehps-table-wrap" in (table.parent.get("class") or []) \
+            else table
+        wrapper.insert_after(link)
+    return str(soup), files
+
+
 def render_html(executed_nb_path: str | Path, *, title: str, subtitle: str = "", synthetic: bool,
                 classification: str, provenance: dict, links: list[tuple[str, str]] | None = None,
-                nav: list[tuple[str, str]] | None = None) -> str:
+                nav: list[tuple[str, str]] | None = None, tables: dict[str, str] | None = None,
+                table_prefix: str = "paper") -> str:
     """An executed notebook as a complete, accessible HTML page (returned, not written).
 
     ``provenance`` holds ``period``, ``extract_date``, ``ehps_lib_version``, ``git_commit``,
@@ -203,7 +240,11 @@ def render_html(executed_nb_path: str | Path, *, title: str, subtitle: str = "",
         raise RenderError(f"{executed_nb_path}: the notebook holds an error ({errors[0].get('ename')}: "
                           f"{errors[0].get('evalue')}); it is not published")
     provenance = {"build_time": build_time(), **provenance}
-    return render_page(notebook_body(nb), title=title, subtitle=subtitle, synthetic=synthetic,
+    body = notebook_body(nb)
+    if tables is not None:
+        body, files = tables_as_csv(body, table_prefix)
+        tables.update(files)
+    return render_page(body, title=title, subtitle=subtitle, synthetic=synthetic,
                        classification=classification, provenance=provenance, links=links, nav=nav,
                        description=subtitle)
 
@@ -226,10 +267,14 @@ def render_notebook(executed_nb: str | Path, html_out: str | Path, pdf_out: str 
                     **kw) -> tuple[Path, Path | None]:
     """Render one executed notebook with the built-in engine to ``html_out`` (and ``pdf_out``).
 
-    Keyword arguments are those of :func:`render_html`.
+    Keyword arguments are those of :func:`render_html`; with ``table_prefix`` every table
+    is also written as a CSV file beside the HTML, linked under the table.
     """
-    html = render_html(executed_nb, **kw)
+    tables: dict[str, str] | None = {} if "table_prefix" in kw else None
+    html = render_html(executed_nb, tables=tables, **kw)
     io.write_text(html, html_out)
+    for name, text in (tables or {}).items():
+        io.write_text(text, Path(html_out).parent / name)
     if pdf_out is not None:
         write_pdf(html, pdf_out, base_url=Path(html_out).parent)
     return Path(html_out), (Path(pdf_out) if pdf_out is not None else None)

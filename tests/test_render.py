@@ -167,3 +167,18 @@ class TestEngines:
         text = html.read_text(encoding="utf-8")
         assert "Canterbury: Early Help and Preventative Services scorecard" in text
         assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+def test_every_table_gets_a_csv_and_a_link():
+    body = ('<h2>Summary</h2><div class="ehps-table-wrap"><table><caption>Notifications by age</caption>'
+            '<thead><tr><th scope="col">Age band</th><th scope="col">Notifications</th></tr></thead>'
+            '<tbody><tr><th scope="row">Aged 0-4</th><td>1,234</td></tr><tr><th scope="row">Aged 5-10</th>'
+            "<td>c</td></tr></tbody></table></div><table><tr><td>x</td></tr></table>")
+    new, files = render.tables_as_csv(body, "scorecard-E07000106-2016-17-Q4")
+    assert list(files) == ["scorecard-E07000106-2016-17-Q4-table-01.csv", "scorecard-E07000106-2016-17-Q4-table-02.csv"]
+    assert files["scorecard-E07000106-2016-17-Q4-table-01.csv"] == (
+        "Age band,Notifications\nAged 0-4,\"1,234\"\nAged 5-10,c\n")
+    # the link follows the table's wrapper, and names the table for screen readers
+    assert ('</div><p class="ehps-table-download"><a href="scorecard-E07000106-2016-17-Q4-table-01.csv">'
+            'Download this table as CSV<span class="ehps-visually-hidden">: Notifications by age</span></a></p>'
+            in new)
