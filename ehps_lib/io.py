@@ -346,3 +346,22 @@ def stderr_to_file(path: str | Path) -> Iterator[Path]:
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
+
+
+# -- committee paper details (ehps_lib.committee) ---------------------------------------------------
+def paper_details_dir(root: Path | None = None) -> Path:
+    """Folder of the committee papers' details files: ``<project root>/reports/papers``."""
+    return (root or config.project_root()) / "reports" / "papers"
+
+
+def read_paper_details_text(path: str | Path) -> str | None:
+    """The text of a paper details file (YAML), or None when the file does not exist."""
+    path = Path(path)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+# -- commentary files (ehps_lib.scorecard) -----------------------------------------------------------
+def read_text_or_none(path: str | Path) -> str | None:
+    """The text of a UTF-8 file, or None when it does not exist (e.g. a period's commentary)."""
+    path = Path(path)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
