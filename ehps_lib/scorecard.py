@@ -1,0 +1,1437 @@
+"""The county performance scorecard (SCS format, with exception reports) and the district
+dashboard's indicator tables.
+
+Two papers are built from these helpers, both from the published results only:
+
+* ``county_scorecard`` (Kent): the council's Specialist Children's Services scorecard
+  format (seed 004 lines 3017-3290, ``seeds-spec.md`` §1.4) adapted to Early Help. The pack
+  is quarterly but the council's scorecard is monthly, so the *latest result* is the last
+  month of the quarter, beside "1 month ago", "1 year ago" and "Rolling 3 months" (the
+  quarter's three months together). Then the "Latest performance RAG rating" summary, an
+  activity table by area and district, and an exception report for every indicator rated
+  Red, with the analysts' commentary read from ``reports/commentary/<period slug>.yml``.
+* ``district_dashboard`` (a district): the CYPF District Dashboard columns (seed 004 lines
+  1791-1794, ``seeds-spec.md`` §1.3): District figure | Kent figure | Comparison to Kent |
+  Rank amongst districts | Movement since last period, and twelve-month trend sparklines.
+
+Every function except :func:`load_commentary` and :func:`load_public` is pure: it takes a
+:class:`~ehps_lib.report.ScorecardData` (and a :class:`Commentary` or the public table)
+and returns a :class:`~ehps_lib.report.Block` or a DataFrame. Colour is never the only cue:
+RAG ratings are badges with a word and a symbol, directions of travel are arrows with
+words, and chart points differ by marker shape as well as colour.
+
+Typical notebook use::
+
+    from ehps_lib import report, scorecard
+    sc = report.load_scorecard("E10000016", "2016-17 Q4")
+    notes = scorecard.load_commentary(sc.period)
+    scorecard.scs_table(sc)
+    scorecard.exception_reports(sc, notes)
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from . import config, io, stats
+from .geography import DISTRICTS, KENT_CODE, KENT_NAME, SCS_AREA_CODES, SCS_AREAS, area_name
+from .indicators import ALL_AGES, DATA_PERIODS, POLARITIES, Indicator, load_catalogue
+from .periods import Period
+from .report import (
+    AREA_COLOUR,
+    CHART_STYLE,
+    KENT_COLOUR,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    Block,
+    ScorecardData,
+    ScorecardError,
+    _e,
+    _subject,
+    _table_markdown,
+    comparison_badge,
+    direction_badge,
+    figure_to_svg,
+    format_value,
+    rag_badge,
+    rag_text,
+    synthetic_banner_html,
+)
+
+#: Printed where a column does not apply (the council's "-").
+NOT_APPLICABLE = "-"
+NOT_RATED = "Not rated"
+RAG_ORDER = (stats.GREEN, stats.AMBER, stats.RED, NOT_RATED)
+#: Bar colours of the RAG summary chart: the badges' colours (badges.css).
+RAG_COLOURS = {stats.GREEN: "#00703c", stats.AMBER: "#ffdd00", stats.RED: "#d4351c", NOT_RATED: "#ffffff"}
+#: Data period codes as the council prints them (``month`` is ours: a calendar month's flow).
+PERIOD_CODES = {"month": "M", "SS": "SS", "R12M": "R12M", "YTD": "YTD"}
+TOLERANCE = {"H": "Higher values are better", "L": "Lower values are better",
+             "T": "Values nearest the target are better", "N": "No judgement: neither higher nor lower is better"}
+#: Months in the district dashboard's sparklines.
+SPARKLINE_MONTHS = 12
+#: Points an XmR chart needs before its limits are more than trial limits (stats.xmr).
+SPC_MIN_POINTS = 13
+
+#: NHS Making Data Count colours, each with its own marker shape (never colour alone).
+SPC_STYLE = {
+    "common_cause": ("#a6a6a6", "o", "Common cause variation"),
+    "improvement": ("#00b0f0", "D", "Special cause: improvement"),
+    "concern": ("#e46c0a", "X", "Special cause: concern"),
+    "neutral": ("#490092", "s", "Special cause: no judgement"),
+}
+SPC_TARGET_COLOUR = "#de1b1b"
+SPC_RULE_WORDS = {
+    "beyond_limit": "a point beyond a process limit",
+    "trend": "7 points in a row rising or falling",
+    "two_in_three": "2 of 3 points close to a process limit",
+    "shift": "7 points in a row on one side of the mean",
+}
+
+#: Keys of the commentary file (``reports/commentary/<period slug>.yml``).
+OWNER_KEYS = {"cabinet_member": "Cabinet Member", "director": "Director", "portfolio": "Portfolio",
+              "division": "Division"}
+COMMENTARY_KEYS = ("period", "note", "owner", "commentary")
+COMMENTARY_FOLDER = Path("reports") / "commentary"
+
+
+# -- periods ---------------------------------------------------------------------------------------
+def latest_month(period: Period | str) -> Period:
+    """The month the scorecard shows as "latest result": the last month of a quarter.
+
+    Examples
+    --------
+    >>> latest_month("2016-17 Q4").label
+    '2017-03'
+    >>> latest_month("2016-08").label
+    '2016-08'
+    """
+    p = Period.parse(period)
+    last = p.month_starts()[-1]
+    return Period.month(last.year, last.month)
+
+
+def _month_name(p: Period, short: bool = False) -> str:
+    return f"{p.start:%b %Y}" if short else f"{p.start:%B %Y}"
+
+
+def _months_span(p: Period) -> str:
+    """'January to March 2017' for a quarter (its months), 'March 2017' for a month."""
+    if p.months == 1:
+        return _month_name(p)
+    first = f"{p.start:%B}" if p.start.year == p.end.year else f"{p.start:%B %Y}"
+    return f"{first} to {p.end:%B %Y}"
+
+
+# -- looking results up ----------------------------------------------------------------------------
+_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _rows(data: ScorecardData) -> dict[tuple[str, str, str], dict]:
+    """Published rows (all ages) by (indicator, area, period label), made once per data."""
+    if data not in _ROWS:
+        r = data.results
+        r = r[r["age_band"] == ALL_AGES]
+        _ROWS[data] = {(rec["indicator_id"], rec["area_code"], rec["period"]): rec
+                       for rec in r.to_dict("records")}
+    return _ROWS[data]
+
+
+def _row(data: ScorecardData, indicator_id: str, period: Period, area_code: str | None = None) -> dict:
+    return _rows(data).get((indicator_id, area_code or data.area_code, period.label), {})
+
+
+def _get(row: dict, column: str, default=None):
+    v = row.get(column, default)
+    if v is None or v is pd.NA:
+        return default
+    if isinstance(v, float) and math.isnan(v):
+        return default
+    return v
+
+
+def _case_indicators(data: ScorecardData) -> list[Indicator]:
+    """Case-data indicators present in the results, in catalogue order."""
+    return [ind for ind in data.indicators if ind.has_data]
+
+
+def _unit_label(ind: Indicator) -> str:
+    if ind.unit == "count":
+        return "number"
+    if ind.unit == "%":
+        return "percentage"
+    if ind.is_average and ind.measure:
+        return f"average, {ind.measure}"
+    return ind.unit
+
+
+# -- formatting ------------------------------------------------------------------------------------
+def compact_number(value: float, unit: str) -> str:
+    """A target or floor as the council writes it in data notes: no needless decimals.
+
+    Examples
+    --------
+    >>> compact_number(1490.0, "count"), compact_number(90.0, "%"), compact_number(17.5, "%")
+    ('1,490', '90%', '17.5%')
+    """
+    v = float(value)
+    text = f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
+    return text + ("%" if unit == "%" else "")
+
+
+def _target_cell(target, unit: str) -> str:
+    if target is None or (not isinstance(target, list | tuple) and pd.isna(target)):
+        return NOT_APPLICABLE
+    if isinstance(target, list | tuple):
+        return f"{format_value(float(target[0]), unit)} to {format_value(float(target[1]), unit)}"
+    return format_value(float(target), unit)
+
+
+def _num_cell(row: dict, column: str, ind: Indicator) -> str:
+    """Numerator or denominator as printed: '-' for counts, 'c' when withheld."""
+    if ind.unit == "count":
+        return NOT_APPLICABLE
+    v = _get(row, column)
+    if v is None:
+        return SUPPRESSED if row.get("suppressed") else NOT_AVAILABLE
+    v = float(v)
+    return f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
+
+
+def signed_change(now: float | None, before: float | None, *, now_suppressed: bool = False,
+                  before_suppressed: bool = False) -> str:
+    """The change between two counts as the council prints it: ``+5``, ``-3``, ``0``.
+
+    ``c`` when either count is withheld (the change would reveal it); ``n/a`` when either
+    is missing.
+
+    Examples
+    --------
+    >>> signed_change(9444, 9711), signed_change(1145, 1092), signed_change(3, 3)
+    ('-267', '+53', '0')
+    >>> signed_change(10, None, before_suppressed=True)
+    'c'
+    """
+    if now_suppressed or before_suppressed:
+        return SUPPRESSED
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return NOT_AVAILABLE
+    d = round(float(now) - float(before))
+    return f"+{d:,}" if d > 0 else f"-{abs(d):,}" if d < 0 else "0"
+
+
+def _html_table(caption: str, head_rows: list[str], body: str, css_class: str = "ehps-table",
+                colgroups: str = "") -> str:
+    return (f'<table class="{css_class}"><caption>{_e(caption)}</caption>{colgroups}'
+            f"<thead>{''.join(head_rows)}</thead>{body}</table>")
+
+
+def _notes_html(notes: list[str]) -> str:
+    return "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
+
+
+def _img(svg: str, alt: str, width: int, height: int) -> str:
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img src="{uri}" alt="{_e(alt)}" width="{width}" height="{height}">'
+
+
+def _title_block(data: ScorecardData, product: str, period_line: str) -> Block:
+    title = f"{data.area_name}: {product}"
+    parts = [f'<h1 class="ehps-title">{_e(title)}</h1>', f'<p class="ehps-period">{_e(period_line)}</p>']
+    extract = data.meta.get("extract_date")
+    if extract:
+        d = dt.date.fromisoformat(str(extract)[:10])
+        parts.append(f'<p class="ehps-extract">Data extracted on {d.day} {d:%B %Y}.</p>')
+    md = [f"# {title}", "", period_line]
+    if data.synthetic:
+        parts.append(synthetic_banner_html())
+        md += ["", "> **Synthetic data: not real children's records.** Every figure comes from a synthetic extract."]
+    return Block(html=f'<div class="ehps-title-block">{"".join(parts)}</div>', markdown="\n".join(md),
+                 text=f"{title}\n{period_line}")
+
+
+# == commentary ====================================================================================
+class CommentaryError(ValueError):
+    """The commentary file is wrong; the message names the file and the bad key."""
+
+
+@dataclass(frozen=True)
+class Commentary:
+    """The analysts' commentary for one period, as read from ``reports/commentary/<slug>.yml``.
+
+    ``found`` is False when the file does not exist: then ``owner`` and ``entries`` are
+    empty and every indicator's commentary is shown as missing.
+    """
+
+    period: Period
+    path: str  # as shown to readers, e.g. "reports/commentary/2016-17-Q4.yml"
+    found: bool = False
+    owner: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, str] = field(default_factory=dict)
+    note: str | None = None
+
+    def text(self, indicator_id: str) -> str | None:
+        """The commentary for an indicator, or None when none was provided."""
+        return self.entries.get(indicator_id)
+
+    def missing_text(self) -> str:
+        """The visible note printed where a commentary is missing."""
+        where = self.path if self.found else f"{self.path}, which does not exist"
+        return (f"No commentary has been provided for this indicator for {self.period.label} "
+                f"(expected in {where}).")
+
+
+def commentary_path(period: Period | str, root: Path | None = None) -> Path:
+    """Where the commentary for ``period`` is kept: ``<root>/reports/commentary/<slug>.yml``."""
+    return (root or config.project_root()) / COMMENTARY_FOLDER / f"{Period.parse(period).slug}.yml"
+
+
+def _type_name(v: object) -> str:
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, int | float):
+        return "a number"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, str):
+        return "text"
+    return type(v).__name__
+
+
+def _text_or_none(v: object, where: str) -> str | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if not isinstance(v, str):
+        raise CommentaryError(f"{where}: must be text, got {_type_name(v)}")
+    return v.strip()
+
+
+def parse_commentary(text: str | None, period: Period | str, *, source: str,
+                     catalogue: dict[str, Indicator] | None = None) -> Commentary:
+    """Validate the text of a commentary file (pure); ``text`` None means no file.
+
+    The file is a YAML mapping::
+
+        period: "2016-17 Q4"          # optional; must match the file's period
+        note: "..."                   # optional; printed above the commentaries
+        owner: {cabinet_member: ..., director: ..., portfolio: ..., division: ...}
+        commentary:
+          step_downs_r12m: |
+            Text, paragraphs separated by a blank line.
+
+    An empty (or null) entry counts as not provided.
+
+    Raises
+    ------
+    CommentaryError
+        Naming ``source`` and the bad key: YAML that does not parse, an unknown key, an
+        unknown indicator id, a value of the wrong type, or a period that does not match.
+    """
+    p = Period.parse(period)
+    if text is None:
+        return Commentary(period=p, path=source, found=False)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CommentaryError(f"{source}: not valid YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise CommentaryError(f"{source}: must be a mapping with the keys {', '.join(COMMENTARY_KEYS)}, "
+                              f"got {_type_name(raw)}")
+    for key in raw:
+        if key not in COMMENTARY_KEYS:
+            raise CommentaryError(f"{source}: {key}: unknown key (expected {', '.join(COMMENTARY_KEYS)})")
+    if raw.get("period") is not None:
+        said = str(raw["period"]).strip()
+        try:
+            same = Period.parse(said) == p
+        except ValueError:
+            same = False
+        if not same:
+            raise CommentaryError(f"{source}: period: says {said!r}, but the file is for {p.label}")
+    note = _text_or_none(raw.get("note"), f"{source}: note")
+
+    owner_raw = raw.get("owner") or {}
+    if not isinstance(owner_raw, dict):
+        raise CommentaryError(f"{source}: owner: must be a mapping of {', '.join(OWNER_KEYS)}, "
+                              f"got {_type_name(owner_raw)}")
+    owner = {}
+    for key, value in owner_raw.items():
+        if key not in OWNER_KEYS:
+            raise CommentaryError(f"{source}: owner.{key}: unknown key (expected {', '.join(OWNER_KEYS)})")
+        v = _text_or_none(value, f"{source}: owner.{key}")
+        if v is not None:
+            owner[key] = v
+
+    entries_raw = raw.get("commentary") or {}
+    if not isinstance(entries_raw, dict):
+        raise CommentaryError(f"{source}: commentary: must be a mapping of indicator id to text, "
+                              f"got {_type_name(entries_raw)}")
+    known = catalogue if catalogue is not None else load_catalogue()
+    entries = {}
+    for key, value in entries_raw.items():
+        if str(key) not in known:
+            raise CommentaryError(f"{source}: commentary.{key}: unknown indicator id "
+                                  f"(known: {', '.join(i for i, c in known.items() if c.has_data)})")
+        v = _text_or_none(value, f"{source}: commentary.{key}")
+        if v is not None:
+            entries[str(key)] = v
+    return Commentary(period=p, path=source, found=True, owner=owner, entries=entries, note=note)
+
+
+def load_commentary(period: Period | str, root: Path | None = None) -> Commentary:
+    """Read and validate the commentary for ``period`` (a missing file is not an error: every
+    commentary is then shown as missing). ``root`` defaults to the project folder."""
+    p = Period.parse(period)
+    path = commentary_path(p, root)
+    shown = (COMMENTARY_FOLDER / path.name).as_posix()
+    return parse_commentary(io.read_text_or_none(path), p, source=shown)
+
+
+def _paragraphs(text: str) -> str:
+    parts = [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
+    return "".join(f"<p>{_e(part)}</p>" for part in parts)
+
+
+def _commentary_html(commentary: Commentary, indicator_id: str) -> str:
+    text = commentary.text(indicator_id)
+    if text is None:
+        return (f'<p class="ehps-sc-missing"><strong>Commentary missing.</strong> '
+                f"{_e(commentary.missing_text())}</p>")
+    return f'<div class="ehps-sc-commentary">{_paragraphs(text)}</div>'
+
+
+def _note_html(commentary: Commentary) -> str:
+    if not commentary.note:
+        return ""
+    return ('<div class="ehps-sc-note" role="note"><p><strong>Note on the commentary</strong></p>'
+            f"{_paragraphs(commentary.note)}</div>")
+
+
+# == county scorecard (SCS format) =================================================================
+def county_title(data: ScorecardData) -> Block:
+    """The county scorecard's heading, with the month shown as latest and the quarter."""
+    m = latest_month(data.period)
+    line = f"{_month_name(m)}, the last month of {data.period.title}"
+    return _title_block(data, "Early Help and Preventative Services performance scorecard", line)
+
+
+def about_scorecard(data: ScorecardData) -> Block:
+    """What the scorecard's columns mean for this period, in plain words."""
+    m = latest_month(data.period)
+    q = data.period
+    text = [
+        f"This pack covers {q.title}. Like the council's performance scorecards, the scorecard is "
+        f"monthly: the latest result is for {_month_name(m)}, the last month of the quarter. "
+        f"“1 month ago” is {_month_name(m.previous())} and “1 year ago” is {_month_name(m.year_ago())}.",
+        f"“Rolling 3 months” is {_months_span(q)}, the quarter's three months taken together. It is "
+        f"shown for percentages only; the other indicators show “{NOT_APPLICABLE}”, as the council does "
+        "for snapshot measures.",
+        "Each result with a target is rated Green, Amber or Red against its target and minimum standard; "
+        "indicators without a published target are not rated. The direction of travel says whether "
+        "performance improved, not whether the number went up.",
+    ]
+    html = "".join(f"<p>{_e(t)}</p>" for t in text)
+    return Block(html=f'<div class="ehps-sc-about">{html}</div>', markdown="\n\n".join(text), text=text[0])
+
+
+def _dot_cell(direction: str | None) -> str:
+    return direction_badge(direction or stats.NOT_COMPARED)
+
+
+def _rolling_cell(data: ScorecardData, ind: Indicator, row: dict, month: Period) -> tuple[str, str]:
+    """(text, html) of the rolling three months: percentages only."""
+    if not ind.is_percentage:
+        return NOT_APPLICABLE, NOT_APPLICABLE
+    value = _get(row, "rolling3_value")
+    if value is None:
+        months = [month.shift(-i) for i in range(3)]
+        if any(data.is_suppressed(ind.id, m) for m in months):
+            return SUPPRESSED, SUPPRESSED
+        return NOT_AVAILABLE, NOT_AVAILABLE
+    text = format_value(float(value), ind.unit)
+    rag = _get(row, "rolling3_rag")
+    return (f"{text} {rag_text(rag)}" if rag else text,
+            f'<span class="ehps-sc-value">{_e(text)}</span> {rag_badge(rag)}' if rag else _e(text))
+
+
+def scs_rows(data: ScorecardData) -> pd.DataFrame:
+    """One row per case-data indicator in the council's SCS scorecard format (pure data).
+
+    Columns: ``id`` (1..n in catalogue order), ``indicator_id``, ``group``, ``title``,
+    ``polarity``, ``data_period`` (code), ``result`` (formatted), ``rag`` (Green/Amber/Red
+    or None), ``numerator``, ``denominator``, ``target``, ``month_ago``,
+    ``direction_month_ago``, ``year_ago``, ``direction_year_ago``, ``rolling3`` and
+    ``rolling3_rag``; plus ``*_html`` twins of the cells that carry badges.
+    """
+    m = latest_month(data.period)
+    out = []
+    for n, ind in enumerate(_case_indicators(data), start=1):
+        row = _row(data, ind.id, m)
+        result = data.cell(ind.id, m)
+        rag = _get(row, "rag")
+        d_month = _get(row, "direction_previous", stats.NOT_COMPARED)
+        d_year = _get(row, "direction_year_ago", stats.NOT_COMPARED)
+        roll_text, roll_html = _rolling_cell(data, ind, row, m)
+        target = _get(row, "target") if row else (
+            ind.target if data.is_kent or ind.target_scope != "county" else None)
+        out.append({
+            "id": n, "indicator_id": ind.id, "group": ind.group, "title": ind.title,
+            "polarity": ind.polarity, "data_period": PERIOD_CODES.get(ind.data_period, ind.data_period),
+            "result": result, "rag": rag,
+            "result_text": f"{result} {rag_text(rag)}" if rag else result,
+            "result_html": (f'<span class="ehps-sc-value">{_e(result)}</span> {rag_badge(rag)}' if rag
+                            else _e(result)),
+            "numerator": _num_cell(row, "numerator", ind), "denominator": _num_cell(row, "denominator", ind),
+            "target": _target_cell(target, ind.unit),
+            "month_ago": data.cell(ind.id, m.previous()), "direction_month_ago": d_month,
+            "year_ago": data.cell(ind.id, m.year_ago()), "direction_year_ago": d_year,
+            "rolling3": roll_text, "rolling3_html": roll_html, "rolling3_rag": _get(row, "rolling3_rag"),
+        })
+    return pd.DataFrame(out)
+
+
+def scs_table(data: ScorecardData) -> Block:
+    """The scorecard table in the council's SCS format, with section rows by indicator group.
+
+    Two header rows, as the council prints them: the latest month (result and RAG,
+    numerator, denominator, target), 1 month ago and 1 year ago (result, direction of
+    travel), and the rolling three months with its RAG.
+    """
+    rows = scs_rows(data)
+    m = latest_month(data.period)
+    latest = f"Latest result: {_month_name(m)}"
+    month_ago = f"1 month ago: {_month_name(m.previous())}"
+    year_ago = f"1 year ago: {_month_name(m.year_ago())}"
+    q = data.period
+    rolling = (f"Rolling 3 months and RAG: {q.start:%b} to {q.end:%b %Y}" if q.months > 1
+               else f"Rolling 3 months and RAG: {m.shift(-2).start:%b} to {m.end:%b %Y}")
+    head1 = ('<tr><th scope="col" rowspan="2">ID</th><th scope="col" rowspan="2">Indicator</th>'
+             '<th scope="col" rowspan="2">Polarity</th><th scope="col" rowspan="2">Data period</th>'
+             f'<th scope="colgroup" colspan="4">{_e(latest)}</th>'
+             f'<th scope="colgroup" colspan="2">{_e(month_ago)}</th>'
+             f'<th scope="colgroup" colspan="2">{_e(year_ago)}</th>'
+             f'<th scope="col" rowspan="2">{_e(rolling)}</th></tr>')
+    head2 = ('<tr><th scope="col">Result and RAG</th><th scope="col">Numerator</th>'
+             '<th scope="col">Denominator</th><th scope="col">Target</th>'
+             '<th scope="col">Result</th><th scope="col">Direction of travel</th>'
+             '<th scope="col">Result</th><th scope="col">Direction of travel</th></tr>')
+    colgroups = ("<colgroup><col></colgroup>" * 4 + '<colgroup span="4"></colgroup>'
+                 + '<colgroup span="2"></colgroup>' * 2 + "<colgroup><col></colgroup>")
+    bodies = []
+    md_rows = []
+    for group, part in rows.groupby("group", sort=False):
+        trs = [f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="13">{_e(group)}</th></tr>']
+        md_rows.append((f"**{group}**", [""] * 12))
+        for r in part.itertuples(index=False):
+            cells = [r.polarity, r.data_period, r.result_html, _e(r.numerator), _e(r.denominator), _e(r.target),
+                     _e(r.month_ago), _dot_cell(r.direction_month_ago), _e(r.year_ago),
+                     _dot_cell(r.direction_year_ago), r.rolling3_html]
+            # "3." not "3": the site's disclosure scan reads PDF text as prose, where an ID before a
+            # title such as "Notifications ..." would look like a small count ("3 Notifications").
+            trs.append(f'<tr><td class="ehps-sc-id">{r.id}.</td><th scope="row">{_e(r.title)}</th>'
+                       + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            md_rows.append((str(r.id), [r.title, r.polarity, r.data_period, r.result_text, r.numerator,
+                                        r.denominator, r.target, r.month_ago,
+                                        _dot_words(r.direction_month_ago), r.year_ago,
+                                        _dot_words(r.direction_year_ago), r.rolling3]))
+        bodies.append(f"<tbody>{''.join(trs)}</tbody>")
+    caption = (f"Scorecard for {data.area_name}, {_month_name(m)} (the last month of {data.period.label}): "
+               "each Early Help indicator's latest result and RAG rating, a month and a year earlier, "
+               "and the rolling three months")
+    table = _html_table(caption, [head1, head2], "".join(bodies), "ehps-table ehps-sc-table", colgroups)
+    notes = _cell_notes([*rows["result"], *rows["month_ago"], *rows["year_ago"], *rows["rolling3"],
+                         *rows["numerator"], *rows["denominator"]])
+    md_cols = ["ID", "Indicator", "Polarity", "Data period", f"{latest}: result and RAG", "Numerator",
+               "Denominator", "Target", f"{month_ago}: result", "Direction", f"{year_ago}: result", "Direction",
+               rolling]
+    md = _table_markdown(caption, md_cols, md_rows) + "".join(f"\n{n}\n" for n in notes)
+    return Block(html=f'<div class="ehps-table-wrap ehps-sc-landscape">{table}{_notes_html(notes)}</div>',
+                 markdown=md, text=caption)
+
+
+def _dot_words(direction: str) -> str:
+    from .report import DIRECTION_SYMBOL, DIRECTION_WORDS
+
+    d = direction if direction in DIRECTION_WORDS else stats.NOT_COMPARED
+    return f"{DIRECTION_SYMBOL[d]} {DIRECTION_WORDS[d]}".strip()
+
+
+def _cell_notes(cells: list[str]) -> list[str]:
+    notes = []
+    if NOT_APPLICABLE in cells:
+        notes.append(f"{NOT_APPLICABLE}: does not apply (no numerator or denominator for a count; no rolling "
+                     "three months except for percentages).")
+    if NOT_AVAILABLE in cells:
+        notes.append(f"{NOT_AVAILABLE}: not available, because the month is before the start of the extract "
+                     "or there were no cases to base a figure on.")
+    if SUPPRESSED in cells:
+        notes.append(f"{SUPPRESSED}: withheld to protect confidentiality (a small number, or a figure from "
+                     "which one could be worked out).")
+    return notes
+
+
+def scorecard_legend(data: ScorecardData) -> Block:
+    """The key to the scorecard: polarity and data period codes, RAG rules and arrows."""
+    present = {ind.polarity for ind in _case_indicators(data)} | {"H", "L"}
+    polarity = [(code, words) for code, words in POLARITIES.items() if code in present]
+    periods = [(PERIOD_CODES[k], v) for k, v in DATA_PERIODS.items()]
+    period_words = {"M": "Calendar month: the activity in the month",
+                    "SS": "Snapshot: taken at the end of the month",
+                    "R12M": "Rolling 12 months: the 12 months to the end of the month",
+                    "YTD": "Year to date: from April to the end of the month"}
+    rag = [(rag_badge(stats.GREEN), "Target achieved or exceeded"),
+           (rag_badge(stats.AMBER), "Below target but at or above the minimum standard"),
+           (rag_badge(stats.RED), "Below the minimum standard"),
+           (rag_badge(None), "No target has been published, or there is no result to rate")]
+    arrows = [(direction_badge(d), w) for d, w in (
+        (stats.IMPROVED, "Performance improved, whether the number went up or down"),
+        (stats.WORSE, "Performance got worse"),
+        (stats.NO_CHANGE, "The same result"),
+        (stats.HIGHER, "Went up, where neither direction is better"),
+        (stats.LOWER, "Went down, where neither direction is better"))]
+
+    def dl(title: str, items: list[tuple[str, str]], raw: bool = False) -> str:
+        body = "".join(f"<dt>{k if raw else _e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+        return f'<div class="ehps-sc-key"><h3>{_e(title)}</h3><dl>{body}</dl></div>'
+
+    html = (dl("Polarity", polarity)
+            + dl("Data period", [(code, period_words.get(code, words)) for code, words in periods])
+            + dl("RAG rating", rag, raw=True) + dl("Direction of travel", arrows, raw=True))
+    md = ["**Polarity:** " + "; ".join(f"{k} = {v}" for k, v in polarity),
+          "**Data period:** " + "; ".join(f"{c} = {period_words.get(c, w)}" for c, w in periods),
+          "**RAG rating:** Green = target achieved or exceeded; Amber = below target but at or above the "
+          "minimum standard; Red = below the minimum standard; Not rated = no target.",
+          "**Direction of travel:** ↑ improved; ↓ worse; → no change; ▲ higher and ▼ lower where neither "
+          "direction is better."]
+    return Block(html=f'<div class="ehps-sc-legend">{html}</div>', markdown="\n\n".join(md),
+                 text="Key to the scorecard")
+
+
+# -- RAG summary ------------------------------------------------------------------------------------
+def rag_counts(data: ScorecardData) -> dict[str, int]:
+    """How many case-data indicators are Green, Amber, Red and not rated in the latest month."""
+    counts = dict.fromkeys(RAG_ORDER, 0)
+    for rag in scs_rows(data)["rag"] if _case_indicators(data) else []:
+        counts[rag if rag in counts else NOT_RATED] += 1
+    return counts
+
+
+def rag_sentence(counts: dict[str, int]) -> str:
+    """The summary sentence under the RAG chart.
+
+    Examples
+    --------
+    >>> rag_sentence({"Green": 0, "Amber": 2, "Red": 1, "Not rated": 13})
+    'Of the 3 rated indicators, 0 are Green, 2 Amber and 1 Red. Exception reports follow for the Red indicator.'
+    >>> rag_sentence({"Green": 1, "Amber": 0, "Red": 0, "Not rated": 0}).split(". ")  # doctest: +NORMALIZE_WHITESPACE
+    ['Of the 1 rated indicator, 1 is Green, 0 Amber and 0 Red',
+     'No indicator is rated Red, so there are no exception reports.']
+    """
+    g, a, r = (counts.get(k, 0) for k in (stats.GREEN, stats.AMBER, stats.RED))
+    rated = g + a + r
+    if rated == 0:
+        return "No indicator is rated: none has a target and a result. There are no exception reports."
+    text = (f"Of the {rated} rated indicator{'s' if rated != 1 else ''}, {g} {'is' if g == 1 else 'are'} Green, "
+            f"{a} Amber and {r} Red.")
+    if r == 0:
+        return text + " No indicator is rated Red, so there are no exception reports."
+    if r == 1:
+        return text + " Exception reports follow for the Red indicator."
+    return text + f" Exception reports follow for the {r} Red indicators."
+
+
+def rag_alt_text(data: ScorecardData, counts: dict[str, int]) -> str:
+    m = latest_month(data.period)
+    return (f"Bar chart of the latest performance RAG ratings for {data.area_name}, {_month_name(m)}: "
+            f"{counts[stats.GREEN]} Green, {counts[stats.AMBER]} Amber, {counts[stats.RED]} Red and "
+            f"{counts[NOT_RATED]} not rated.")
+
+
+def rag_figure(counts: dict[str, int]) -> Figure:
+    """Horizontal bars of the RAG counts: each bar labelled with its word and its number."""
+    labels = list(RAG_ORDER)
+    values = [counts[k] for k in labels]
+    with matplotlib.rc_context({**CHART_STYLE, "axes.grid": False}):
+        fig = Figure(figsize=(6.4, 2.2), layout="constrained")
+        ax = fig.add_subplot()
+        y = list(range(len(labels)))[::-1]
+        ax.barh(y, values, color=[RAG_COLOURS[k] for k in labels], edgecolor="#0b0c0c", linewidth=1,
+                hatch=[None, None, None, "//"], height=0.7)
+        ax.set_yticks(y, [f"{k}" for k in labels])
+        top = max(values + [1])
+        for yi, v in zip(y, values, strict=True):
+            ax.text(v + top * 0.02, yi, f"{v}", va="center", ha="left", fontsize=11, fontweight="bold",
+                    color="#0b0c0c")
+        ax.set_xlim(0, top * 1.15)
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+        ax.set_xlabel("Number of indicators")
+    return fig
+
+
+def rag_summary(data: ScorecardData) -> Block:
+    """The "Latest performance RAG rating": a bar chart (with alt text), the counts as a table,
+    and a sentence saying how many are rated and what follows."""
+    counts = rag_counts(data)
+    m = latest_month(data.period)
+    sentence = rag_sentence(counts)
+    alt = rag_alt_text(data, counts)
+    svg = figure_to_svg(rag_figure(counts))
+    caption = f"Latest performance RAG rating, {data.area_name}, {_month_name(m)}"
+    rows = "".join(f'<tr><th scope="row">{rag_badge(k if k != NOT_RATED else None)}</th><td>{counts[k]}</td></tr>'
+                   for k in RAG_ORDER)
+    table = _html_table(caption, ['<tr><th scope="col">RAG rating</th><th scope="col">Indicators</th></tr>'],
+                        f"<tbody>{rows}</tbody>", "ehps-table ehps-sc-rag-table")
+    html = (f'<div class="ehps-sc-rag-summary"><p class="ehps-sc-rag-sentence">{_e(sentence)}</p>'
+            f'<figure class="ehps-figure ehps-sc-rag-figure"><div class="ehps-sc-rag-body">'
+            f'<div class="ehps-sc-rag-chart">{_img(svg, alt, 640, 220)}</div>'
+            f'<div class="ehps-sc-rag-tablecol"><div class="ehps-table-wrap">{table}</div></div></div>'
+            f"<figcaption>{_e(caption)}: number of indicators by rating, as a chart and as a table.</figcaption>"
+            "</figure></div>")
+    md = sentence + "\n\n" + _table_markdown(caption, ["RAG rating", "Indicators"],
+                                              [(k, [str(counts[k])]) for k in RAG_ORDER])
+    return Block(html=html, markdown=md, text=sentence)
+
+
+# -- activity table ----------------------------------------------------------------------------------
+ACTIVITY_COLUMNS = ("cases_open", "cases_open_last_month", "cases_open_change", "notifications", "cases_closed",
+                    "step_ups", "step_downs")
+_ACTIVITY_SOURCES = {"notifications": "ehn_received", "cases_closed": "cases_closed", "step_ups": "step_ups",
+                     "step_downs": "step_downs"}
+
+
+def activity_areas(on: dt.date | None = None) -> list[tuple[str, str, int]]:
+    """(code, name, level) in the order of the council's activity table: Kent (level 0), then
+    each SCS area (1) followed by its districts (2)."""
+    out = [(KENT_CODE, KENT_NAME, 0)]
+    for code, name in SCS_AREA_CODES.items():
+        out.append((code, name, 1))
+        out += [(d, area_name(d, on), 2) for d in SCS_AREAS[name]]
+    return out
+
+
+def activity_rows(data: ScorecardData) -> pd.DataFrame:
+    """The activity table as printed (pure data): one row per area, cells as text.
+
+    Columns: ``area_code``, ``area``, ``level`` and :data:`ACTIVITY_COLUMNS`: cases open at
+    the end of the latest month and of the month before, the signed change, and the
+    notifications, closures, step-ups and step-downs in the latest month. Withheld counts
+    are ``c``, and so is a change that involves one.
+    """
+    m = latest_month(data.period)
+    prev = m.previous()
+    out = []
+    for code, name, level in activity_areas(m.end):
+        rec = {"area_code": code, "area": name, "level": level}
+        now_v, prev_v = (data.value("cases_open", p, area_code=code) for p in (m, prev))
+        now_s, prev_s = (data.is_suppressed("cases_open", p, area_code=code) for p in (m, prev))
+        rec["cases_open"] = data.cell("cases_open", m, area_code=code)
+        rec["cases_open_last_month"] = data.cell("cases_open", prev, area_code=code)
+        rec["cases_open_change"] = signed_change(now_v, prev_v, now_suppressed=now_s, before_suppressed=prev_s)
+        for column, ind in _ACTIVITY_SOURCES.items():
+            rec[column] = data.cell(ind, m, area_code=code) if ind in data.catalogue else NOT_AVAILABLE
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def activity_table(data: ScorecardData) -> Block:
+    """Early Help activity by SCS area and district, adapted from the council's SCS Activity table."""
+    frame = activity_rows(data)
+    m = latest_month(data.period)
+    this_m, last_m = _month_name(m), _month_name(m.previous())
+    # One header row (the council's "Caseloads - This month | - Last month | - Change" written out),
+    # so that every column has its own header in the page and in the table's CSV download.
+    heads = ["Area", f"Cases open: this month (end of {this_m})", f"Cases open: last month (end of {last_m})",
+             "Change in cases open", f"Notifications received in {this_m}", f"Cases closed in {this_m}",
+             f"Cases stepped up to SCS in {this_m}", f"Cases stepped down from SCS in {this_m}"]
+    head = "<tr>" + "".join(f'<th scope="col">{_e(h)}</th>' for h in heads) + "</tr>"
+    parent = ""
+    trs = []
+    for r in frame.itertuples(index=False):
+        if r.level == 1:
+            parent = r.area
+        hidden = f'<span class="ehps-visually-hidden"> ({_e(parent)})</span>' if r.level == 2 else ""
+        cells = "".join(f"<td>{_e(getattr(r, c))}</td>" for c in ACTIVITY_COLUMNS)
+        trs.append(f'<tr class="ehps-sc-level{r.level}"><th scope="row">{_e(r.area)}{hidden}</th>{cells}</tr>')
+    caption = (f"Early Help activity by area and district, {this_m}: cases open this month and last month, "
+               "and the month's notifications, closures, step-ups and step-downs")
+    table = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-sc-activity")
+    cells = [getattr(r, c) for r in frame.itertuples(index=False) for c in ACTIVITY_COLUMNS]
+    notes = ["SCS: Specialist Children's Services. North Kent is Dartford, Gravesham and Sevenoaks; East Kent "
+             "Canterbury, Swale and Thanet; South Kent Ashford, Dover and Shepway (Folkestone and Hythe from "
+             "April 2018); West Kent Maidstone, Tonbridge and Malling and Tunbridge Wells."]
+    notes += [n for n in _cell_notes(cells) if not n.startswith(NOT_APPLICABLE)]
+    if SUPPRESSED in cells:
+        notes.append("A change is withheld (c) when either month's count is withheld.")
+    md_cols = ["Area", f"Cases open {this_m}", f"Cases open {last_m}", "Change", "Notifications", "Closed",
+               "Step-ups", "Step-downs"]
+    md_rows = [(("  " * r.level) + r.area, [getattr(r, c) for c in ACTIVITY_COLUMNS])
+               for r in frame.itertuples(index=False)]
+    md = _table_markdown(caption, md_cols, md_rows) + "".join(f"\n{n}\n" for n in notes)
+    return Block(html=f'<div class="ehps-table-wrap">{table}{_notes_html(notes)}</div>', markdown=md, text=caption)
+
+
+# -- exception reports ---------------------------------------------------------------------------------
+def rated(data: ScorecardData, rag: str) -> list[Indicator]:
+    """Case-data indicators whose latest-month RAG (for the scorecard's area) is ``rag``."""
+    m = latest_month(data.period)
+    return [ind for ind in _case_indicators(data) if _get(_row(data, ind.id, m), "rag") == rag]
+
+
+def red_indicators(data: ScorecardData) -> list[Indicator]:
+    """The indicators that need an exception report: rated Red in the latest month."""
+    return rated(data, stats.RED)
+
+
+def rag_bands_text(ind: Indicator, target=None, floor=None) -> str:
+    """The target and its RAG bands in words, as the council's data notes put them.
+
+    Examples
+    --------
+    >>> from ehps_lib.indicators import load_catalogue
+    >>> rag_bands_text(load_catalogue()["step_downs_r12m"])
+    'Target: 1,490 (RAG bandings: below 1,145 = Red, 1,145 to 1,490 = Amber, 1,490 and above = Green)'
+    """
+    t = ind.target if target is None else target
+    f = ind.floor if floor is None else floor
+    if t is None or ind.polarity == "N":
+        return "Target: none published; the indicator is not rated."
+    u = ind.unit
+    if ind.polarity == "T":
+        t_lo, t_hi = stats._as_range(t)
+        green = f"{compact_number(t_lo, u)} to {compact_number(t_hi, u)} = Green"
+        if f is None:
+            return f"Target: {compact_number(t_lo, u)} to {compact_number(t_hi, u)} (RAG bandings: {green}, " \
+                   "anything else = Red)"
+        f_lo, f_hi = stats._as_range(f)
+        return (f"Target: {compact_number(t_lo, u)} to {compact_number(t_hi, u)} (RAG bandings: below "
+                f"{compact_number(f_lo, u)} or above {compact_number(f_hi, u)} = Red, {compact_number(f_lo, u)} to "
+                f"{compact_number(t_lo, u)} or {compact_number(t_hi, u)} to {compact_number(f_hi, u)} = Amber, "
+                f"{green})")
+    tt = compact_number(t, u)
+    if ind.polarity == "H":
+        if f is None:
+            return f"Target: {tt} (RAG bandings: below {tt} = Red, {tt} and above = Green)"
+        ff = compact_number(f, u)
+        return f"Target: {tt} (RAG bandings: below {ff} = Red, {ff} to {tt} = Amber, {tt} and above = Green)"
+    if f is None:
+        return f"Target: {tt} (RAG bandings: above {tt} = Red, {tt} and below = Green)"
+    ff = compact_number(f, u)
+    return f"Target: {tt} (RAG bandings: {ff} and above = Red, {tt} to {ff} = Amber, {tt} and below = Green)"
+
+
+def data_period_text(ind: Indicator, month: Period) -> str:
+    """The council's "Data:" note for an indicator's data period, for the month shown.
+
+    Examples
+    --------
+    >>> from ehps_lib.indicators import load_catalogue
+    >>> text = data_period_text(load_catalogue()["step_downs_r12m"], Period.parse("2017-03"))
+    >>> text.split(". ")  # doctest: +NORMALIZE_WHITESPACE
+    ['Figures shown are based on a rolling 12 month period',
+     'The result for March 2017 for example shows performance for April 2016 to March 2017.']
+    """
+    m = _month_name(month)
+    if ind.data_period == "R12M":
+        first = month.shift(-11)
+        return (f"Figures shown are based on a rolling 12 month period. The result for {m} for example shows "
+                f"performance for {_month_name(first)} to {m}.")
+    if ind.data_period == "SS":
+        return "Figures shown are based on a snapshot taken at the end of each calendar month."
+    if ind.data_period == "YTD":
+        fy = Period.parse(f"FY{month.financial_year_label}")
+        return (f"Figures shown are year to date (from April). The result for {m} for example shows performance "
+                f"for {_month_name(Period.month(fy.start.year, fy.start.month))} to {m}.")
+    return f"Figures shown are for each calendar month. The result for {m} shows the activity in {m}."
+
+
+def data_notes(ind: Indicator, month: Period) -> list[tuple[str, str]]:
+    """The exception report's data notes as (label, text): target and bands, tolerance,
+    data period, source and the catalogue's notes."""
+    target_line = rag_bands_text(ind)
+    notes = [("Target", target_line.removeprefix("Target: ")),
+             ("Tolerance", TOLERANCE[ind.polarity]),
+             ("Data", data_period_text(ind, month)),
+             ("Data source", ind.source)]
+    if ind.notes:
+        notes.append(("Notes", ind.notes))
+    return notes
+
+
+def spc_series(data: ScorecardData, indicator_id: str, area_code: str | None = None) -> pd.DataFrame:
+    """The published monthly series of an indicator up to the latest month, with its XmR
+    columns (``month``, ``value``, ``spc_mean``, ``spc_lpl``, ``spc_upl``, ``spc_point_type``,
+    ``spc_rule``, ``spc_variation``, ``spc_assurance``, ``spc_points``, ``target``, ``floor``).
+
+    Suppressed months are not charted (the SPC limits in the results were computed over the
+    published points only)."""
+    m = latest_month(data.period)
+    r = data.results
+    sel = r[(r["indicator_id"] == indicator_id) & (r["area_code"] == (area_code or data.area_code))
+            & (r["period_kind"] == "month") & (r["age_band"] == ALL_AGES) & r["value"].notna()
+            & (r["period_start"] <= pd.Timestamp(m.start))]
+    cols = ["period_start", "value", "spc_mean", "spc_lpl", "spc_upl", "spc_point_type", "spc_rule",
+            "spc_variation", "spc_assurance", "spc_points", "target", "floor"]
+    return sel.sort_values("period_start")[cols].rename(columns={"period_start": "month"}).reset_index(drop=True)
+
+
+def _spc_kind(point_type: str | None) -> str:
+    if not point_type or point_type == "common_cause":
+        return "common_cause"
+    return point_type.split("_")[0]
+
+
+def _last(series: pd.DataFrame, column: str):
+    return _get(series.iloc[-1].to_dict(), column) if len(series) else None
+
+
+def spc_alt_text(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> str:
+    """Alt text of the SPC chart: measure, area, months, limits, target, variation and assurance."""
+    who = data.area_name
+    if len(series) < 2:
+        return f"No SPC chart: fewer than two published months of {_subject(ind)} in {who}."
+    u = ind.unit
+    span = f"{series['month'].iloc[0]:%B %Y} to {series['month'].iloc[-1]:%B %Y}"
+    n = int(_last(series, "spc_points") or len(series))
+    text = (f"XmR (SPC) chart of monthly {_subject(ind)} in {who}, {span} ({n} points): mean "
+            f"{format_value(_last(series, 'spc_mean'), u)}, process limits "
+            f"{format_value(_last(series, 'spc_lpl'), u)} to {format_value(_last(series, 'spc_upl'), u)}")
+    target = _last(series, "target")
+    if target is not None:
+        text += f"; target {format_value(target, u)}"
+    floor = _last(series, "floor")
+    if floor is not None:
+        text += f", minimum standard {format_value(floor, u)}"
+    text += f". Latest point, {series['month'].iloc[-1]:%B %Y}, {format_value(series['value'].iloc[-1], u)}."
+    variation = _last(series, "spc_variation")
+    if variation in stats.VARIATION_TEXT:
+        text += f" {stats.VARIATION_TEXT[variation]}."
+    assurance = _last(series, "spc_assurance")
+    if assurance in stats.ASSURANCE_TEXT:
+        text += f" Assurance: {stats.ASSURANCE_TEXT[assurance]}."
+    special = int((series["spc_point_type"].fillna("common_cause") != "common_cause").sum())
+    text += f" {special} of the {len(series)} points show special cause variation."
+    if n < SPC_MIN_POINTS:
+        text += f" {spc_warning(n)}."
+    return text
+
+
+def spc_warning(n_points: int) -> str:
+    """The trial-limits warning, in the words of :func:`ehps_lib.stats.xmr`."""
+    return f"Trial limits: only {n_points} points ({SPC_MIN_POINTS} or more are needed for reliable limits)"
+
+
+def spc_figure(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> Figure:
+    """An XmR chart: the series, mean, process limits, target and minimum standard; special
+    cause points in the Making Data Count colours, each kind with its own marker shape."""
+    u = ind.unit
+    with matplotlib.rc_context(CHART_STYLE):
+        fig = Figure(figsize=(8, 3.8), layout="constrained")
+        ax = fig.add_subplot()
+        x = series["month"]
+        ax.plot(x, series["value"], color="#505a5f", linewidth=1.2, zorder=2)
+        handles = []
+        kinds = series["spc_point_type"].map(_spc_kind)
+        for kind, (colour, marker, label) in SPC_STYLE.items():
+            pts = series[kinds == kind]
+            if len(pts):
+                ax.scatter(pts["month"], pts["value"], color=colour, marker=marker, s=46 if kind != "common_cause"
+                           else 26, edgecolors="#0b0c0c", linewidths=0.7, zorder=3)
+                handles.append(Line2D([], [], color=colour, marker=marker, linestyle="", markeredgecolor="#0b0c0c",
+                                      markersize=7, label=label))
+        mean, lpl, upl = (_last(series, c) for c in ("spc_mean", "spc_lpl", "spc_upl"))
+        lines = [(mean, "#0b0c0c", "-", "Mean"), (lpl, "#505a5f", "--", "Process limits"), (upl, "#505a5f", "--", None)]
+        target, floor = _last(series, "target"), _last(series, "floor")
+        if target is not None:
+            lines.append((target, SPC_TARGET_COLOUR, (0, (6, 2, 1, 2)), f"Target ({format_value(target, u)})"))
+        if floor is not None:
+            lines.append((floor, SPC_TARGET_COLOUR, ":", f"Minimum standard ({format_value(floor, u)})"))
+        for y, colour, style, label in lines:
+            if y is None:
+                continue
+            ax.axhline(y, color=colour, linestyle=style, linewidth=1.4, zorder=1)
+            if label:
+                handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=1.4, label=label))
+        ys = [v for v in [*series["value"], *(y for y, *_ in lines)] if v is not None]
+        lo, hi = min(ys), max(ys)
+        pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_xlabel("Month")
+        ax.set_ylabel({"count": "Number", "%": "Percentage"}.get(u, u[0].upper() + u[1:]))
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(
+            lambda v, _: f"{v:,.0f}%" if u == "%" else f"{v:,.0f}"))
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=3, frameon=False, fontsize=8.5)
+    return fig
+
+
+SPC_POINT_WORDS = {
+    "common_cause": "Common cause", "improvement_high": "Improvement (higher)",
+    "improvement_low": "Improvement (lower)", "concern_high": "Concern (higher)", "concern_low": "Concern (lower)",
+    "neutral_high": "Higher (no judgement)", "neutral_low": "Lower (no judgement)",
+}
+
+
+def _spc_parts(data: ScorecardData, indicator_id: str) -> tuple[str, str, str | None]:
+    """(figure HTML, alt text, SVG) of the SPC chart, its data table inside the figure; without
+    a chart (fewer than two published months) the HTML is a note and there is no SVG."""
+    ind = data.catalogue[indicator_id]
+    s = spc_series(data, indicator_id)
+    alt = spc_alt_text(data, ind, s)
+    if len(s) < 2:
+        return f'<p class="ehps-sc-missing">{_e(alt)}</p>', alt, None
+    svg = figure_to_svg(spc_figure(data, ind, s))
+    n = int(_last(s, "spc_points") or len(s))
+    span = f"{s['month'].iloc[0]:%B %Y} to {s['month'].iloc[-1]:%B %Y}"
+    caption = (f"SPC (XmR) chart of {ind.title}, {data.area_name}, by month, {span}. Process limits are the mean "
+               "plus or minus 2.66 times the average moving range.")
+    if ind.data_period in ("R12M", "YTD"):
+        caption += (" Each month's figure shares most of its months with the one before, so runs and shifts are "
+                    "expected: read the signals with care.")
+    caption += f" Source: {ind.source}."
+    warning = (f'<p class="ehps-sc-warning"><strong>Warning:</strong> {_e(spc_warning(n))}.</p>'
+               if n < SPC_MIN_POINTS else "")
+    rows = []
+    for rec in s.itertuples(index=False):
+        kind = rec.spc_point_type or "common_cause"
+        words = SPC_POINT_WORDS.get(kind, kind)
+        if isinstance(rec.spc_rule, str) and rec.spc_rule in SPC_RULE_WORDS:
+            words += f": {SPC_RULE_WORDS[rec.spc_rule]}"
+        rows.append(f'<tr><th scope="row">{rec.month:%b %Y}</th><td>{_e(format_value(rec.value, ind.unit))}</td>'
+                    f'<td class="ehps-sc-text">{_e(words)}</td></tr>')
+    table = _html_table(f"{ind.title}, {data.area_name}, by month, with each point's SPC reading",
+                        ['<tr><th scope="col">Month</th><th scope="col">Result</th>'
+                         '<th scope="col">SPC reading</th></tr>'], f"<tbody>{''.join(rows)}</tbody>",
+                        "ehps-table ehps-sc-spc-table")
+    limits = (f"Mean {format_value(_last(s, 'spc_mean'), ind.unit)}; process limits "
+              f"{format_value(_last(s, 'spc_lpl'), ind.unit)} to {format_value(_last(s, 'spc_upl'), ind.unit)}.")
+    details = ('<details class="ehps-chart-data ehps-sc-spc-data"><summary>Show the SPC chart data as a table'
+               f'</summary><p class="ehps-table-note">{_e(limits)}</p>{table}</details>')
+    figure = (f'<figure class="ehps-figure ehps-sc-spc">{_img(svg, alt, 800, 380)}'
+              f"<figcaption>{_e(caption)}</figcaption>{warning}{details}</figure>")
+    return figure, alt, svg
+
+
+def spc_chart(data: ScorecardData, indicator_id: str) -> Block:
+    """The SPC (XmR) chart of an indicator's monthly series as an accessible figure: alt text
+    with the variation and assurance in words, a caption, the trial-limits warning when the
+    series is short, and the points as a table."""
+    figure, alt, svg = _spc_parts(data, indicator_id)
+    return Block(html=figure, text=alt, svg=svg)
+
+
+def _owner_html(commentary: Commentary) -> str:
+    items = []
+    for key, label in OWNER_KEYS.items():
+        value = commentary.owner.get(key)
+        shown = _e(value) if value else '<span class="ehps-sc-missing-inline">Not provided</span>'
+        items.append(f"<div><dt>{_e(label)}</dt><dd>{shown}</dd></div>")
+    note = ""
+    if len(commentary.owner) < len(OWNER_KEYS):
+        where = commentary.path if commentary.found else f"{commentary.path}, which does not exist"
+        note = (f'<p class="ehps-table-note">Owner details not provided are expected under <code>owner</code> '
+                f"in {_e(where)}.</p>")
+    return f'<dl class="ehps-sc-owner">{"".join(items)}</dl>{note}'
+
+
+def trend_rows(data: ScorecardData, indicator_id: str, months: int = 4) -> pd.DataFrame:
+    """The exception report's "Trend data – month end": the last ``months`` months' result,
+    target and RAG (pure data; ``result`` and ``target`` formatted, ``rag`` a word or None)."""
+    ind = data.catalogue[indicator_id]
+    m = latest_month(data.period)
+    out = []
+    for i in range(months - 1, -1, -1):
+        p = m.shift(-i)
+        row = _row(data, indicator_id, p)
+        out.append({"month": _month_name(p, short=True), "result": data.cell(indicator_id, p),
+                    "target": _target_cell(_get(row, "target"), ind.unit), "rag": _get(row, "rag")})
+    return pd.DataFrame(out)
+
+
+def exception_report(data: ScorecardData, indicator_id: str, commentary: Commentary) -> Block:
+    """One exception report, in the council's layout: heading with the RAG, owners, trend data
+    for the last four months, the SPC chart, commentary and data notes."""
+    ind = data.catalogue[indicator_id]
+    m = latest_month(data.period)
+    rag = _get(_row(data, indicator_id, m), "rag")
+    trend = trend_rows(data, indicator_id)
+    head = '<tr><th scope="col">Month end</th>' + "".join(f'<th scope="col">{_e(x)}</th>' for x in trend["month"])
+    body = ('<tbody><tr><th scope="row">KCC result</th>' + "".join(f"<td>{_e(x)}</td>" for x in trend["result"])
+            + '</tr><tr><th scope="row">Target</th>' + "".join(f"<td>{_e(x)}</td>" for x in trend["target"])
+            + '</tr><tr><th scope="row">RAG rating</th>' + "".join(f"<td>{rag_badge(x)}</td>" for x in trend["rag"])
+            + "</tr></tbody>")
+    table = _html_table(f"Trend data – month end: {ind.title}, {data.area_name}", [head + "</tr>"], body,
+                        "ehps-table ehps-sc-trend")
+    notes = "".join(f"<div><dt>{_e(k)}:</dt><dd>{_e(v)}</dd></div>" for k, v in data_notes(ind, m))
+    anchor = f"exception-{indicator_id}"
+    figure, _alt, _svg = _spc_parts(data, indicator_id)
+    html = (f'<section class="ehps-exception" aria-labelledby="{anchor}">'
+            f'<h3 id="{anchor}"><span class="ehps-sc-exc-title">{_e(ind.title)}</span> '
+            f'<span aria-hidden="true">—</span> {rag_badge(rag)}</h3>'
+            f"{_owner_html(commentary)}"
+            f'<div class="ehps-table-wrap">{table}</div>'
+            f"{figure}"
+            f"<h4>Commentary</h4>{_commentary_html(commentary, indicator_id)}"
+            f'<h4>Data notes</h4><dl class="ehps-sc-data-notes">{notes}</dl></section>')
+    text = f"Exception report: {ind.title} — {rag_text(rag)}"
+    return Block(html=html, text=text)
+
+
+def exception_reports(data: ScorecardData, commentary: Commentary) -> Block:
+    """An exception report for every indicator rated Red in the latest month, each starting
+    on a new page in print; or a sentence saying there are none."""
+    reds = red_indicators(data)
+    m = latest_month(data.period)
+    if not reds:
+        text = f"No indicator is rated Red for {_month_name(m)}, so there are no exception reports."
+        return Block(html=f'<p class="ehps-sc-none">{_e(text)}</p>', markdown=text, text=text)
+    names = ", ".join(ind.title for ind in reds)
+    intro = (f"{len(reds)} indicator{' is' if len(reds) == 1 else 's are'} rated Red for {_month_name(m)}: "
+             f"{names}. {'Its exception report follows' if len(reds) == 1 else 'An exception report for each follows'}"
+             + (f", with the analysts' commentary from {commentary.path}." if commentary.found else
+                f". No commentary file has been provided for {commentary.period.label} (expected: {commentary.path})."))
+    parts = [f'<p class="ehps-sc-exceptions-intro">{_e(intro)}</p>', _note_html(commentary)]
+    parts += [exception_report(data, ind.id, commentary).html for ind in reds]
+    return Block(html=f'<div class="ehps-exceptions">{"".join(parts)}</div>', text=intro)
+
+
+def amber_commentary(data: ScorecardData, commentary: Commentary) -> Block:
+    """The analysts' commentary on each indicator rated Amber (a watch list), or a note that
+    it is missing."""
+    ambers = rated(data, stats.AMBER)
+    m = latest_month(data.period)
+    if not ambers:
+        text = f"No indicator is rated Amber for {_month_name(m)}."
+        return Block(html=f'<p class="ehps-sc-none">{_e(text)}</p>', markdown=text, text=text)
+    parts = [_note_html(commentary)]
+    for ind in ambers:
+        parts.append(f'<section class="ehps-sc-amber"><h3>{_e(ind.title)} <span aria-hidden="true">—</span> '
+                     f"{rag_badge(stats.AMBER)}</h3>{_commentary_html(commentary, ind.id)}</section>")
+    return Block(html=f'<div class="ehps-sc-ambers">{"".join(parts)}</div>',
+                 text=f"Commentary on {len(ambers)} Amber indicator(s)")
+
+
+# == district dashboard ============================================================================
+def dashboard_title(data: ScorecardData) -> Block:
+    """The district dashboard's heading."""
+    return _title_block(data, "Early Help district dashboard", data.period.title)
+
+
+def dashboard_intro(data: ScorecardData) -> Block:
+    """What the dashboard's columns mean, in plain words."""
+    text = [
+        f"For each indicator, the dashboard shows {data.area_name}'s figure for {data.period.title} beside "
+        "Kent's, how it compares with Kent, its rank amongst the 12 Kent districts and its movement since "
+        "the last period (the previous quarter; for annual public figures, the previous year).",
+        "Comparison to Kent uses the 95% confidence interval of the district's figure: similar when the "
+        "interval contains Kent's figure. Rank 1 is the best (for indicators where neither direction is "
+        "better, the highest). Counts are neither compared nor ranked, because they depend on the size of "
+        "the district.",
+    ]
+    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), markdown="\n\n".join(text), text=text[0])
+
+
+def _check_dashboard_area(data: ScorecardData) -> None:
+    if data.is_kent:
+        raise ScorecardError("The district dashboard compares an area with Kent: choose a district (e.g. "
+                             "E07000106 for Canterbury) or an SCS area, not Kent itself.")
+
+
+def _kent_comparison(row: dict, ind: Indicator) -> tuple[str, str]:
+    """(words, html) of the comparison with Kent. Judged indicators use the published
+    comparison; for those where neither direction is better (rates), the same interval test
+    says higher, similar or lower, without judgement."""
+    published = _get(row, "compared_with_kent", stats.NOT_COMPARED)
+    if ind.polarity == "N" and (ind.is_rate or ind.is_percentage):
+        v, lo, hi, k = (_get(row, c) for c in ("value", "ci_lower", "ci_upper", "kent_value"))
+        if None not in (v, lo, hi, k):
+            if lo <= k <= hi:
+                return "Similar to Kent", comparison_badge(stats.SIMILAR)
+            word = "higher" if v > k else "lower"
+            text = f"{word.capitalize()} than Kent (no judgement)"
+            return text, f'<span class="ehps-cmp ehps-cmp-{word}">{text}</span>'
+    from .report import COMPARISON_WORDS
+
+    key = published if published in COMPARISON_WORDS else stats.NOT_COMPARED
+    return COMPARISON_WORDS[key], comparison_badge(key)
+
+
+def _rank_cell(row: dict, ind: Indicator) -> tuple[str, str | None]:
+    """(text, reason when not ranked)."""
+    rank, of = _get(row, "rank"), _get(row, "rank_of")
+    if rank is not None and of is not None:
+        return stats.rank_label(rank, int(of)), None
+    if ind.unit == "count":
+        return NOT_AVAILABLE, "count"
+    if ind.is_average:
+        return NOT_AVAILABLE, "average"
+    return NOT_AVAILABLE, "missing"
+
+
+_RANK_REASONS = {
+    "count": "counts are not ranked, because they depend on the size of the district",
+    "average": "averages are not ranked",
+    "missing": "a figure that is withheld or not available is not ranked",
+}
+
+
+def district_rows(data: ScorecardData) -> pd.DataFrame:
+    """The case-data rows of the district dashboard for the quarter (pure data): ``group``,
+    ``indicator_id``, ``title``, ``district``, ``kent``, ``comparison``, ``rank``,
+    ``rank_reason``, ``movement`` (direction since the previous quarter) and ``*_html`` twins."""
+    _check_dashboard_area(data)
+    out = []
+    for ind in _case_indicators(data):
+        row = _row(data, ind.id, data.period)
+        cmp_text, cmp_html = _kent_comparison(row, ind)
+        rank, reason = _rank_cell(row, ind)
+        movement = _get(row, "direction_previous", stats.NOT_COMPARED)
+        out.append({"group": ind.group, "indicator_id": ind.id, "title": ind.title, "unit": _unit_label(ind),
+                    "district": data.cell(ind.id), "kent": data.cell(ind.id, area_code=KENT_CODE),
+                    "comparison": cmp_text, "comparison_html": cmp_html, "rank": rank, "rank_reason": reason,
+                    "movement": movement, "movement_html": direction_badge(movement)})
+    return pd.DataFrame(out)
+
+
+_DASH_COLUMNS = ["Indicator", "District figure", "Kent figure", "Comparison to Kent", "Rank amongst districts",
+                 "Movement since last period"]
+
+
+def _dashboard_table(caption: str, frame: pd.DataFrame, group_label) -> tuple[str, str]:
+    head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in _DASH_COLUMNS) + "</tr>"
+    bodies, md_rows = [], []
+    for group, part in frame.groupby("group", sort=False):
+        trs = [f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="6">{_e(group_label(group))}</th></tr>']
+        md_rows.append((f"**{group_label(group)}**", [""] * 5))
+        for r in part.itertuples(index=False):
+            trs.append(f'<tr><th scope="row">{_e(r.title)} <span class="ehps-unit">({_e(r.unit)})</span></th>'
+                       f"<td>{_e(r.district)}</td><td>{_e(r.kent)}</td><td>{r.comparison_html}</td>"
+                       f"<td>{_e(r.rank)}</td><td>{r.movement_html}</td></tr>")
+            md_rows.append((f"{r.title} ({r.unit})", [r.district, r.kent, r.comparison, r.rank,
+                                                       _dot_words(r.movement)]))
+        bodies.append(f"<tbody>{''.join(trs)}</tbody>")
+    html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-sc-dashboard")
+    return html, _table_markdown(caption, _DASH_COLUMNS, md_rows)
+
+
+def district_table(data: ScorecardData) -> Block:
+    """The CYPF District Dashboard columns for the Early Help indicators, by group, for the quarter."""
+    frame = district_rows(data)
+    caption = (f"{data.area_name} dashboard, {data.period.title}: each Early Help indicator beside Kent, with "
+               "the comparison, the rank amongst the 12 districts and the movement since the previous quarter")
+    html, md = _dashboard_table(caption, frame, lambda g: g)
+    notes = [f"{NOT_AVAILABLE} in the rank column: " + "; ".join(
+        _RANK_REASONS[r] for r in ("count", "average", "missing") if r in set(frame["rank_reason"])) + "."]
+    notes += [n for n in _cell_notes([*frame["district"], *frame["kent"]]) if not n.startswith(NOT_APPLICABLE)]
+    notes.append("Quarter figures: counts and rates are for the three months together; snapshots are at the "
+                 "quarter end; rolling 12 months to the quarter end.")
+    return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
+                 markdown=md + "".join(f"\n{n}\n" for n in notes), text=caption)
+
+
+def load_public(data: ScorecardData) -> pd.DataFrame:
+    """The published CYPF indicators from public data for the scorecard's period
+    (``public.parquet`` beside the results)."""
+    return io.read_results_table(data.period.slug, "public")
+
+
+def public_year(public: pd.DataFrame, indicator_id: str, area_code: str, period: Period) -> str | None:
+    """The latest calendar year of ``indicator_id`` for ``area_code`` that ended by the end of
+    ``period`` (a paper never shows a year after its own period); None when there is none.
+
+    Examples
+    --------
+    >>> pub = pd.DataFrame({"indicator_id": ["x"] * 3, "area_code": ["A"] * 3, "period": ["2015", "2016", "2017"],
+    ...                     "value": [1.0, 2.0, 3.0]})
+    >>> public_year(pub, "x", "A", Period.parse("2016-17 Q4")), public_year(pub, "x", "A", Period.parse("2016-17 Q1"))
+    ('2016', '2015')
+    """
+    sel = public[(public["indicator_id"] == indicator_id) & (public["area_code"] == area_code)
+                 & public["value"].notna()]
+    years = sorted(int(y) for y in sel["period"] if str(y).isdigit() and dt.date(int(y), 12, 31) <= period.end)
+    return str(years[-1]) if years else None
+
+
+def cypf_rows(data: ScorecardData, public: pd.DataFrame) -> pd.DataFrame:
+    """Public CYPF indicators that have district figures, for the district, in the latest year
+    that ended by the end of the period (pure data; same columns as :func:`district_rows`
+    plus ``year``)."""
+    _check_dashboard_area(data)
+    out = []
+    for ind in (c for c in data.catalogue.values() if c.is_public):
+        year = public_year(public, ind.id, data.area_code, data.period)
+        if year is None:
+            continue
+        pub = public[(public["indicator_id"] == ind.id) & (public["period"] == year)]
+        here = pub[pub["area_code"] == data.area_code].iloc[0].to_dict()
+        kent = pub[pub["area_code"] == KENT_CODE]
+        ranked = pub[pub["area_code"].isin(DISTRICTS) & pub["rank"].notna()]
+        rank = _get(here, "rank")
+        cmp = _get(here, "compared_with_kent", stats.NOT_COMPARED)
+        movement = _get(here, "direction_previous", stats.NOT_COMPARED)
+        from .report import COMPARISON_WORDS
+
+        out.append({"group": ind.group, "indicator_id": ind.id, "title": f"{ind.title}, {year}", "year": year,
+                    "unit": _unit_label(ind), "district": format_value(_get(here, "value", math.nan), ind.unit),
+                    "kent": format_value(float(kent["value"].iloc[0]) if len(kent) else math.nan, ind.unit),
+                    "comparison": COMPARISON_WORDS.get(cmp, COMPARISON_WORDS[stats.NOT_COMPARED]),
+                    "comparison_html": comparison_badge(cmp),
+                    "rank": stats.rank_label(rank, len(ranked)) if rank is not None else NOT_AVAILABLE,
+                    "rank_reason": None if rank is not None else "missing",
+                    "movement": movement, "movement_html": direction_badge(movement)})
+    return pd.DataFrame(out, columns=["group", "indicator_id", "title", "year", "unit", "district", "kent",
+                                      "comparison", "comparison_html", "rank", "rank_reason", "movement",
+                                      "movement_html"])
+
+
+def _outcome_label(group: str) -> str:
+    return f"CYPF outcome: {group.removeprefix('CYPF: ')}" if group.startswith("CYPF: ") else group
+
+
+def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
+    """The CYPF indicators from public data with district figures (annual; the year is in each
+    row), in the same columns, then the CYPF indicators that are Kent-only or have no data
+    source yet."""
+    frame = cypf_rows(data, public)
+    parts, md = [], []
+    if len(frame):
+        caption = (f"{data.area_name}: Children and Young People's Framework (CYPF) indicators from public data, "
+                   "latest calendar year ended by the end of the period, with the movement since the year before")
+        html, table_md = _dashboard_table(caption, frame, _outcome_label)
+        notes = ["Sources: " + "; ".join(sorted({data.catalogue[i].source for i in frame["indicator_id"]})) + "."]
+        parts.append(f'<div class="ehps-table-wrap ehps-sc-cypf">{html}{_notes_html(notes)}</div>')
+        md.append(table_md + "".join(f"\n{n}\n" for n in notes))
+    else:
+        parts.append("<p>No CYPF indicator from public data has a figure for this district up to this period.</p>")
+    shown = set(frame["indicator_id"])
+    county_only = [c for c in data.catalogue.values() if c.is_public and c.id not in shown]
+    no_source = [c for c in data.catalogue.values() if c.status == "no data source yet"]
+    for heading, items in (("Published for Kent only, not by district", county_only),
+                           ("CYPF indicators with no data source yet", no_source)):
+        if not items:
+            continue
+        lis = "".join(f"<li>{_e(c.title)} <span class=\"ehps-unit\">({_e(_outcome_label(c.group))})</span></li>"
+                      for c in items)
+        parts.append(f'<h3>{_e(heading)}</h3><ul class="ehps-sc-list">{lis}</ul>')
+        md.append(f"### {heading}\n\n" + "\n".join(f"- {c.title} ({_outcome_label(c.group)})" for c in items))
+    return Block(html="".join(parts), markdown="\n\n".join(md), text="CYPF indicators")
+
+
+# -- sparklines -------------------------------------------------------------------------------------
+def sparkline_indicators(data: ScorecardData) -> list[Indicator]:
+    """Rates and percentages from case data: the ones drawn beside Kent."""
+    return [ind for ind in _case_indicators(data) if ind.is_rate or ind.is_percentage]
+
+
+def sparkline_series(data: ScorecardData, indicator_id: str, months: int = SPARKLINE_MONTHS) -> pd.DataFrame:
+    """The last ``months`` months to the end of the period for the area and Kent: ``month``,
+    ``area``, ``kent`` (values, NaN when withheld or missing) and ``area_cell``, ``kent_cell``
+    (as printed)."""
+    m = latest_month(data.period)
+    out = []
+    for i in range(months - 1, -1, -1):
+        p = m.shift(-i)
+        out.append({"month": pd.Timestamp(p.start),
+                    "area": data.value(indicator_id, p), "kent": data.value(indicator_id, p, area_code=KENT_CODE),
+                    "area_cell": data.cell(indicator_id, p), "kent_cell": data.cell(indicator_id, p,
+                                                                                    area_code=KENT_CODE)})
+    return pd.DataFrame(out)
+
+
+def _movement_words(values: pd.Series, unit: str) -> str:
+    known = values.dropna()
+    if known.empty:
+        return "no values available"
+    a, b = format_value(known.iloc[0], unit), format_value(known.iloc[-1], unit)
+    return f"unchanged at {b}" if a == b else f"{'rising' if known.iloc[-1] > known.iloc[0] else 'falling'} " \
+                                              f"from {a} to {b}"
+
+
+def sparkline_alt_text(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> str:
+    span = f"{s['month'].iloc[0]:%B %Y} to {s['month'].iloc[-1]:%B %Y}"
+    text = (f"Small line chart of monthly {_subject(ind)}, {span}: {data.area_name} "
+            f"{_movement_words(s['area'], ind.unit)}; Kent {_movement_words(s['kent'], ind.unit)}.")
+    withheld = int((s["area_cell"] == SUPPRESSED).sum())
+    if withheld:
+        text += f" {withheld} month{'s are' if withheld != 1 else ' is'} withheld for {data.area_name} (gaps)."
+    return text
+
+
+def _tick_format(ax, suffix: str):
+    """A tick label function with as many decimals (0 to 2) as the ticks need to be told apart."""
+    def fmt(v, _pos):
+        ticks = ax.yaxis.get_majorticklocs()
+        decimals = next((d for d in (0, 1) if all(abs(t - round(t, d)) < 1e-9 for t in ticks)), 2)
+        return f"{v:,.{decimals}f}{suffix}"
+    return fmt
+
+
+def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Figure:
+    """One small multiple: the area (dark blue, solid, circles) and Kent (orange, dashed, squares)."""
+    with matplotlib.rc_context({**CHART_STYLE, "font.size": 8}):
+        fig = Figure(figsize=(4.2, 1.9), layout="constrained")
+        ax = fig.add_subplot()
+        ax.plot(s["month"], s["area"], color=AREA_COLOUR, linestyle="-", marker="o", markersize=3.5, linewidth=1.8,
+                label=data.area_name)
+        ax.plot(s["month"], s["kent"], color=KENT_COLOUR, linestyle="--", marker="s", markersize=3.5,
+                linewidth=1.6, label=KENT_NAME)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
+        ax.yaxis.set_major_locator(mticker.MaxNLocator(4))
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(_tick_format(ax, "%" if ind.is_percentage else "")))
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=7.5,
+                  handlelength=2.5)
+    return fig
+
+
+def sparklines(data: ScorecardData, months: int = SPARKLINE_MONTHS) -> Block:
+    """Small multiples: the last ``months`` months of each rate and percentage for the area
+    (dark blue, solid, circles) and Kent (orange, dashed, squares), each with alt text, a
+    caption and its figures as a table."""
+    figures = []
+    for ind in sparkline_indicators(data):
+        s = sparkline_series(data, ind.id, months)
+        alt = sparkline_alt_text(data, ind, s)
+        svg = figure_to_svg(sparkline_figure(data, ind, s))
+        rows = "".join(f'<tr><th scope="row">{rec.month:%b %Y}</th><td>{_e(rec.area_cell)}</td>'
+                       f"<td>{_e(rec.kent_cell)}</td></tr>" for rec in s.itertuples(index=False))
+        table = _html_table(f"{ind.title} by month, {data.area_name} and Kent",
+                            [f'<tr><th scope="col">Month</th><th scope="col">{_e(data.area_name)}</th>'
+                             '<th scope="col">Kent</th></tr>'], f"<tbody>{rows}</tbody>")
+        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190)}'
+                       f"<figcaption><strong>{_e(ind.title)}</strong> ({_e(_unit_label(ind))}), "
+                       f"{s['month'].iloc[0]:%b %Y} to {s['month'].iloc[-1]:%b %Y}</figcaption>"
+                       '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'
+                       f"{table}</details></figure>")
+    key = (f"Each small chart shows {data.area_name} as a dark blue solid line with circles and Kent as an "
+           "orange dashed line with squares; a gap is a month withheld to protect confidentiality.")
+    html = f'<p class="ehps-sc-spark-key">{_e(key)}</p><div class="ehps-sc-sparks">{"".join(figures)}</div>'
+    return Block(html=html, text=key)
+
+
+__all__ = [
+    "Commentary", "CommentaryError", "commentary_path", "parse_commentary", "load_commentary",
+    "latest_month", "county_title", "about_scorecard", "scs_rows", "scs_table", "scorecard_legend",
+    "rag_counts", "rag_sentence", "rag_summary", "activity_areas", "activity_rows", "activity_table",
+    "signed_change", "red_indicators", "rag_bands_text", "data_period_text", "data_notes", "spc_series",
+    "spc_chart", "trend_rows", "exception_report", "exception_reports", "amber_commentary",
+    "dashboard_title", "dashboard_intro", "district_rows", "district_table", "load_public", "public_year",
+    "cypf_rows", "cypf_table", "sparkline_series", "sparklines", "compact_number",
+]
