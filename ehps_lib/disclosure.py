@@ -7,9 +7,10 @@
   it counts something (notifications, cases, children, "number", "num", ...) and neither
   says it is a rate, percentage, average, rank, change, decile or period. In prose, a small
   number directly before a counted noun ("3 notifications"). In CSV files, the ``numerator``
-  and ``denominator`` columns and any column named as a count. In PDFs, prose as in HTML;
-  PDF tables are checked through the HTML page each PDF is rendered from (same name, same
-  folder), and a PDF without one is reported (rule ``pdf_without_html``);
+  and ``denominator`` columns and any column named as a count. A PDF's counts are checked
+  through the HTML page it is rendered from (same name, same folder: its text runs table
+  cells together, so it cannot be read as a table), and a PDF without one is reported (rule
+  ``pdf_without_html``);
 * **child identifiers** (rule ``child_identifier``): any token equal to a child, notification
   or case identifier (pseudonym) of the extract, anywhere, including alt text and links;
 * **birth dates** (rule ``birth_date``): a column about birth, or a child's birth month that
@@ -194,8 +195,9 @@ def scan_pdf(path: Path, secrets: Secrets, threshold: int = 4, name: str | None 
     if not path.with_suffix(".html").is_file():
         findings.append(Finding(file, "file", "pdf_without_html", path.name,
                                 "a PDF with no HTML page of the same name, whose tables cannot be checked"))
+    # A PDF's text runs table cells together ("3 Notifications received ..."), so its counts are
+    # checked in the HTML page it is rendered from; identifiers and birth dates are checked here.
     for p_index, text in enumerate(pdf_pages_text(path), start=1):
-        findings += _prose_findings(file, f"page {p_index}", text, threshold)
         findings += _secret_findings(file, f"page {p_index}", text, secrets)
     return findings
 

@@ -205,7 +205,12 @@ def tables_as_csv(body: str, prefix: str) -> tuple[str, dict[str, str]]:
         buffer = _io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         for row in table.find_all("tr"):
-            writer.writerow([" ".join(cell.get_text(" ", strip=True).split()) for cell in row.find_all(["th", "td"])])
+            cells = []
+            for cell in row.find_all(["th", "td"]):
+                text = " ".join(cell.get_text(" ", strip=True).split())
+                span = int(cell.get("colspan", 1) or 1)
+                cells += [text] * span  # a heading over several columns labels each of them
+            writer.writerow(cells)
         name = f"{prefix}-table-{n:02d}.csv"
         files[name] = buffer.getvalue()
         caption = table.find("caption")

@@ -77,7 +77,7 @@ class TestCsvAndPdf:
         from weasyprint import HTML
 
         pdf = tmp_path / "orphan.pdf"
-        HTML(string="<p>Case SYN0000123</p>").write_pdf(pdf)
+        HTML(string="<p>Case SYN0000123: 3 notifications</p>").write_pdf(pdf)
         rules = sorted(f.rule for f in disclosure.scan_pdf(pdf, SECRETS))
         assert rules == ["child_identifier", "pdf_without_html"]
 

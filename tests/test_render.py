@@ -182,3 +182,12 @@ def test_every_table_gets_a_csv_and_a_link():
     assert ('</div><p class="ehps-table-download"><a href="scorecard-E07000106-2016-17-Q4-table-01.csv">'
             'Download this table as CSV<span class="ehps-visually-hidden">: Notifications by age</span></a></p>'
             in new)
+
+
+def test_a_heading_over_several_columns_labels_each():
+    body = ('<table><thead><tr><th scope="col" rowspan="2">Indicator</th><th colspan="2" scope="colgroup">'
+            "1 month ago</th></tr><tr><th>Result</th><th>DoT</th></tr></thead>"
+            "<tbody><tr><th>A</th><td>5.0%</td><td>Improved</td></tr></tbody></table>")
+    _, files = render.tables_as_csv(body, "p")
+    assert files["p-table-01.csv"].splitlines() == [
+        "Indicator,1 month ago,1 month ago", "Result,DoT", "A,5.0%,Improved"]
