@@ -81,3 +81,26 @@ def synthetic_data_dir() -> Path:
     Shared by the whole session: tests may add results to it but must not change what is there.
     """
     return fixture_data_dir()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """A site built from the fixture data with one paper of every template: Kent, and
+    Canterbury (E07000106) for the templates that cover districts. Shared by the browser and
+    paper tests; read only."""
+    from ehps_lib import build
+
+    data = tmp_path_factory.mktemp("site-data")
+    shutil.copytree(fixture_data_dir(), data, dirs_exist_ok=True)
+    shutil.rmtree(data / "cache", ignore_errors=True)
+    site = tmp_path_factory.mktemp("site") / "site"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EHPS_DATA_DIR", str(data))
+    try:
+        outcome = build.build(period="latest", areas=["E10000016", "E07000106"], workers=2, engine="builtin",
+                              site_dir=site, reports_dir=tmp_path_factory.mktemp("site-reports"),
+                              log=lambda _m: None, progress=False)
+    finally:
+        mp.undo()
+    assert outcome.ok, [f.describe() for f in outcome.failures]
+    return site

@@ -9,17 +9,15 @@ best practices). In CI a missing browser or axe-core is an error, not a skip.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from ehps_lib import build, config
+from ehps_lib import config
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-KENT, CAN = "E10000016", "E07000106"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,23 +32,10 @@ def _require_tools() -> None:
 
 
 @pytest.fixture(scope="module")
-def site(synthetic_data_dir, tmp_path_factory):
-    """A site with one paper of every template (Kent, and Canterbury where districts apply)."""
+def site(built_site):
+    """The shared site with one paper of every template (see the root conftest.py)."""
     _require_tools()
-    data = tmp_path_factory.mktemp("a11y-data")
-    shutil.copytree(synthetic_data_dir, data, dirs_exist_ok=True)
-    shutil.rmtree(data / "cache", ignore_errors=True)
-    site = tmp_path_factory.mktemp("a11y-site")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("EHPS_DATA_DIR", str(data))
-    try:
-        outcome = build.build(period="latest", areas=[KENT, CAN], workers=2, engine="builtin", site_dir=site,
-                              reports_dir=tmp_path_factory.mktemp("a11y-reports"), log=lambda _m: None,
-                              progress=False)
-    finally:
-        mp.undo()
-    assert outcome.ok, [f.describe() for f in outcome.failures]
-    return site
+    return built_site
 
 
 def _pages(site: Path) -> list[Path]:
