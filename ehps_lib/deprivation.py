@@ -49,6 +49,7 @@ from . import reference
 from .geography import DISTRICTS, KENT_CODE, area_name
 from .indicators import Indicator, load_catalogue, month_range
 from .periods import Period
+from .suppression import secondary
 
 IMD_VINTAGE = "IMD 2019"
 LSOA_VINTAGE = "LSOA 2011"
@@ -432,26 +433,11 @@ def suppress_gradient(raw: pd.DataFrame, threshold: int = 4,
         detail[new] = f"denominator minus numerator is from 1 to {threshold}"
 
     groups = sorted(_relations(cells), key=len)
-    changed = True
-    while changed:
-        changed = False
-        for group in groups:
-            g = np.array(group)
-            if suppressed[g].sum() != 1:
-                continue
-            pool = g[~suppressed[g] & ~structural[g]]
-            if not len(pool):
-                continue  # nothing else to withhold: only groups with no neighbourhoods remain
-            nonzero = pool[values[pool] > 0]
-            pool = nonzero if len(nonzero) else pool
-            pick = pool[np.lexsort((pool, values[pool]))][0]
-            protected = g[suppressed[g]][0]
-            suppressed[pick] = True
-            reason[pick] = "secondary"
-            detail[pick] = (f"protects {cells.at[protected, 'area_code']} {cells.at[protected, 'grouping']} "
-                            f"{cells.at[protected, 'group']} ({cells.at[protected, 'count']}) from recovery "
-                            "by subtraction")
-            changed = True
+    for pick, protected in secondary(values, suppressed, groups, prefer_members=False, blocked=structural):
+        reason[pick] = "secondary"
+        detail[pick] = (f"protects {cells.at[protected, 'area_code']} {cells.at[protected, 'grouping']} "
+                        f"{cells.at[protected, 'group']} ({cells.at[protected, 'count']}) from recovery "
+                        "by subtraction")
 
     cells = cells.assign(suppressed=suppressed, reason=reason, detail=detail)
     key = ["indicator_id", "area_code", "grouping", "group"]

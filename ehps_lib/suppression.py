@@ -87,6 +87,39 @@ def _relations(cells: pd.DataFrame, flow_indicators: set[str]) -> list[list[int]
     return groups
 
 
+def secondary(values: np.ndarray, suppressed: np.ndarray, groups: list[list[int]], *,
+              prefer_members: bool = True, blocked: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """Secondary suppression: while any relation has exactly one suppressed cell, suppress
+    the smallest other cell in it (preferring a non-zero one), smallest relations first.
+
+    ``groups`` are lists of cell positions whose first member is the total of the others;
+    ``suppressed`` is updated in place. With ``prefer_members`` the partner is taken from
+    the members before the total; ``blocked`` cells are never chosen (e.g. cells that do not
+    exist). Returns ``(suppressed cell, cell it protects)`` pairs in the order chosen.
+    """
+    chosen: list[tuple[int, int]] = []
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            g = np.array(group)
+            if suppressed[g].sum() != 1:
+                continue
+            pool = g[~suppressed[g]] if blocked is None else g[~suppressed[g] & ~blocked[g]]
+            if prefer_members and (pool != g[0]).any():
+                pool = pool[pool != g[0]]
+            if not len(pool):
+                continue  # nothing left that could be withheld
+            nonzero = pool[values[pool] > 0]
+            pool = nonzero if len(nonzero) else pool
+            pick = int(pool[np.lexsort((pool, values[pool]))][0])
+            protected = int(g[suppressed[g]][0])
+            suppressed[pick] = True
+            chosen.append((pick, protected))
+            changed = True
+    return chosen
+
+
 def suppress(results: pd.DataFrame, *, threshold: int = 4, count_denominators: set[str] | None = None,
              percentage_indicators: set[str] | None = None, flow_indicators: set[str] | None = None,
              numerator_not_count: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -146,25 +179,11 @@ def suppress(results: pd.DataFrame, *, threshold: int = 4, count_denominators: s
     # Smallest relations first: a partner chosen inside an SCS area (3 districts) also
     # protects the cell in the Kent relation, so fewer cells are suppressed overall.
     groups = sorted(_relations(cells, flow_indicators), key=len)
-    changed = True
-    while changed:
-        changed = False
-        for group in groups:
-            g = np.array(group)
-            if suppressed[g].sum() != 1:
-                continue
-            candidates = g[~suppressed[g]]
-            members = candidates[candidates != g[0]] if (candidates != g[0]).any() else candidates
-            nonzero = members[values[members] > 0]
-            pool = nonzero if len(nonzero) else members
-            pick = pool[np.lexsort((pool, values[pool]))][0]
-            protected = g[suppressed[g]][0]
-            suppressed[pick] = True
-            reason[pick] = "secondary"
-            detail[pick] = (f"protects {cells.at[protected, 'area_code']} {cells.at[protected, 'period']} "
-                            f"{cells.at[protected, 'age_band']} ({cells.at[protected, 'count']}) "
-                            "from recovery by subtraction")
-            changed = True
+    for pick, protected in secondary(values, suppressed, groups, prefer_members=True):
+        reason[pick] = "secondary"
+        detail[pick] = (f"protects {cells.at[protected, 'area_code']} {cells.at[protected, 'period']} "
+                        f"{cells.at[protected, 'age_band']} ({cells.at[protected, 'count']}) "
+                        "from recovery by subtraction")
 
     cells = cells.assign(suppressed=suppressed, reason=reason, detail=detail)
     key = ["indicator_id", "area_code", "period", "age_band"]
