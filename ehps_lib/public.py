@@ -87,26 +87,24 @@ def child_protection_rate(cpp: pd.DataFrame, population: pd.DataFrame) -> pd.Dat
     pop = _dfe_areas(population)[["area_code", "time_period", "population_estimate"]]
     pop = pop.assign(time_period=pop["time_period"] + 1)  # mid-2024 population for 31 March 2025
     df = cpp.merge(pop, on=["area_code", "time_period"], how="inner")
-    count = _number(df["CPP_At31"])
-    den = _number(df["population_estimate"])
-    return pd.DataFrame({
-        "indicator_id": "cypf_cp_rate", "area_code": df["area_code"], "area_name": df["area_name"],
-        "area_type": df["area_type"], "period": df["time_period"].astype(str), "period_kind": "year",
-        "numerator": count, "denominator": den, "value": count / den * 10000,
-        "flag": np.where(count.isna(), df["CPP_At31"].astype(str), None),
-    })
+    return _rate_per_10000(df, "cypf_cp_rate", "CPP_At31", "population_estimate")
 
 
 def children_looked_after_rate(cla: pd.DataFrame) -> pd.DataFrame:
     """CYPF 2: children looked after at 31 March per 10,000 aged 0-17 (DfE, including UASC)."""
     cla = _dfe_areas(cla[cla["population_type"] == "Children looked after on 31 March each year"])
-    count = _number(cla["children_count"])
-    den = _number(cla["population_estimate"])
+    return _rate_per_10000(cla, "cypf_cla_rate", "children_count", "population_estimate")
+
+
+def _rate_per_10000(df: pd.DataFrame, indicator_id: str, count_column: str, population_column: str) -> pd.DataFrame:
+    """A DfE count over its population, per 10,000 (a published symbol such as ``c`` is kept as the flag)."""
+    count = _number(df[count_column])
+    den = _number(df[population_column])
     return pd.DataFrame({
-        "indicator_id": "cypf_cla_rate", "area_code": cla["area_code"], "area_name": cla["area_name"],
-        "area_type": cla["area_type"], "period": cla["time_period"].astype(str), "period_kind": "year",
+        "indicator_id": indicator_id, "area_code": df["area_code"], "area_name": df["area_name"],
+        "area_type": df["area_type"], "period": df["time_period"].astype(str), "period_kind": "year",
         "numerator": count, "denominator": den, "value": count / den * 10000,
-        "flag": np.where(count.isna(), cla["children_count"].astype(str), None),
+        "flag": np.where(count.isna(), df[count_column].astype(str), None),
     })
 
 
