@@ -179,12 +179,17 @@ _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
 def notebook_body(nb) -> str:
     """The HTML of a notebook's outputs and Markdown (nbconvert ``basic`` template, no input,
     no prompts, no heading anchor links)."""
+    body, _ = _exporter().from_notebook_node(_paper_cells(nb))
+    return _ANCHOR_LINK.sub("", body)
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    """One exporter per process: building it compiles nbconvert's templates."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, exclude_raw=True)
-    body, _ = exporter.from_notebook_node(_paper_cells(nb))
-    return _ANCHOR_LINK.sub("", body)
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, exclude_raw=True)
 
 
 def tables_as_csv(body: str, prefix: str) -> tuple[str, dict[str, str]]:

@@ -101,6 +101,16 @@ class InProcessEngine(Engine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
         namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
+        # Papermill saves the notebook at every cell's start and end, for watching a long kernel
+        # run; cells here take a fraction of a second, so save once, when the run completes.
+        output_path, nb_man.output_path = nb_man.output_path, None
+        try:
+            cls._run_cells(nb_man, namespace)
+        finally:
+            nb_man.output_path = output_path
+
+    @classmethod
+    def _run_cells(cls, nb_man, namespace: dict) -> None:
         count = 0
         for index, cell in enumerate(nb_man.nb.cells):
             nb_man.cell_start(cell, index)
