@@ -303,11 +303,16 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
                                            root / "reports" / "papers" / f"{period.slug}.yml",
                                            root / "reports" / "papers" / "default.yml"]),
               "reference": cache.reference_digest()}
-    out = {"county": cache.digest_json({**shared, **{n: cache.frame_digest(t) for n, t in tables.items()}})}
-    area_tables = {n: t for n, t in tables.items() if "area_code" in t.columns}
+    # Hash every row once, then add up the hashes of the rows each paper reads.
+    hashes = {n: cache.row_hashes(t) for n, t in tables.items()}
+    whole = {n: cache.hashes_digest(hashes[n], list(t.columns)) for n, t in tables.items()}
+    out = {"county": cache.digest_json({**shared, **whole})}
     for code in area_codes():
-        parts = {n: cache.frame_digest(t[t["area_code"].isin([code, KENT_CODE])]) for n, t in area_tables.items()}
-        parts.update({n: cache.frame_digest(t) for n, t in tables.items() if n not in area_tables})
+        parts = dict(whole)
+        for n, t in tables.items():
+            if "area_code" in t.columns:
+                rows = t["area_code"].isin([code, KENT_CODE]).to_numpy()
+                parts[n] = cache.hashes_digest(hashes[n][rows], list(t.columns))
         out[code] = cache.digest_json({**shared, **parts})
     return out
 

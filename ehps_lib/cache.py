@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import config, io
@@ -65,6 +66,19 @@ def _reference_digest(folder: str) -> str:
 def reference_digest() -> str:
     """Digest of every reference-data file (boundaries, IMD, population, public indicators)."""
     return _reference_digest(str(config.reference_dir()))
+
+
+def row_hashes(df: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per row of a table (columns in name order)."""
+    if df is None or df.empty:
+        return np.zeros(0, dtype=np.uint64)
+    return pd.util.hash_pandas_object(df[sorted(df.columns)], index=False).to_numpy()
+
+
+def hashes_digest(hashes: np.ndarray, columns: list[str]) -> str:
+    """Order-independent digest of a set of row hashes (their sum and count, and the columns)."""
+    total = int(hashes.sum(dtype=np.uint64)) if len(hashes) else 0
+    return sha256_bytes(f"{total}:{len(hashes)}:{','.join(sorted(columns))}".encode())
 
 
 def frame_digest(df: pd.DataFrame) -> str:

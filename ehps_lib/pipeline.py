@@ -11,12 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, io
-from .assess import assess
 from .config import load_settings
-from .deprivation import deprivation_results
-from .indicators import compute_results, load_catalogue
 from .periods import Period, latest_complete_quarter
-from .public import public_results
 
 
 def resolve_period(label: str, extract_date: dt.date) -> Period:
@@ -85,6 +81,12 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
 
     Returns the period, the published results, their metadata and the folder written.
     """
+    # Imported here so that checking whether results are up to date stays fast.
+    from .assess import assess
+    from .deprivation import deprivation_results
+    from .indicators import compute_results, load_catalogue
+    from .public import public_results
+
     tables, manifest = io.read_processed(base)
     extract_date = extract_date_of(manifest)
     period = resolve_period(period_label, extract_date)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _sp
 
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813
@@ -65,6 +64,8 @@ def byar_ci(x, n, per: float = 1.0, z: float = Z95) -> tuple[np.ndarray, np.ndar
     >>> round(float(lo), 3), round(float(hi), 3), str(how)
     (0.619, 8.767, 'Exact')
     """
+    from scipy import stats as _sp  # imported here: scipy is slow to import and only intervals need it
+
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
     alpha = 2 * (1 - _sp.norm.cdf(z))
