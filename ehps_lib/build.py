@@ -383,8 +383,11 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
                   "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
                   "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
     digests = _data_digests(p, data, root)
+    # The git commit is printed on each paper and recorded in the manifest, but it is not part of
+    # the key: the library's own digest already changes with any change to the code, and an edit
+    # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": cache.library_digest(), "engine": engine_used, "classification": settings.classification,
-              "commit": commit, "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+              "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
     jobs: list[RunJob] = []
     for spec in specs:
         template_path = root / "notebooks" / f"{spec.id}.ipynb"

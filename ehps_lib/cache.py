@@ -11,6 +11,10 @@ SHA-256 of:
   ``ehps_lib``, so any code change rebuilds) and the reference data's digest;
 * the renderer and the classification printed on the page.
 
+The git commit is not part of it: the library digest changes with the code, and an edit
+elsewhere in the workspace should not rebuild every paper. Each paper prints the commit it
+was built at; the site's manifest records the commit of the build that published it.
+
 A changed district therefore re-executes that district's papers (and those that show it,
 such as Kent's), and nothing else. Entries are folders under ``<data>/cache/runs/<key>/``,
 written whole or not at all (built aside, then renamed), so an interrupted build leaves

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -249,7 +250,23 @@ def read_results(period_slug: str, base: Path | None = None) -> tuple[pd.DataFra
         raise FileNotFoundError(
             f"No indicator results for {period_slug} in {folder}. Run `ehps indicators --period ...` first."
         )
-    return pd.read_parquet(folder / RESULTS_FILE), read_json(folder / RESULTS_META)
+    return _read_parquet_cached(folder / RESULTS_FILE), read_json(folder / RESULTS_META)
+
+
+def _read_parquet_cached(path: Path) -> pd.DataFrame:
+    """A published results table, read once per process while the file is unchanged.
+
+    A build reads the same period's results for every paper it runs in a worker; the
+    file's size and modification time are part of the key, so a rewritten file is read
+    again. Callers get a copy, so nothing they do changes the cached table.
+    """
+    stat = Path(path).stat()
+    return _parquet_by_stat(str(path), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@lru_cache(maxsize=8)
+def _parquet_by_stat(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    return pd.read_parquet(path)
 
 
 def read_results_table(period_slug: str, name: str, base: Path | None = None) -> pd.DataFrame:
@@ -258,7 +275,7 @@ def read_results_table(period_slug: str, name: str, base: Path | None = None) ->
     if not path.is_file():
         raise FileNotFoundError(f"No {name} results for {period_slug} in {path.parent}. "
                                 "Run `ehps indicators --period ...` first.")
-    return pd.read_parquet(path)
+    return _read_parquet_cached(path)
 
 
 # -- reports and site ------------------------------------------------------------------------------

@@ -1386,7 +1386,10 @@ def _tick_format(ax, suffix: str):
 def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Figure:
     """One small multiple: the area (dark blue, solid, circles) and Kent (orange, dashed, squares)."""
     with matplotlib.rc_context({**CHART_STYLE, "font.size": 8}):
-        fig = Figure(figsize=(4.2, 1.9), layout="constrained")
+        # Fixed margins rather than constrained layout: twelve small multiples a paper, and the
+        # labels (at most "100.0%") always fit.
+        fig = Figure(figsize=(4.2, 1.9))
+        fig.subplots_adjust(left=0.15, right=0.98, bottom=0.17, top=0.80)
         ax = fig.add_subplot()
         ax.plot(s["month"], s["area"], color=AREA_COLOUR, linestyle="-", marker="o", markersize=3.5, linewidth=1.8,
                 label=data.area_name)
