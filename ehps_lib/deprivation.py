@@ -49,7 +49,7 @@ from . import reference
 from .geography import DISTRICTS, KENT_CODE, area_name
 from .indicators import Indicator, load_catalogue, month_range
 from .periods import Period
-from .suppression import secondary
+from .suppression import primary_and_complement, secondary
 
 IMD_VINTAGE = "IMD 2019"
 LSOA_VINTAGE = "LSOA 2011"
@@ -411,26 +411,8 @@ def suppress_gradient(raw: pd.DataFrame, threshold: int = 4,
     cells = _cells(raw, shares)
     values = cells["value"].to_numpy(float)
     structural = (cells["lsoas"] == 0).to_numpy()
-    suppressed = np.zeros(len(cells), dtype=bool)
-    reason = np.full(len(cells), None, dtype=object)
-    detail = np.full(len(cells), None, dtype=object)
-
-    primary = (values >= 1) & (values <= threshold)
-    suppressed |= primary
-    reason[primary] = "primary"
-    detail[primary] = f"count from 1 to {threshold}"
-
-    if shares:
-        pct = raw[raw["indicator_id"].isin(shares)]
-        gap = pct["denominator"] - pct["numerator"]
-        risky = pct[(gap >= 1) & (gap <= threshold)][["indicator_id", "area_code", "grouping", "group"]]
-        key = ["indicator_id", "area_code", "grouping", "group"]
-        hit = cells.reset_index().merge(risky, on=key)
-        hit = hit[hit["count"] == "numerator"]["index"].to_numpy()
-        new = hit[~suppressed[hit]]
-        suppressed[new] = True
-        reason[new] = "complement"
-        detail[new] = f"denominator minus numerator is from 1 to {threshold}"
+    suppressed, reason, detail = primary_and_complement(cells, raw, threshold, shares,
+                                                        ["indicator_id", "area_code", "grouping", "group"])
 
     groups = sorted(_relations(cells), key=len)
     for pick, protected in secondary(values, suppressed, groups, prefer_members=False, blocked=structural):

@@ -87,6 +87,33 @@ def _relations(cells: pd.DataFrame, flow_indicators: set[str]) -> list[list[int]
     return groups
 
 
+def primary_and_complement(cells: pd.DataFrame, results: pd.DataFrame, threshold: int,
+                           percentage_indicators: set[str], key: list[str]
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Primary suppression of ``cells`` (counts 1 to ``threshold``) and the complement rule.
+
+    ``cells`` has a ``value`` and a ``count`` (numerator or denominator) column plus ``key``;
+    ``results`` the numerators and denominators of the percentage indicators. Returns the
+    ``suppressed`` flags and the ``reason`` and ``detail`` of each suppressed cell.
+    """
+    values = cells["value"].to_numpy(dtype=float)
+    suppressed = (values >= 1) & (values <= threshold)
+    reason = np.where(suppressed, "primary", None).astype(object)
+    detail = np.where(suppressed, f"count from 1 to {threshold}", None).astype(object)
+    if percentage_indicators:
+        # a percentage's numerator when denominator - numerator is small reveals the rest
+        pct = results[results["indicator_id"].isin(percentage_indicators)]
+        gap = pct["denominator"] - pct["numerator"]
+        risky = pct[(gap >= 1) & (gap <= threshold)]
+        hit = cells.reset_index().merge(risky[key], on=key)
+        hit = hit[hit["count"] == "numerator"]["index"].to_numpy()
+        new = hit[~suppressed[hit]]
+        suppressed[new] = True
+        reason[new] = "complement"
+        detail[new] = f"denominator minus numerator is from 1 to {threshold}"
+    return suppressed, reason, detail
+
+
 def secondary(values: np.ndarray, suppressed: np.ndarray, groups: list[list[int]], *,
               prefer_members: bool = True, blocked: np.ndarray | None = None) -> list[tuple[int, int]]:
     """Secondary suppression: while any relation has exactly one suppressed cell, suppress
@@ -154,27 +181,8 @@ def suppress(results: pd.DataFrame, *, threshold: int = 4, count_denominators: s
     flow_indicators = flow_indicators or set()
     cells = _cells(results, count_denominators, numerator_not_count or set())
     values = cells["value"].to_numpy(dtype=float)
-    suppressed = np.zeros(len(cells), dtype=bool)
-    reason = np.full(len(cells), None, dtype=object)
-    detail = np.full(len(cells), None, dtype=object)
-
-    primary = (values >= 1) & (values <= threshold)
-    suppressed |= primary
-    reason[primary] = "primary"
-    detail[primary] = f"count from 1 to {threshold}"
-
-    # complement: a percentage's numerator when denominator - numerator is small
-    if percentage_indicators:
-        pct = results[results["indicator_id"].isin(percentage_indicators)]
-        gap = pct["denominator"] - pct["numerator"]
-        risky = pct[(gap >= 1) & (gap <= threshold)]
-        key = ["indicator_id", "area_code", "period", "age_band"]
-        hit = cells.reset_index().merge(risky[key], on=key)
-        hit = hit[hit["count"] == "numerator"]["index"].to_numpy()
-        new = hit[~suppressed[hit]]
-        suppressed[new] = True
-        reason[new] = "complement"
-        detail[new] = f"denominator minus numerator is from 1 to {threshold}"
+    suppressed, reason, detail = primary_and_complement(
+        cells, results, threshold, percentage_indicators, ["indicator_id", "area_code", "period", "age_band"])
 
     # Smallest relations first: a partner chosen inside an SCS area (3 districts) also
     # protects the cell in the Kent relation, so fewer cells are suppressed overall.
