@@ -47,8 +47,8 @@ from .report import (
     _table_markdown,
     figure_to_svg,
     format_value,
+    heading_block,
     load_scorecard,
-    synthetic_banner_html,
 )
 
 #: Published table of the deprivation gradient, beside ``indicators.parquet``.
@@ -223,18 +223,7 @@ def _area_phrase(a: AtlasData) -> str:
 # -- title and introduction ------------------------------------------------------------------------------
 def title_block(a: AtlasData, title: str = ATLAS_TITLE) -> Block:
     """The paper's heading: area and title, period, extract date and the synthetic-data banner."""
-    heading = f"{a.area_name}: {title}"
-    parts = [f'<h1 class="ehps-title">{_e(heading)}</h1>', f'<p class="ehps-period">{_e(a.period.title)}</p>']
-    extract = a.meta.get("extract_date")
-    if extract:
-        d = dt.date.fromisoformat(str(extract)[:10])
-        parts.append(f'<p class="ehps-extract">Data extracted on {d.day} {d:%B %Y}.</p>')
-    md = [f"# {heading}", "", a.period.title]
-    if a.synthetic:
-        parts.append(synthetic_banner_html())
-        md += ["", "> **Synthetic data.** Every Early Help figure comes from a synthetic extract."]
-    return Block(html=f'<div class="ehps-title-block">{"".join(parts)}</div>', markdown="\n".join(md),
-                 text=f"{heading}\n{a.period.title}")
+    return heading_block(a.area_name, title, a.period.title, a.meta.get("extract_date"), a.synthetic)
 
 
 def key_facts(a: AtlasData) -> Block:

@@ -53,10 +53,6 @@ _SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 STAGING_PREFIX = ".site.staging."
 
 
-class BuildError(RuntimeError):
-    """The build could not even start (bad template, missing data)."""
-
-
 # -- outcome ---------------------------------------------------------------------------------------
 @dataclass
 class Paper:

@@ -165,15 +165,10 @@ def read_processed(base: Path | None = None) -> tuple[dict[str, pd.DataFrame], d
     FileNotFoundError
         If no extract has been ingested yet, saying how to make one.
     """
+    manifest = read_processed_manifest(base)
     folder = processed_dir(base)
-    manifest_path = folder / PROCESSED_MANIFEST
-    if not manifest_path.is_file():
-        raise FileNotFoundError(
-            f"No validated extract in {folder}. Run `ehps synth` for the built-in synthetic "
-            "extract, or `ehps ingest PATH...` for a real one."
-        )
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLE_NAMES}
-    return tables, read_json(manifest_path)
+    return tables, manifest
 
 
 # -- reference data -----------------------------------------------------------------------------

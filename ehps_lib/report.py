@@ -345,21 +345,29 @@ def synthetic_banner_html() -> str:
             "</div>")
 
 
-def title_block(data: ScorecardData) -> Block:
-    """The paper's heading: area and product, the period, and the synthetic-data banner if any."""
-    title = f"{data.area_name}: Early Help and Preventative Services scorecard"
-    extract = data.meta.get("extract_date")
-    parts = [f'<h1 class="ehps-title">{_e(title)}</h1>',
-             f'<p class="ehps-period">{_e(data.period.title)}</p>']
-    if extract:
-        parts.append(f'<p class="ehps-extract">Data extracted on {_e(_long_date(extract))}.</p>')
-    md = [f"# {title}", "", data.period.title]
-    if data.synthetic:
+PRODUCT = "Early Help and Preventative Services scorecard"
+
+
+def heading_block(area_name: str, product: str, period_line: str, extract_date: object, synthetic: bool) -> Block:
+    """A paper's heading, shared by every template: "<area>: <product>", the period line, the
+    extract date, and the synthetic-data banner when the data are synthetic."""
+    title = f"{area_name}: {product}"
+    parts = [f'<h1 class="ehps-title">{_e(title)}</h1>', f'<p class="ehps-period">{_e(period_line)}</p>']
+    if extract_date:
+        parts.append(f'<p class="ehps-extract">Data extracted on {_e(_long_date(extract_date))}.</p>')
+    md = [f"# {title}", "", period_line]
+    if synthetic:
         parts.append(synthetic_banner_html())
         md += ["", f"> **{SYNTHETIC_BANNER_TEXT}.** Every figure comes from a synthetic extract."]
-    text = f"{title}\n{data.period.title}" + (f"\n{SYNTHETIC_BANNER_TEXT}" if data.synthetic else "")
+    text = f"{title}\n{period_line}" + (f"\n{SYNTHETIC_BANNER_TEXT}" if synthetic else "")
     return Block(html=f'<div class="ehps-title-block">{"".join(parts)}</div>', markdown="\n".join(md),
                  text=text)
+
+
+def title_block(data: ScorecardData, product: str = PRODUCT, period_line: str | None = None) -> Block:
+    """The paper's heading: area and product, the period, and the synthetic-data banner if any."""
+    return heading_block(data.area_name, product, period_line or data.period.title,
+                         data.meta.get("extract_date"), data.synthetic)
 
 
 def _long_date(value: object) -> str:

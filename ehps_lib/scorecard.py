@@ -68,7 +68,7 @@ from .report import (
     format_value,
     rag_badge,
     rag_text,
-    synthetic_banner_html,
+    title_block,
 )
 
 #: Printed where a column does not apply (the council's "-").
@@ -248,21 +248,6 @@ def _img(svg: str, alt: str, width: int, height: int) -> str:
     return f'<img src="{uri}" alt="{_e(alt)}" width="{width}" height="{height}">'
 
 
-def _title_block(data: ScorecardData, product: str, period_line: str) -> Block:
-    title = f"{data.area_name}: {product}"
-    parts = [f'<h1 class="ehps-title">{_e(title)}</h1>', f'<p class="ehps-period">{_e(period_line)}</p>']
-    extract = data.meta.get("extract_date")
-    if extract:
-        d = dt.date.fromisoformat(str(extract)[:10])
-        parts.append(f'<p class="ehps-extract">Data extracted on {d.day} {d:%B %Y}.</p>')
-    md = [f"# {title}", "", period_line]
-    if data.synthetic:
-        parts.append(synthetic_banner_html())
-        md += ["", "> **Synthetic data: not real children's records.** Every figure comes from a synthetic extract."]
-    return Block(html=f'<div class="ehps-title-block">{"".join(parts)}</div>', markdown="\n".join(md),
-                 text=f"{title}\n{period_line}")
-
-
 # == commentary ====================================================================================
 class CommentaryError(ValueError):
     """The commentary file is wrong; the message names the file and the bad key."""
@@ -429,7 +414,7 @@ def county_title(data: ScorecardData) -> Block:
     """The county scorecard's heading, with the month shown as latest and the quarter."""
     m = latest_month(data.period)
     line = f"{_month_name(m)}, the last month of {data.period.title}"
-    return _title_block(data, "Early Help and Preventative Services performance scorecard", line)
+    return title_block(data, "Early Help and Preventative Services performance scorecard", line)
 
 
 def about_scorecard(data: ScorecardData) -> Block:
@@ -1131,7 +1116,7 @@ def amber_commentary(data: ScorecardData, commentary: Commentary) -> Block:
 # == district dashboard ============================================================================
 def dashboard_title(data: ScorecardData) -> Block:
     """The district dashboard's heading."""
-    return _title_block(data, "Early Help district dashboard", data.period.title)
+    return title_block(data, "Early Help district dashboard", data.period.title)
 
 
 def dashboard_intro(data: ScorecardData) -> Block:
