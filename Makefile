@@ -35,7 +35,7 @@ system-deps:  ## install the Debian packages WeasyPrint and the tests need (need
 	  else echo "Missing Debian packages (install them as root): $$missing"; fi; \
 	fi
 
-$(DATA)/processed/_manifest.json: $(STAMP) ehps_lib/synth.py ehps_lib/config.yml ehps_lib/schemas.py ehps_lib/ingest.py
+$(DATA)/processed/_manifest.json: $(STAMP) ehps_lib/data/synth.py ehps_lib/config.yml ehps_lib/data/contract.py ehps_lib/data/ingest.py
 	$(BIN)/ehps synth
 
 synth: $(STAMP)  ## regenerate the synthetic extract and ingest it, with the calibration report

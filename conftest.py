@@ -31,7 +31,8 @@ _state: dict[str, object] = {}
 
 def prepare_fixture_data(folder: Path) -> Path:
     """Generate, ingest and compute the fixture extract into ``folder`` (a data directory)."""
-    from ehps_lib import ingest, pipeline, synth
+    from ehps_lib.data import ingest, synth
+    from ehps_lib.indicators import results
 
     tables = synth.generate_extract(FIXTURE_SEED, FIXTURE_START, FIXTURE_END)
     synth.write_extract(tables, folder / "extract", seed=FIXTURE_SEED, start=FIXTURE_START, end=FIXTURE_END)
@@ -39,7 +40,7 @@ def prepare_fixture_data(folder: Path) -> Path:
     result = ingest.ingest([folder / "extract"], data_dir=folder, max_reject_share=1.0)
     if not result.published:
         raise RuntimeError("The fixture extract could not be ingested:\n" + result.summary())
-    pipeline.compute_and_write_results("latest", base=folder)
+    results.compute_and_write_results("latest", base=folder)
     return folder
 
 
@@ -88,7 +89,7 @@ def built_site(tmp_path_factory) -> Path:
     """A site built from the fixture data with one paper of every template: Kent, and
     Canterbury (E07000106) for the templates that cover districts. Shared by the browser and
     paper tests; read only."""
-    from ehps_lib import build
+    from ehps_lib.publish import build
 
     data = tmp_path_factory.mktemp("site-data")
     shutil.copytree(fixture_data_dir(), data, dirs_exist_ok=True)

@@ -54,9 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "EHPS_DATA_DIR": str(work / "data"), "SOURCE_DATE_EPOCH": "1490918400",
            "MPLBACKEND": "Agg"}
     os.environ.update({k: env[k] for k in ("EHPS_DATA_DIR", "SOURCE_DATE_EPOCH")})
-    from ehps_lib import config, io
-    from ehps_lib.build import _areas_for
-    from ehps_lib.pipeline import ensure_results
+    from ehps_lib import config
+    from ehps_lib.data import io
+    from ehps_lib.indicators.results import ensure_results
+    from ehps_lib.publish.build import _areas_for
 
     print(f"Working in {work}")
     _run([str(BIN / "ehps"), "synth"], env)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import config, io
+from . import config
+from .data import io
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -18,7 +19,7 @@ def _err(msg: str) -> None:
 
 
 def run_synth(args) -> int:
-    from . import synth
+    from .data import synth
 
     if args.end <= args.start:
         _err("--end must be after --start")
@@ -31,7 +32,7 @@ def run_synth(args) -> int:
         print(f"  wrote {p}")
     status = EXIT_OK
     if not args.no_ingest:
-        from .ingest import ingest
+        from .data.ingest import ingest
 
         share = config.load_settings().max_reject_share
         result = ingest([Path(out)], data_dir=config.data_dir(), max_reject_share=share)
@@ -47,7 +48,7 @@ def run_synth(args) -> int:
 
 
 def run_ingest(args) -> int:
-    from .ingest import ingest
+    from .data.ingest import ingest
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -60,7 +61,7 @@ def run_ingest(args) -> int:
 
 
 def run_indicators(args) -> int:
-    from .pipeline import compute_and_write_results
+    from .indicators.results import compute_and_write_results
 
     try:
         period, results, meta, folder = compute_and_write_results(args.period)
@@ -74,7 +75,7 @@ def run_indicators(args) -> int:
 
 
 def run_build(args) -> int:
-    from . import build
+    from .publish import build
 
     try:
         outcome = build.build(period=args.period, areas=args.areas, templates=args.templates,
@@ -87,8 +88,8 @@ def run_build(args) -> int:
 
 
 def run_check_disclosure(args) -> int:
-    from . import disclosure
-    from .build import _secrets
+    from .publish import disclosure
+    from .publish.build import _secrets
 
     if not Path(args.site).is_dir():
         _err(f"{args.site} is not a folder")
@@ -104,10 +105,10 @@ def run_check_disclosure(args) -> int:
 
 
 def run_dictionary(args) -> int:
-    from .schemas import data_dictionary_markdown
+    from .data.contract import data_dictionary_markdown
 
     print(data_dictionary_markdown())
     return EXIT_OK
 
 
-__all__ = ["run_check_disclosure", "run_dictionary", "run_synth", "run_ingest", "run_indicators", "run_build", "io"]
+__all__ = ['run_check_disclosure', 'run_dictionary', 'run_synth', 'run_ingest', 'run_indicators', 'run_build', 'io']

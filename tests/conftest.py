@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ehps_lib.indicators import RESULT_COLUMNS
+from ehps_lib.indicators.catalogue import RESULT_COLUMNS
 
 KENT, CAN = "E10000016", "E07000106"
 NAMES = {KENT: "Kent", CAN: "Canterbury"}

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ehps_lib import assess, indicators
 from ehps_lib.geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, districts_in
+from ehps_lib.indicators import assess, catalogue
 
 CODES = list(DISTRICTS)
 CAN = "E07000106"
@@ -33,7 +33,7 @@ def published():
     may = {c: (40, 50) for c in CODES}                    # 80% everywhere
     june = {c: (30 + i, 50) for i, c in enumerate(CODES)}  # 60%, 62%, ..., 82%
     june[CAN] = (3, 50)                                    # a small count: suppressed
-    pub, audit = assess.assess(_raw({"2015-05": may, "2015-06": june}), indicators.load_catalogue())
+    pub, audit = assess.assess(_raw({"2015-05": may, "2015-06": june}), catalogue.load_catalogue())
     return pub.set_index(["area_code", "period"]), audit
 
 

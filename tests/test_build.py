@@ -18,8 +18,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ehps_lib import build, cli, io
-from ehps_lib.build import index_body, merge_entries, sort_entries
+from ehps_lib import cli
+from ehps_lib.data import io
+from ehps_lib.publish import build
+from ehps_lib.publish.site import index_body, merge_entries, sort_entries
 
 KENT, CAN, DOV = "E10000016", "E07000106", "E07000108"
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,16 +71,17 @@ def _notebook(cells: list[str]) -> dict:
 
 
 PARAMS = 'area_code = "E10000016"\nperiod = "latest"'
+IMPORT = "from ehps_lib.papers import scorecard as paper"
 TEMPLATES = {
     # a planted failure: the paper for Canterbury fails in its third cell
-    "planted": [PARAMS, "from ehps_lib import report", 'assert area_code != "E07000106", "planted failure"',
-                "report.title_block(report.load_scorecard(area_code, period))"],
+    "planted": [PARAMS, IMPORT, 'assert area_code != "E07000106", "planted failure"',
+                "paper.title_block(paper.load_scorecard(area_code, period))"],
     # a paper that leaks a child's pseudonym from the extract
-    "leaky": [PARAMS, "from ehps_lib import report", 'print("Case of child SYN0000001")',
-              "report.title_block(report.load_scorecard(area_code, period))"],
+    "leaky": [PARAMS, IMPORT, 'print("Case of child SYN0000001")',
+              "paper.title_block(paper.load_scorecard(area_code, period))"],
     # a slow paper, to interrupt
-    "slow": [PARAMS, "import time\ntime.sleep(1.5)", "from ehps_lib import report",
-             "report.title_block(report.load_scorecard(area_code, period))"],
+    "slow": [PARAMS, "import time\ntime.sleep(1.5)", IMPORT,
+             "paper.title_block(paper.load_scorecard(area_code, period))"],
 }
 
 

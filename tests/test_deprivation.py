@@ -1,4 +1,4 @@
-"""Tests of ehps_lib.deprivation: the deprivation profile and the suppressed deprivation gradient.
+"""Tests of ehps_lib.indicators.deprivation: the deprivation profile and the suppressed deprivation gradient.
 
 Expected values are worked out by hand in the comments from six made-up neighbourhoods:
 
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ehps_lib import deprivation as dep
+from ehps_lib.indicators import deprivation as dep
 from ehps_lib.periods import Period
 
 KENT, CAN, THA = "E10000016", "E07000106", "E07000114"

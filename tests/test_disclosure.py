@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ehps_lib import cli, disclosure
+from ehps_lib import cli
+from ehps_lib.publish import disclosure
 
 SECRETS = disclosure.Secrets(identifiers=frozenset({"SYN0000123", "EHN00000042"}),
                              birth_months=frozenset({"2009-05", "2015-06"}), first_reported_month="2014-04")

@@ -1,4 +1,4 @@
-"""Tests for ``ehps_lib.ingest``.
+"""Tests for ``ehps_lib.data.ingest``.
 
 Fixtures (``tests/fixtures/``) are small hand-written extracts using real Kent LSOA 2011
 codes: E01023972 and E01023973 lie in Ashford (E07000105), E01024042 and E01024043 in
@@ -36,8 +36,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ehps_lib import io
-from ehps_lib.ingest import (
+from ehps_lib.data import io
+from ehps_lib.data.contract import TABLES
+from ehps_lib.data.ingest import (
     PROBLEM_COLUMNS,
     IngestResult,
     assign_table,
@@ -50,7 +51,6 @@ from ehps_lib.ingest import (
     ingest,
     parse_column,
 )
-from ehps_lib.schemas import TABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLEAN = FIXTURES / "extract_clean"

@@ -1,4 +1,4 @@
-"""Tests of ehps_lib.maps: classes, layers and the figures' content (not their pixels)."""
+"""Tests of ehps_lib.papers.maps: classes, layers and the figures' content (not their pixels)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from ehps_lib import maps
+from ehps_lib.papers import maps
 
 
 def squares(n: int = 4, district: str = "E07000106") -> gpd.GeoDataFrame:

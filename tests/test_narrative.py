@@ -23,11 +23,12 @@ import re
 import pandas as pd
 import pytest
 
-from ehps_lib import io, narrative, report
-from ehps_lib.assess import PUBLISHED_COLUMNS
 from ehps_lib.config import load_settings
+from ehps_lib.data import io
 from ehps_lib.geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES
-from ehps_lib.indicators import load_catalogue
+from ehps_lib.indicators.assess import PUBLISHED_COLUMNS
+from ehps_lib.indicators.catalogue import load_catalogue
+from ehps_lib.papers import blocks, narrative, scorecard_data
 from ehps_lib.periods import Period
 
 KENT = KENT_CODE
@@ -96,7 +97,7 @@ def _expected(claim: narrative.Claim, table: Table) -> str:
         value = table.published(src)
         shown = _print(value, rule)
         if src.field not in ("numerator", "denominator"):
-            assert shown == report.format_value(value, unit)  # exactly as the scorecard tables print it
+            assert shown == blocks.format_value(value, unit)  # exactly as the scorecard tables print it
         return shown
     if claim.kind == "derived":
         assert len(claim.inputs) == 2
@@ -230,8 +231,8 @@ def hand_table(rows: list[dict] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows if rows is not None else hand_rows())[PUBLISHED_COLUMNS]
 
 
-def hand_data(rows: list[dict] | None = None, area=KENT) -> report.ScorecardData:
-    return report.scorecard_from_results(hand_table(rows), {"synthetic": True}, area, Q4, CATALOGUE)
+def hand_data(rows: list[dict] | None = None, area=KENT) -> scorecard_data.ScorecardData:
+    return scorecard_data.scorecard_from_results(hand_table(rows), {"synthetic": True}, area, Q4, CATALOGUE)
 
 
 def _replace(rows: list[dict], ind: str, band: str, **changes) -> list[dict]:
@@ -404,7 +405,7 @@ def test_every_number_checks_out_on_the_synthetic_extract(synthetic, area):
     table = Table(results)
     checked = 0
     for p in _periods(Period.parse(meta["period"])):
-        data = report.scorecard_from_results(results, meta, area, p, CATALOGUE)
+        data = scorecard_data.scorecard_from_results(results, meta, area, p, CATALOGUE)
         for st in narrative.statements(data):
             assert not unclaimed_numbers(st), st.text
             checked += check_statement(st, table)
@@ -434,7 +435,7 @@ def test_every_number_checks_out_with_more_cells_withheld(synthetic):
     # the published table carries an earlier period's withheld value as a missing comparison
     follow = here & (changed["indicator_id"] == "cases_closed") & (changed["age_band"] == "all")
     changed.loc[follow, "previous_value"] = float("nan")
-    data = report.scorecard_from_results(changed, meta, KENT, p, CATALOGUE)
+    data = scorecard_data.scorecard_from_results(changed, meta, KENT, p, CATALOGUE)
     texts = {st.topic: st for st in narrative.statements(data)}
     assert "The split by age is not given" in texts["notifications"].text
     assert "withheld to protect confidentiality" in texts["step_downs"].text

@@ -7,9 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from ehps_lib import cli, io, synth
+from ehps_lib import cli
+from ehps_lib.data import io, synth
+from ehps_lib.data.ingest import ingest
 from ehps_lib.geography import DISTRICTS, KENT_CODE
-from ehps_lib.ingest import ingest
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ehps_lib import public
 from ehps_lib.geography import KENT_CODE
+from ehps_lib.indicators import public
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 from pypdf import PdfReader
 
-from ehps_lib import render, report
+from ehps_lib.papers import blocks
+from ehps_lib.publish import render
 
 BANNER = "Synthetic data: not real children"  # the apostrophe may be escaped or not
 PROVENANCE = {"period": "2016-17 Q2", "extract_date": "2016-10-31", "ehps_lib_version": "9.9.9",
@@ -25,7 +26,7 @@ def executed_notebook(*, synthetic: bool = True, rows: int = 80,
                       error: bool = False) -> nbformat.NotebookNode:
     """What papermill leaves behind for one area: front matter, parameters, code and outputs."""
     title = ('<h1 class="ehps-title">Canterbury: Early Help and Preventative Services scorecard</h1>'
-             + (report.synthetic_banner_html() if synthetic else ""))
+             + (blocks.synthetic_banner_html() if synthetic else ""))
     body_rows = "".join(f'<tr><th scope="row">Month {i}</th><td>{i * 7:,}</td></tr>' for i in range(rows))
     table = (f'<table><caption>Long table</caption><thead><tr><th scope="col">Month</th>'
              f'<th scope="col">Notifications</th></tr></thead><tbody>{body_rows}</tbody></table>')
@@ -34,9 +35,9 @@ def executed_notebook(*, synthetic: bool = True, rows: int = 80,
         new_code_cell('area_code = "E10000016"\nperiod = "latest"', metadata={"tags": ["parameters"]}),
         new_code_cell('# Parameters\narea_code = "E07000106"\nperiod = "2016-17 Q2"',
                       metadata={"tags": ["injected-parameters"]}),
-        new_code_cell("from ehps_lib import report",
+        new_code_cell("from ehps_lib.papers import scorecard as paper",
                       outputs=[new_output("stream", name="stderr", text="DeprecationWarning: noise\n")]),
-        new_code_cell("report.title_block(scorecard)", outputs=[_html_output(title, 4)]),
+        new_code_cell("paper.title_block(scorecard)", outputs=[_html_output(title, 4)]),
         new_markdown_cell("## Summary\n\nEach indicator, this period."),
         new_code_cell("report.summary_table(scorecard)", outputs=[_html_output(table, 5)]),
     ]
@@ -82,7 +83,7 @@ class TestRenderHtml:
         assert 'content: "SYNTHETIC DATA"' in page  # the PDF page header
 
     def test_no_input_code_front_matter_or_warnings(self, page):
-        for text in ("from ehps_lib import report", "area_code", "report.title_block", "title: ",
+        for text in ("from ehps_lib.papers import scorecard as paper", "area_code", "paper.title_block", "title: ",
                      "DeprecationWarning", "In&nbsp;[", "Out["):
             assert text not in page
         assert "¶" not in page  # no heading anchor links

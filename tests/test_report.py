@@ -14,8 +14,9 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from ehps_lib import io, report
-from ehps_lib.report import ScorecardError, scorecard_from_results
+from ehps_lib.data import io
+from ehps_lib.papers import blocks, scorecard, scorecard_data, sections
+from ehps_lib.papers.scorecard_data import ScorecardError, scorecard_from_results
 
 KENT, CAN = "E10000016", "E07000106"
 
@@ -63,12 +64,12 @@ def _texts(table: _Table) -> list[list[str]]:
 
 
 @pytest.fixture
-def canterbury(tiny_results, tiny_meta) -> report.ScorecardData:
+def canterbury(tiny_results, tiny_meta) -> scorecard_data.ScorecardData:
     return scorecard_from_results(tiny_results, tiny_meta, CAN, "2016-17 Q2")
 
 
 @pytest.fixture
-def kent(tiny_results, tiny_meta) -> report.ScorecardData:
+def kent(tiny_results, tiny_meta) -> scorecard_data.ScorecardData:
     return scorecard_from_results(tiny_results, tiny_meta, KENT, "2016-17 Q2")
 
 
@@ -86,7 +87,7 @@ class TestFormatValue:
         (None, "%", "n/a"),
     ])
     def test_formats_by_unit(self, value, unit, expected):
-        assert report.format_value(value, unit) == expected
+        assert blocks.format_value(value, unit) == expected
 
 
 class TestScorecardFromResults:
@@ -119,30 +120,30 @@ class TestLoadScorecard:
         return tmp_path
 
     def test_latest_is_the_latest_complete_quarter_of_the_extract(self, data_dir):
-        data = report.load_scorecard(CAN, "latest")  # extract date 31 October 2016
+        data = scorecard_data.load_scorecard(CAN, "latest")  # extract date 31 October 2016
         assert data.period.label == "2016-17 Q2"
         assert data.value("ehn_received") == 1234
 
     def test_named_period(self, data_dir):
-        assert report.load_scorecard(KENT, "2016-17 Q2").area_name == "Kent"
+        assert scorecard_data.load_scorecard(KENT, "2016-17 Q2").area_name == "Kent"
 
     def test_unknown_area(self, data_dir):
         with pytest.raises(ScorecardError, match="Unknown area code 'E06000035'"):  # Medway is not in Kent CC
-            report.load_scorecard("E06000035", "latest")
+            scorecard_data.load_scorecard("E06000035", "latest")
 
     def test_missing_results_say_how_to_make_them(self, data_dir):
         with pytest.raises(FileNotFoundError, match="ehps indicators"):
-            report.load_scorecard(CAN, "2016-17 Q1")
+            scorecard_data.load_scorecard(CAN, "2016-17 Q1")
 
     def test_no_extract_for_latest(self, tmp_path, monkeypatch):
         monkeypatch.setenv("EHPS_DATA_DIR", str(tmp_path))
         with pytest.raises(FileNotFoundError, match="ehps synth"):
-            report.load_scorecard(CAN, "latest")
+            scorecard_data.load_scorecard(CAN, "latest")
 
 
 class TestTitleBlock:
     def test_heading_period_and_banner(self, canterbury):
-        html = report.title_block(canterbury).html
+        html = sections.title_block(canterbury).html
         assert "<h1" in html and "Canterbury: Early Help and Preventative Services scorecard</h1>" in html
         assert "July to September 2016 (2016-17 Q2)" in html
         assert "Data extracted on 31 October 2016." in html
@@ -151,13 +152,13 @@ class TestTitleBlock:
 
     def test_no_banner_for_real_data(self, tiny_results):
         data = scorecard_from_results(tiny_results, {"synthetic": False}, CAN, "2016-17 Q2")
-        html = report.title_block(data).html
+        html = sections.title_block(data).html
         assert "ehps-synthetic-banner" not in html and "Synthetic" not in html
 
 
 class TestSummaryTable:
     def test_values_by_hand(self, canterbury):
-        table = _Table(report.summary_table(canterbury).html)
+        table = _Table(sections.summary_table(canterbury).html)
         assert _texts(table) == [
             ["Indicator", "2016-17 Q2 (this quarter)", "2016-17 Q1 (previous quarter)",
              "2015-16 Q2 (a year earlier)", "Kent, 2016-17 Q2"],
@@ -170,7 +171,7 @@ class TestSummaryTable:
         ]
 
     def test_accessible_structure(self, canterbury):
-        block = report.summary_table(canterbury)
+        block = sections.summary_table(canterbury)
         table = _Table(block.html)
         assert table.caption.startswith(
             "Scorecard summary for Canterbury, July to September 2016 (2016-17 Q2)")
@@ -181,7 +182,7 @@ class TestSummaryTable:
         assert "n/a: not available" in block.html
 
     def test_kent_has_no_kent_column(self, kent):
-        header = _texts(_Table(report.summary_table(kent).html))[0]
+        header = _texts(_Table(sections.summary_table(kent).html))[0]
         assert header == ["Indicator", "2016-17 Q2 (this quarter)", "2016-17 Q1 (previous quarter)",
                           "2015-16 Q2 (a year earlier)"]
 
@@ -191,20 +192,20 @@ class TestSummaryTable:
             & (results["period"] == "2015-16 Q2")
         results.loc[hit, ["value", "numerator", "suppressed"]] = [math.nan, math.nan, True]
         data = scorecard_from_results(results, tiny_meta, CAN, "2016-17 Q2")
-        block = report.summary_table(data)
+        block = sections.summary_table(data)
         assert _texts(_Table(block.html))[1] == ["Early Help Notifications received (number)",
                                                  "1,234", "1,100", "c", "14,567"]
         assert "c: withheld to protect confidentiality" in block.html
 
     def test_markdown_twin_for_quarto_pdf(self, canterbury):
-        md = report.summary_table(canterbury).markdown
+        md = sections.summary_table(canterbury).markdown
         assert "| Early Help Notifications received (number) | 1,234 | 1,100 | 980 | 14,567 |" in md
         assert "\n: Scorecard summary for Canterbury" in md
 
 
 class TestAgeBandTable:
     def test_values_by_hand(self, canterbury):
-        table = _Table(report.age_band_table(canterbury).html)
+        table = _Table(scorecard.age_band_table(canterbury).html)
         assert _texts(table) == [
             ["Age band", "Notifications", "Per 10,000 children of that age", "Share of notifications"],
             ["Aged 0-4", "300", "428.6", "24.3%"],      # 300/7000*1e4; 300/1234
@@ -224,15 +225,15 @@ class TestAgeBandTable:
         results = tiny_results.assign(suppressed=False)
         hit = results["age_band"].isin(["16+", "unknown"]) & (results["area_code"] == CAN)
         results.loc[hit, ["value", "numerator", "suppressed"]] = [math.nan, math.nan, True]
-        rows = report.age_band_rows(scorecard_from_results(results, tiny_meta, CAN, "2016-17 Q2"))
-        assert rows["age_band"].tolist() == ["0-4", "5-10", "11-15", "16+", report.UNKNOWN_AGE, "All ages"]
+        rows = scorecard.age_band_rows(scorecard_from_results(results, tiny_meta, CAN, "2016-17 Q2"))
+        assert rows["age_band"].tolist() == ["0-4", "5-10", "11-15", "16+", scorecard.UNKNOWN_AGE, "All ages"]
         assert rows["suppressed"].tolist() == [False, False, False, True, True, False]
         assert math.isnan(rows.loc[3, "share"]) and math.isnan(rows.loc[4, "count"])
 
     def test_no_unknown_row_when_every_age_is_known(self, tiny_results, tiny_meta):
         results = tiny_results[tiny_results["age_band"] != "unknown"]
-        rows = report.age_band_rows(scorecard_from_results(results, tiny_meta, CAN, "2016-17 Q2"))
-        assert report.UNKNOWN_AGE not in rows["age_band"].tolist()
+        rows = scorecard.age_band_rows(scorecard_from_results(results, tiny_meta, CAN, "2016-17 Q2"))
+        assert scorecard.UNKNOWN_AGE not in rows["age_band"].tolist()
 
 
 class TestTrendChart:
@@ -240,22 +241,22 @@ class TestTrendChart:
            "October 2015 to September 2016, rising from 21.3 to 27.9; Kent rising from 20.1 to 25.0.")
 
     def test_series_last_months_with_kent(self, canterbury):
-        s = report.trend_series(canterbury, "ehn_rate")
+        s = scorecard.trend_series(canterbury, "ehn_rate")
         assert list(s.columns) == ["month", "Canterbury", "Kent"]
         assert s["month"].iloc[0] == pd.Timestamp("2015-10-01") and len(s) == 12
-        last3 = report.trend_series(canterbury, "ehn_rate", months=3)
+        last3 = scorecard.trend_series(canterbury, "ehn_rate", months=3)
         assert last3["Canterbury"].tolist() == [27.0, 26.4, 27.9]
 
     def test_alt_text_names_measure_area_months_and_movement(self, canterbury):
-        assert report.trend_alt_text(canterbury, "ehn_rate") == self.ALT
+        assert scorecard.trend_alt_text(canterbury, "ehn_rate") == self.ALT
 
     def test_alt_text_for_kent_alone(self, kent):
-        assert report.trend_alt_text(kent, "ehn_rate") == (
+        assert scorecard.trend_alt_text(kent, "ehn_rate") == (
             "Line chart of monthly Early Help Notifications per 10,000 children in Kent, "
             "October 2015 to September 2016, rising from 20.1 to 25.0.")
 
     def test_figure_img_caption_and_table(self, canterbury):
-        html = report.trend_chart(canterbury, "ehn_rate").html
+        html = scorecard.trend_chart(canterbury, "ehn_rate").html
         assert html.startswith("<h3>Early Help Notifications per 10,000 children</h3><figure")
         img = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', html)
         assert img and img.group(2) == self.ALT
@@ -271,26 +272,26 @@ class TestTrendChart:
         assert _texts(table)[-1] == ["September 2016", "27.9", "25.0"]
 
     def test_counts_are_not_drawn_beside_kent(self, canterbury, kent):
-        assert report.compares_with_kent(canterbury, "ehn_rate")
-        assert not report.compares_with_kent(canterbury, "ehn_received")
-        assert not report.compares_with_kent(kent, "ehn_rate")
+        assert scorecard.compares_with_kent(canterbury, "ehn_rate")
+        assert not scorecard.compares_with_kent(canterbury, "ehn_received")
+        assert not scorecard.compares_with_kent(kent, "ehn_rate")
 
     def test_svg_is_deterministic_and_figures_are_closed(self, canterbury):
         import matplotlib.pyplot as plt
 
         before = plt.get_fignums()
-        first = report.trend_chart(canterbury, "ehn_rate").html
-        assert report.trend_chart(canterbury, "ehn_rate").html == first
+        first = scorecard.trend_chart(canterbury, "ehn_rate").html
+        assert scorecard.trend_chart(canterbury, "ehn_rate").html == first
         assert plt.get_fignums() == before
 
     def test_unknown_indicator(self, canterbury):
         with pytest.raises(ScorecardError, match="Unknown indicator 'nope'"):
-            report.trend_chart(canterbury, "nope")
+            scorecard.trend_chart(canterbury, "nope")
 
 
 class TestDefinitions:
     def test_lists_each_indicator_shown(self, canterbury):
-        html = report.definitions(canterbury).html
+        html = sections.definitions(canterbury).html
         assert re.findall(r"<h3>([^<]+)</h3>", html) == [
             "Early Help Notifications received", "Early Help Notifications per 10,000 children",
             "Cases closed with a positive outcome"]

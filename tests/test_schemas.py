@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from ehps_lib import schemas
+from ehps_lib.data import contract
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +30,7 @@ def _cases(**overrides) -> pd.DataFrame:
 
 class TestTableSchema:
     def test_valid_case_passes(self):
-        schemas.table_schema("cases").validate(_cases())
+        contract.table_schema("cases").validate(_cases())
 
     @pytest.mark.parametrize("overrides, fragment", [
         ({"end_date": "2015-05-01"}, "end_date is before start_date"),
@@ -41,12 +41,12 @@ class TestTableSchema:
     ])
     def test_each_rule_fails_on_its_own(self, overrides, fragment):
         with pytest.raises(pandera.errors.SchemaErrors) as info:
-            schemas.table_schema("cases").validate(_cases(**overrides), lazy=True)
+            contract.table_schema("cases").validate(_cases(**overrides), lazy=True)
         assert fragment in str(info.value.failure_cases["check"].tolist())
 
     def test_future_date_fails_with_extract_date(self):
         with pytest.raises(pandera.errors.SchemaErrors, match="after the extract date"):
-            schemas.table_schema("cases", pd.Timestamp("2015-08-31")).validate(_cases(), lazy=True)
+            contract.table_schema("cases", pd.Timestamp("2015-08-31")).validate(_cases(), lazy=True)
 
 
 class TestDataDictionary:
@@ -54,12 +54,12 @@ class TestDataDictionary:
         text = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
         block = re.search(r"<!-- BEGIN DATA DICTIONARY.*?-->\n(.*)<!-- END DATA DICTIONARY -->", text, re.S)
         assert block, "data/README.md lost its generated block"
-        assert block.group(1) == schemas.data_dictionary_markdown(), (
-            "data/README.md is out of step with ehps_lib/schemas.py: regenerate it with `ehps dictionary`"
+        assert block.group(1) == contract.data_dictionary_markdown(), (
+            "data/README.md is out of step with ehps_lib/data/contract.py: regenerate it with `ehps dictionary`"
         )
 
     def test_every_column_is_documented(self):
-        md = schemas.data_dictionary_markdown()
-        for spec in schemas.TABLES.values():
+        md = contract.data_dictionary_markdown()
+        for spec in contract.TABLES.values():
             for col in spec.columns:
                 assert f"| `{col.name}` |" in md

@@ -18,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ehps_lib import render, scorecard
-from ehps_lib.assess import PUBLISHED_COLUMNS
-from ehps_lib.report import ScorecardError, scorecard_from_results
-from ehps_lib.scorecard import CommentaryError, parse_commentary
+from ehps_lib.indicators.assess import PUBLISHED_COLUMNS
+from ehps_lib.papers import blocks, commentary, county_scorecard, district_dashboard, scorecard_data
+from ehps_lib.papers.commentary import CommentaryError, parse_commentary
+from ehps_lib.papers.scorecard_data import ScorecardError, scorecard_from_results
+from ehps_lib.publish import render
 
 KENT, CAN, DAR, GRA, SEV = "E10000016", "E07000106", "E07000107", "E07000109", "E07000111"
 NORTH = "KENT-NORTH"
@@ -135,7 +136,7 @@ def canterbury(results):
 
 
 @pytest.fixture
-def notes() -> scorecard.Commentary:
+def notes() -> commentary.Commentary:
     text = (f'period: "{Q4}"\nowner:\n  cabinet_member: "A Member"\n  director: "A Director"\n'
             "commentary:\n  step_ups_r12m: |\n    Step-ups fell.\n\n    Second paragraph.\n")
     return parse_commentary(text, Q4, source=SOURCE)
@@ -172,14 +173,14 @@ class _Rows(HTMLParser):
 
 # -- periods ----------------------------------------------------------------------------------------
 def test_latest_month_is_the_last_month_of_the_quarter():
-    assert scorecard.latest_month("2016-17 Q4").label == "2017-03"
-    assert scorecard.latest_month("2016-17 Q1").label == "2016-06"
+    assert scorecard_data.latest_month("2016-17 Q4").label == "2017-03"
+    assert scorecard_data.latest_month("2016-17 Q1").label == "2016-06"
 
 
 # -- the SCS-format rows -----------------------------------------------------------------------------
 class TestScsRows:
     def test_ids_numbered_in_catalogue_order(self, kent):
-        rows = scorecard.scs_rows(kent)
+        rows = county_scorecard.scs_rows(kent)
         # catalogue order of the indicators in the results: ehn_received, ehn_rate (Demand),
         # cases_open, step_downs_r12m (Throughput), closed_positive_pct, step_ups, step_ups_r12m
         # (Outcomes); ehn_rate has only Canterbury's quarter here, so Kent's March shows n/a
@@ -190,14 +191,14 @@ class TestScsRows:
         assert rows["group"].drop_duplicates().tolist() == ["Demand", "Throughput", "Outcomes"]
 
     def test_percentage_row(self, kent):
-        r = scorecard.scs_rows(kent).set_index("indicator_id").loc["closed_positive_pct"]
+        r = county_scorecard.scs_rows(kent).set_index("indicator_id").loc["closed_positive_pct"]
         assert (r.result, r.rag, r.numerator, r.denominator, r.target) == ("79.7%", "Amber", "631", "792", "83.0%")
         assert (r.month_ago, r.direction_month_ago, r.year_ago, r.direction_year_ago) == (
             "82.0%", "worse", "80.2%", "worse")
         assert r.rolling3 == "81.0% ▲ Amber"
 
     def test_count_row_has_dashes_for_numerator_denominator_and_rolling(self, kent):
-        r = scorecard.scs_rows(kent).set_index("indicator_id").loc["step_downs_r12m"]
+        r = county_scorecard.scs_rows(kent).set_index("indicator_id").loc["step_downs_r12m"]
         assert (r.result, r.rag, r.numerator, r.denominator, r.target, r.rolling3) == (
             "1,143", "Red", "-", "-", "1,490", "-")
         assert (r.month_ago, r.year_ago) == ("1,131", "1,099")
@@ -212,10 +213,11 @@ class TestScsRows:
         frame.loc[march, "rolling3_value"] = math.nan
         frame.loc[march, "rolling3_rag"] = None
         data = scorecard_from_results(frame, META, KENT, Q4)
-        assert scorecard.scs_rows(data).set_index("indicator_id").loc["closed_positive_pct", "rolling3"] == expected
+        rows = county_scorecard.scs_rows(data).set_index("indicator_id")
+        assert rows.loc["closed_positive_pct", "rolling3"] == expected
 
     def test_cells_as_printed(self, kent):
-        table = _Rows(scorecard.scs_table(kent).html)
+        table = _Rows(county_scorecard.scs_table(kent).html)
         # ID | Indicator | Polarity | Data period | Result and RAG | Num | Denom | Target |
         # 1 month: result, DoT | 1 year: result, DoT | Rolling 3 months
         assert table.row("Cases closed with a positive outcome") == [
@@ -230,7 +232,7 @@ class TestScsRows:
             "▲ Higher (no judgement)", "c", "Not compared", "-"]
 
     def test_two_header_rows_with_column_groups_and_sections(self, kent):
-        html = scorecard.scs_table(kent).html
+        html = county_scorecard.scs_table(kent).html
         assert "<caption>" in html
         assert html.count('scope="colgroup"') == 3
         for head in ("Latest result: March 2017", "1 month ago: February 2017", "1 year ago: March 2016",
@@ -246,20 +248,20 @@ class TestRagSummary:
     def test_counts(self, kent):
         # step_downs_r12m Red, closed_positive_pct Amber, step_ups_r12m Green; ehn_received,
         # ehn_rate, cases_open and step_ups have no target: 4 not rated
-        assert scorecard.rag_counts(kent) == {"Green": 1, "Amber": 1, "Red": 1, "Not rated": 4}
+        assert county_scorecard.rag_counts(kent) == {"Green": 1, "Amber": 1, "Red": 1, "Not rated": 4}
 
     def test_sentence(self, kent):
-        assert scorecard.rag_sentence(scorecard.rag_counts(kent)) == (
+        assert county_scorecard.rag_sentence(county_scorecard.rag_counts(kent)) == (
             "Of the 3 rated indicators, 1 is Green, 1 Amber and 1 Red. Exception reports follow for the Red "
             "indicator.")
-        assert scorecard.rag_sentence({"Green": 0, "Amber": 2, "Red": 1, "Not rated": 13}) == (
+        assert county_scorecard.rag_sentence({"Green": 0, "Amber": 2, "Red": 1, "Not rated": 13}) == (
             "Of the 3 rated indicators, 0 are Green, 2 Amber and 1 Red. Exception reports follow for the Red "
             "indicator.")
-        assert scorecard.rag_sentence({"Green": 2, "Amber": 0, "Red": 3, "Not rated": 0}).endswith(
+        assert county_scorecard.rag_sentence({"Green": 2, "Amber": 0, "Red": 3, "Not rated": 0}).endswith(
             "Exception reports follow for the 3 Red indicators.")
 
     def test_chart_alt_text_and_table(self, kent):
-        block = scorecard.rag_summary(kent)
+        block = county_scorecard.rag_summary(kent)
         alt = re.search(r'alt="([^"]+)"', block.html).group(1)
         assert alt == ("Bar chart of the latest performance RAG ratings for Kent, March 2017: 1 Green, 1 Amber, "
                        "1 Red and 4 not rated.")
@@ -278,10 +280,10 @@ class TestActivity:
         (10, math.nan, {}, "n/a"),
     ])
     def test_signed_change(self, now, before, kw, expected):
-        assert scorecard.signed_change(now, before, **kw) == expected
+        assert blocks.signed_change(now, before, **kw) == expected
 
     def test_rows_changes_and_suppression(self, kent):
-        rows = scorecard.activity_rows(kent).set_index("area_code")
+        rows = county_scorecard.activity_rows(kent).set_index("area_code")
         assert rows.loc[KENT, ["cases_open", "cases_open_last_month", "cases_open_change"]].tolist() == [
             "2,776", "2,798", "-22"]
         assert rows.loc[NORTH, "cases_open_change"] == "+19"
@@ -292,14 +294,14 @@ class TestActivity:
         assert rows.loc[[KENT, DAR, GRA], "step_ups"].tolist() == ["50", "c", "0"]
 
     def test_order_kent_then_each_area_and_its_districts(self, kent):
-        areas = scorecard.activity_rows(kent)["area"].tolist()
+        areas = county_scorecard.activity_rows(kent)["area"].tolist()
         assert areas[:5] == ["Kent", "North Kent", "Dartford", "Gravesham", "Sevenoaks"]
         assert areas[5] == "East Kent" and areas[9] == "South Kent" and areas[13] == "West Kent"
         assert "Shepway" in areas  # its name in March 2017
         assert len(areas) == 1 + 4 + 12
 
     def test_table_headers_and_notes(self, kent):
-        html = scorecard.activity_table(kent).html
+        html = county_scorecard.activity_table(kent).html
         assert _Rows(html).rows[0] == [
             "Area", "Cases open: this month (end of March 2017)", "Cases open: last month (end of February 2017)",
             "Change in cases open", "Notifications received in March 2017", "Cases closed in March 2017",
@@ -311,13 +313,13 @@ class TestActivity:
 # -- exception reports ---------------------------------------------------------------------------------
 class TestExceptionReports:
     def test_only_the_red_indicator_gets_one(self, kent, notes):
-        assert [i.id for i in scorecard.red_indicators(kent)] == ["step_downs_r12m"]
-        html = scorecard.exception_reports(kent, notes).html
+        assert [i.id for i in county_scorecard.red_indicators(kent)] == ["step_downs_r12m"]
+        html = county_scorecard.exception_reports(kent, notes).html
         assert html.count('<section class="ehps-exception"') == 1
         assert re.search(r"<h3[^>]*>.*Step-downs from SCS in the last 12 months.*✖</span> Red</span></h3>", html)
 
     def test_data_notes(self, kent, notes):
-        html = scorecard.exception_report(kent, "step_downs_r12m", notes).html
+        html = county_scorecard.exception_report(kent, "step_downs_r12m", notes).html
         assert ("Target:</dt><dd>1,490 (RAG bandings: below 1,145 = Red, 1,145 to 1,490 = Amber, "
                 "1,490 and above = Green)") in html
         assert "Tolerance:</dt><dd>Higher values are better" in html
@@ -327,14 +329,14 @@ class TestExceptionReports:
         assert "Data source:</dt><dd>Early Help Module (shared database with Liberi)" in html
 
     def test_trend_data_last_four_months(self, kent):
-        trend = scorecard.trend_rows(kent, "step_downs_r12m")
+        trend = county_scorecard.trend_rows(kent, "step_downs_r12m")
         assert trend["month"].tolist() == ["Dec 2016", "Jan 2017", "Feb 2017", "Mar 2017"]
         assert trend["result"].tolist() == ["1,125", "1,130", "1,131", "1,143"]
         assert trend["target"].tolist() == ["1,490"] * 4
         assert trend["rag"].tolist() == ["Red"] * 4
 
     def test_spc_alt_text_variation_assurance_and_trial_limits(self, kent, notes):
-        html = scorecard.exception_report(kent, "step_downs_r12m", notes).html
+        html = county_scorecard.exception_report(kent, "step_downs_r12m", notes).html
         alt = re.search(r'<img [^>]*alt="([^"]+)"', html).group(1)
         assert "March 2016 to March 2017 (5 points)" in alt
         assert "mean 1,130, process limits 1,120 to 1,140; target 1,490, minimum standard 1,145" in alt
@@ -353,12 +355,12 @@ class TestExceptionReports:
         ("ehn_received", "Target: none published; the indicator is not rated."),
     ])
     def test_rag_bands_in_words(self, kent, ind, expected):
-        assert scorecard.rag_bands_text(kent.catalogue[ind]) == expected
+        assert county_scorecard.rag_bands_text(kent.catalogue[ind]) == expected
 
     def test_no_red_no_report(self, results):
         quiet = results[results["indicator_id"] != "step_downs_r12m"]
         data = scorecard_from_results(quiet, META, KENT, Q4)
-        block = scorecard.exception_reports(data, parse_commentary(None, Q4, source=SOURCE))
+        block = county_scorecard.exception_reports(data, parse_commentary(None, Q4, source=SOURCE))
         assert block.text == "No indicator is rated Red for March 2017, so there are no exception reports."
 
     def test_each_report_starts_a_new_page_in_print(self):
@@ -370,7 +372,7 @@ class TestExceptionReports:
 # -- commentary -----------------------------------------------------------------------------------------
 class TestCommentary:
     def test_missing_entry_is_stated_as_missing(self, kent, notes):
-        html = scorecard.exception_report(kent, "step_downs_r12m", notes).html
+        html = county_scorecard.exception_report(kent, "step_downs_r12m", notes).html
         assert ("No commentary has been provided for this indicator for 2016-17 Q4 (expected in "
                 "reports/commentary/2016-17-Q4.yml).") in html
         # the owners given are printed; those not given say so
@@ -379,10 +381,10 @@ class TestCommentary:
 
     def test_given_entry_is_printed_in_paragraphs(self, notes):
         assert notes.text("step_ups_r12m") == "Step-ups fell.\n\nSecond paragraph."
-        assert "<p>Step-ups fell.</p><p>Second paragraph.</p>" in scorecard._commentary_html(notes, "step_ups_r12m")
+        assert "<p>Step-ups fell.</p><p>Second paragraph.</p>" in commentary._commentary_html(notes, "step_ups_r12m")
 
     def test_missing_file(self, tmp_path):
-        notes = scorecard.load_commentary(Q4, root=tmp_path)
+        notes = commentary.load_commentary(Q4, root=tmp_path)
         assert not notes.found and notes.entries == {} and notes.owner == {}
         assert notes.missing_text() == ("No commentary has been provided for this indicator for 2016-17 Q4 "
                                         "(expected in reports/commentary/2016-17-Q4.yml, which does not exist).")
@@ -391,7 +393,7 @@ class TestCommentary:
         folder = tmp_path / "reports" / "commentary"
         folder.mkdir(parents=True)
         (folder / "2016-17-Q4.yml").write_text("commentary:\n  step_downs_r12m: Text.\n", encoding="utf-8")
-        assert scorecard.load_commentary(Q4, root=tmp_path).entries == {"step_downs_r12m": "Text."}
+        assert commentary.load_commentary(Q4, root=tmp_path).entries == {"step_downs_r12m": "Text."}
 
     def test_empty_entry_counts_as_not_provided(self):
         notes = parse_commentary("commentary:\n  step_downs_r12m:\n  step_ups_r12m: ''\n", Q4, source=SOURCE)
@@ -414,7 +416,7 @@ class TestCommentary:
             parse_commentary(text, Q4, source=SOURCE)
 
     def test_the_committed_example_is_valid_and_partial(self):
-        notes = scorecard.load_commentary(Q4, root=ROOT)
+        notes = commentary.load_commentary(Q4, root=ROOT)
         assert notes.found and set(notes.owner) == {"cabinet_member", "director", "portfolio", "division"}
         assert "synthetic" in notes.note and "illustrative" in notes.note
         # some, not all: the Red indicator of the default extract is covered, one Amber is not
@@ -425,7 +427,7 @@ class TestCommentary:
 # -- district dashboard ----------------------------------------------------------------------------------
 class TestDistrictTable:
     def test_rank_comparison_and_movement(self, canterbury):
-        rows = scorecard.district_rows(canterbury).set_index("indicator_id")
+        rows = district_dashboard.district_rows(canterbury).set_index("indicator_id")
         assert rows.loc["closed_positive_pct", ["district", "kent", "comparison", "rank", "movement"]].tolist() == [
             "78.4%", "81.0%", "Similar to Kent", "10 of 12", "worse"]
         # N rate: Kent 83.0 lies outside 86.9-109.8 and below 97.8
@@ -435,7 +437,7 @@ class TestDistrictTable:
             "277", "2,776", "Not compared", "n/a", "count"]
 
     def test_cells_as_printed(self, canterbury):
-        block = scorecard.district_table(canterbury)
+        block = district_dashboard.district_table(canterbury)
         table = _Rows(block.html)
         assert table.rows[0] == ["Indicator", "District figure", "Kent figure", "Comparison to Kent",
                                  "Rank amongst districts", "Movement since last period"]
@@ -451,12 +453,12 @@ class TestDistrictTable:
         same = results.copy()
         same.loc[(same["indicator_id"] == "ehn_rate") & (same["area_code"] == CAN), "kent_value"] = 90.0
         data = scorecard_from_results(same, META, CAN, Q4)
-        assert scorecard.district_rows(data).set_index("indicator_id").loc["ehn_rate", "comparison"] == \
+        assert district_dashboard.district_rows(data).set_index("indicator_id").loc["ehn_rate", "comparison"] == \
             "Similar to Kent"
 
     def test_kent_itself_is_refused(self, kent):
         with pytest.raises(ScorecardError, match="choose a district"):
-            scorecard.district_rows(kent)
+            district_dashboard.district_rows(kent)
 
     def test_public_indicator_latest_year_by_the_period_end(self, canterbury):
         districts = ["E07000105", CAN, DAR, "E07000108", GRA, "E07000110", SEV, "E07000112", "E07000113",
@@ -472,21 +474,21 @@ class TestDistrictTable:
              "rank": 12, "compared_with_kent": "worse", "direction_previous": "worse"},
         ]
         public = pd.DataFrame(rows).astype({"rank": "Int64"})
-        frame = scorecard.cypf_rows(canterbury, public)
+        frame = district_dashboard.cypf_rows(canterbury, public)
         # Canterbury is the 2nd district in the list: value 11.0, rank 2 of the 12 ranked
         assert frame[["title", "district", "kent", "comparison", "rank", "movement"]].values.tolist() == [
             ["Under-18 conceptions per 1,000 women aged 15-17, 2016", "11.0", "18.5", "Similar to Kent", "2 of 12",
              "improved"]]
-        html = scorecard.cypf_table(canterbury, public).html
+        html = district_dashboard.cypf_table(canterbury, public).html
         assert "CYPF outcome: Make safe and positive decisions" in html
         assert "CYPF indicators with no data source yet" in html and "Missing children" in html
 
 
 class TestSparklines:
     def test_series_alt_text_and_table(self, canterbury):
-        s = scorecard.sparkline_series(canterbury, "closed_positive_pct")
+        s = district_dashboard.sparkline_series(canterbury, "closed_positive_pct")
         assert len(s) == 12 and s["month"].iloc[-1] == pd.Timestamp("2017-03-01")
-        block = scorecard.sparklines(canterbury)
+        block = district_dashboard.sparklines(canterbury)
         # rates and percentages only: ehn_rate and closed_positive_pct are in the table
         assert block.html.count("<figure") == 2
         alts = re.findall(r'alt="([^"]+)"', block.html)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from ehps_lib import stats
+from ehps_lib.indicators import stats
 
 ARROW = {"improved": "↑", "worse": "↓", "no change": "→"}
 

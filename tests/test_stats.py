@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ehps_lib import stats
+from ehps_lib.indicators import stats
 
 Z = stats.Z95
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ehps_lib import suppression
 from ehps_lib.geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, districts_in
+from ehps_lib.indicators import suppression
 
 CODES = list(DISTRICTS)
 CAN, SWA, THA = "E07000106", "E07000113", "E07000114"

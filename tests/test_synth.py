@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from ehps_lib import __version__, reference, schemas, synth
+from ehps_lib import __version__
+from ehps_lib.data import contract, reference, synth
 from ehps_lib.geography import DISTRICT_SHORT, DISTRICTS
 
 START, END, SEED = dt.date(2014, 4, 1), dt.date(2017, 3, 31), 20140401
@@ -29,7 +30,7 @@ def report(extract) -> pd.DataFrame:
 def _typed_from_text(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Parse a table read back from CSV (all text) into the contract's types, by hand."""
     out = {}
-    for col in schemas.TABLES[name].columns:
+    for col in contract.TABLES[name].columns:
         text = df[col.name]
         if col.kind == "date":
             out[col.name] = pd.to_datetime(text, format="%Y-%m-%d")
@@ -39,7 +40,7 @@ def _typed_from_text(df: pd.DataFrame, name: str) -> pd.DataFrame:
             out[col.name] = text.map({"Y": True, "N": False}).astype("boolean")
         else:
             out[col.name] = text.astype("string")
-    return pd.DataFrame(out).astype(schemas.empty_table(name).dtypes.to_dict())
+    return pd.DataFrame(out).astype(contract.empty_table(name).dtypes.to_dict())
 
 
 # -- determinism ----------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ def test_end_before_start_is_refused():
 # -- the data contract -----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["children", "notifications", "cases"])
 def test_tables_pass_the_contract(extract, name):
-    schemas.table_schema(name, pd.Timestamp(END)).validate(extract[name], lazy=True)
+    contract.table_schema(name, pd.Timestamp(END)).validate(extract[name], lazy=True)
 
 
 def test_children_were_born_when_the_model_says(extract):
@@ -75,7 +76,7 @@ def test_children_were_born_when_the_model_says(extract):
 
 def test_columns_and_dtypes_are_the_contracts(extract):
     for name, df in extract.items():
-        expected = schemas.empty_table(name).dtypes
+        expected = contract.empty_table(name).dtypes
         assert list(df.columns) == list(expected.index)
         assert df.dtypes.to_dict() == expected.to_dict()
 
@@ -132,7 +133,7 @@ def test_cross_table_rules_other_ranges(seed, start, end):
     tables = synth.generate_extract(seed, start, end)
     _check_cross_table_rules(tables, start, end)
     for name in ("notifications", "cases"):
-        schemas.table_schema(name, pd.Timestamp(end)).validate(tables[name], lazy=True)
+        contract.table_schema(name, pd.Timestamp(end)).validate(tables[name], lazy=True)
 
 
 def test_notification_ages_are_0_to_17(extract):
@@ -196,7 +197,7 @@ def test_write_extract_text_format_and_manifest(extract, tmp_path):
     open_cases = cases["end_date"] == ""
     assert open_cases.any() and (cases.loc[open_cases, "closure_reason"] == "").all()
     first_line = (tmp_path / "cases.csv").read_text().splitlines()[0]
-    assert first_line == ",".join(schemas.TABLES["cases"].column_names)
+    assert first_line == ",".join(contract.TABLES["cases"].column_names)
 
 
 def test_extract_read_back_from_csv_equals_the_tables_and_calibrates_the_same(extract, report, tmp_path):
@@ -290,7 +291,7 @@ def _tiny_tables() -> dict[str, pd.DataFrame]:
         "closure_reason": ["POSITIVE", "POSITIVE", "STEP_UP_SCS", "POSITIVE", "POSITIVE"],
         "stepped_down_from_scs": [False, True, False, False, False],
     })
-    return {name: df.astype(schemas.empty_table(name).dtypes.to_dict())
+    return {name: df.astype(contract.empty_table(name).dtypes.to_dict())
             for name, df in (("children", children), ("notifications", notifications), ("cases", cases))}
 
 
@@ -343,7 +344,7 @@ def test_canterbury_sevenoaks_ratio_worked_by_hand():
         "triage_outcome": ["EH_UNIT"] * 8 + ["ESCALATED_SCS"],
     })
     tables = _tiny_tables()
-    tables["notifications"] = notifications.astype(schemas.empty_table("notifications").dtypes.to_dict())
+    tables["notifications"] = notifications.astype(contract.empty_table("notifications").dtypes.to_dict())
     report = synth.calibration_report(tables, extract_date=dt.date(2016, 3, 31))
     row = report[report["figure"].str.contains("Canterbury / Sevenoaks")]
     assert row["synthetic"].iloc[0] == 2.70

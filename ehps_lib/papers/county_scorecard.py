@@ -1,78 +1,83 @@
-"""The county performance scorecard (SCS format, with exception reports) and the district
-dashboard's indicator tables.
+"""Paper: the county performance scorecard (``notebooks/county_scorecard.ipynb``), Kent.
 
-Two papers are built from these helpers, both from the published results only:
+The council's Specialist Children's Services scorecard format (seed 004 lines 3017-3290,
+``seeds-spec.md`` §1.4) adapted to Early Help. The pack is quarterly but the council's
+scorecard is monthly, so the *latest result* is the last month of the quarter, beside
+"1 month ago", "1 year ago" and "Rolling 3 months" (the quarter's three months together).
+Then the "Latest performance RAG rating" summary, an activity table by area and district,
+and an exception report for every indicator rated Red, with the analysts' commentary
+(:mod:`ehps_lib.papers.commentary`).
 
-* ``county_scorecard`` (Kent): the council's Specialist Children's Services scorecard
-  format (seed 004 lines 3017-3290, ``seeds-spec.md`` §1.4) adapted to Early Help. The pack
-  is quarterly but the council's scorecard is monthly, so the *latest result* is the last
-  month of the quarter, beside "1 month ago", "1 year ago" and "Rolling 3 months" (the
-  quarter's three months together). Then the "Latest performance RAG rating" summary, an
-  activity table by area and district, and an exception report for every indicator rated
-  Red, with the analysts' commentary read from ``reports/commentary/<period slug>.yml``.
-* ``district_dashboard`` (a district): the CYPF District Dashboard columns (seed 004 lines
-  1791-1794, ``seeds-spec.md`` §1.3): District figure | Kent figure | Comparison to Kent |
-  Rank amongst districts | Movement since last period, and twelve-month trend sparklines.
-
-Every function except :func:`load_commentary` and :func:`load_public` is pure: it takes a
-:class:`~ehps_lib.report.ScorecardData` (and a :class:`Commentary` or the public table)
-and returns a :class:`~ehps_lib.report.Block` or a DataFrame. Colour is never the only cue:
-RAG ratings are badges with a word and a symbol, directions of travel are arrows with
-words, and chart points differ by marker shape as well as colour.
+Every function is pure: it takes a :class:`~ehps_lib.papers.scorecard_data.ScorecardData`
+(and a :class:`~ehps_lib.papers.commentary.Commentary`) and returns a
+:class:`~ehps_lib.papers.blocks.Block` or a DataFrame.
 
 Typical notebook use::
 
-    from ehps_lib import report, scorecard
-    sc = report.load_scorecard("E10000016", "2016-17 Q4")
-    notes = scorecard.load_commentary(sc.period)
-    scorecard.scs_table(sc)
-    scorecard.exception_reports(sc, notes)
+    from ehps_lib.papers import county_scorecard as paper
+    sc = paper.load_scorecard("E10000016", "2016-17 Q4")
+    notes = paper.load_commentary(sc.period)
+    paper.scs_table(sc)
+    paper.exception_reports(sc, notes)
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import math
-import weakref
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from . import config, io, stats
-from .geography import DISTRICTS, KENT_CODE, KENT_NAME, SCS_AREA_CODES, SCS_AREAS, area_name
-from .indicators import ALL_AGES, DATA_PERIODS, POLARITIES, Indicator, load_catalogue
-from .periods import Period
-from .report import (
-    AREA_COLOUR,
-    CHART_STYLE,
-    KENT_COLOUR,
+from ..geography import KENT_CODE, KENT_NAME, SCS_AREA_CODES, SCS_AREAS, area_name
+from ..indicators import stats
+from ..indicators.catalogue import ALL_AGES, DATA_PERIODS, POLARITIES, Indicator
+from ..periods import Period
+from .blocks import (
+    NOT_APPLICABLE,
     NOT_AVAILABLE,
     SUPPRESSED,
     Block,
-    ScorecardData,
-    ScorecardError,
+    _cell_notes,
+    _dot_words,
     _e,
+    _html_table,
+    _notes_html,
     _subject,
     _table_markdown,
-    comparison_badge,
+    compact_number,
     direction_badge,
-    figure_to_svg,
     format_value,
     rag_badge,
     rag_text,
+    signed_change,
+)
+from .charts import CHART_STYLE, _img, figure_to_svg
+from .commentary import (
+    Commentary,
+    _commentary_html,
+    _note_html,
+    _owner_html,
+    load_commentary,
+)
+from .scorecard_data import (
+    ScorecardData,
+    _case_indicators,
+    _get,
+    _month_name,
+    _months_span,
+    _row,
+    latest_month,
+    load_scorecard,
+)
+from .sections import (
+    definitions,
     title_block,
 )
 
-#: Printed where a column does not apply (the council's "-").
-NOT_APPLICABLE = "-"
 NOT_RATED = "Not rated"
 RAG_ORDER = (stats.GREEN, stats.AMBER, stats.RED, NOT_RATED)
 #: Bar colours of the RAG summary chart: the badges' colours (badges.css).
@@ -81,8 +86,6 @@ RAG_COLOURS = {stats.GREEN: "#00703c", stats.AMBER: "#ffdd00", stats.RED: "#d435
 PERIOD_CODES = {"month": "M", "SS": "SS", "R12M": "R12M", "YTD": "YTD"}
 TOLERANCE = {"H": "Higher values are better", "L": "Lower values are better",
              "T": "Values nearest the target are better", "N": "No judgement: neither higher nor lower is better"}
-#: Months in the district dashboard's sparklines.
-SPARKLINE_MONTHS = 12
 #: Points an XmR chart needs before its limits are more than trial limits (stats.xmr).
 SPC_MIN_POINTS = 13
 
@@ -100,96 +103,6 @@ SPC_RULE_WORDS = {
     "two_in_three": "2 of 3 points close to a process limit",
     "shift": "7 points in a row on one side of the mean",
 }
-
-#: Keys of the commentary file (``reports/commentary/<period slug>.yml``).
-OWNER_KEYS = {"cabinet_member": "Cabinet Member", "director": "Director", "portfolio": "Portfolio",
-              "division": "Division"}
-COMMENTARY_KEYS = ("period", "note", "owner", "commentary")
-COMMENTARY_FOLDER = Path("reports") / "commentary"
-
-
-# -- periods ---------------------------------------------------------------------------------------
-def latest_month(period: Period | str) -> Period:
-    """The month the scorecard shows as "latest result": the last month of a quarter.
-
-    Examples
-    --------
-    >>> latest_month("2016-17 Q4").label
-    '2017-03'
-    >>> latest_month("2016-08").label
-    '2016-08'
-    """
-    p = Period.parse(period)
-    last = p.month_starts()[-1]
-    return Period.month(last.year, last.month)
-
-
-def _month_name(p: Period, short: bool = False) -> str:
-    return f"{p.start:%b %Y}" if short else f"{p.start:%B %Y}"
-
-
-def _months_span(p: Period) -> str:
-    """'January to March 2017' for a quarter (its months), 'March 2017' for a month."""
-    if p.months == 1:
-        return _month_name(p)
-    first = f"{p.start:%B}" if p.start.year == p.end.year else f"{p.start:%B %Y}"
-    return f"{first} to {p.end:%B %Y}"
-
-
-# -- looking results up ----------------------------------------------------------------------------
-_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _rows(data: ScorecardData) -> dict[tuple[str, str, str], dict]:
-    """Published rows (all ages) by (indicator, area, period label), made once per data."""
-    if data not in _ROWS:
-        r = data.results
-        r = r[r["age_band"] == ALL_AGES]
-        _ROWS[data] = {(rec["indicator_id"], rec["area_code"], rec["period"]): rec
-                       for rec in r.to_dict("records")}
-    return _ROWS[data]
-
-
-def _row(data: ScorecardData, indicator_id: str, period: Period, area_code: str | None = None) -> dict:
-    return _rows(data).get((indicator_id, area_code or data.area_code, period.label), {})
-
-
-def _get(row: dict, column: str, default=None):
-    v = row.get(column, default)
-    if v is None or v is pd.NA:
-        return default
-    if isinstance(v, float) and math.isnan(v):
-        return default
-    return v
-
-
-def _case_indicators(data: ScorecardData) -> list[Indicator]:
-    """Case-data indicators present in the results, in catalogue order."""
-    return [ind for ind in data.indicators if ind.has_data]
-
-
-def _unit_label(ind: Indicator) -> str:
-    if ind.unit == "count":
-        return "number"
-    if ind.unit == "%":
-        return "percentage"
-    if ind.is_average and ind.measure:
-        return f"average, {ind.measure}"
-    return ind.unit
-
-
-# -- formatting ------------------------------------------------------------------------------------
-def compact_number(value: float, unit: str) -> str:
-    """A target or floor as the council writes it in data notes: no needless decimals.
-
-    Examples
-    --------
-    >>> compact_number(1490.0, "count"), compact_number(90.0, "%"), compact_number(17.5, "%")
-    ('1,490', '90%', '17.5%')
-    """
-    v = float(value)
-    text = f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
-    return text + ("%" if unit == "%" else "")
 
 
 def _target_cell(target, unit: str) -> str:
@@ -209,204 +122,6 @@ def _num_cell(row: dict, column: str, ind: Indicator) -> str:
         return SUPPRESSED if row.get("suppressed") else NOT_AVAILABLE
     v = float(v)
     return f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
-
-
-def signed_change(now: float | None, before: float | None, *, now_suppressed: bool = False,
-                  before_suppressed: bool = False) -> str:
-    """The change between two counts as the council prints it: ``+5``, ``-3``, ``0``.
-
-    ``c`` when either count is withheld (the change would reveal it); ``n/a`` when either
-    is missing.
-
-    Examples
-    --------
-    >>> signed_change(9444, 9711), signed_change(1145, 1092), signed_change(3, 3)
-    ('-267', '+53', '0')
-    >>> signed_change(10, None, before_suppressed=True)
-    'c'
-    """
-    if now_suppressed or before_suppressed:
-        return SUPPRESSED
-    if now is None or before is None or pd.isna(now) or pd.isna(before):
-        return NOT_AVAILABLE
-    d = round(float(now) - float(before))
-    return f"+{d:,}" if d > 0 else f"-{abs(d):,}" if d < 0 else "0"
-
-
-def _html_table(caption: str, head_rows: list[str], body: str, css_class: str = "ehps-table",
-                colgroups: str = "") -> str:
-    return (f'<table class="{css_class}"><caption>{_e(caption)}</caption>{colgroups}'
-            f"<thead>{''.join(head_rows)}</thead>{body}</table>")
-
-
-def _notes_html(notes: list[str]) -> str:
-    return "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
-
-
-def _img(svg: str, alt: str, width: int, height: int) -> str:
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return f'<img src="{uri}" alt="{_e(alt)}" width="{width}" height="{height}">'
-
-
-# == commentary ====================================================================================
-class CommentaryError(ValueError):
-    """The commentary file is wrong; the message names the file and the bad key."""
-
-
-@dataclass(frozen=True)
-class Commentary:
-    """The analysts' commentary for one period, as read from ``reports/commentary/<slug>.yml``.
-
-    ``found`` is False when the file does not exist: then ``owner`` and ``entries`` are
-    empty and every indicator's commentary is shown as missing.
-    """
-
-    period: Period
-    path: str  # as shown to readers, e.g. "reports/commentary/2016-17-Q4.yml"
-    found: bool = False
-    owner: dict[str, str] = field(default_factory=dict)
-    entries: dict[str, str] = field(default_factory=dict)
-    note: str | None = None
-
-    def text(self, indicator_id: str) -> str | None:
-        """The commentary for an indicator, or None when none was provided."""
-        return self.entries.get(indicator_id)
-
-    def missing_text(self) -> str:
-        """The visible note printed where a commentary is missing."""
-        where = self.path if self.found else f"{self.path}, which does not exist"
-        return (f"No commentary has been provided for this indicator for {self.period.label} "
-                f"(expected in {where}).")
-
-
-def commentary_path(period: Period | str, root: Path | None = None) -> Path:
-    """Where the commentary for ``period`` is kept: ``<root>/reports/commentary/<slug>.yml``."""
-    return (root or config.project_root()) / COMMENTARY_FOLDER / f"{Period.parse(period).slug}.yml"
-
-
-def _type_name(v: object) -> str:
-    if isinstance(v, bool):
-        return "true/false"
-    if isinstance(v, int | float):
-        return "a number"
-    if isinstance(v, list):
-        return "a list"
-    if isinstance(v, dict):
-        return "a mapping"
-    if isinstance(v, str):
-        return "text"
-    return type(v).__name__
-
-
-def _text_or_none(v: object, where: str) -> str | None:
-    if v is None or (isinstance(v, str) and not v.strip()):
-        return None
-    if not isinstance(v, str):
-        raise CommentaryError(f"{where}: must be text, got {_type_name(v)}")
-    return v.strip()
-
-
-def parse_commentary(text: str | None, period: Period | str, *, source: str,
-                     catalogue: dict[str, Indicator] | None = None) -> Commentary:
-    """Validate the text of a commentary file (pure); ``text`` None means no file.
-
-    The file is a YAML mapping::
-
-        period: "2016-17 Q4"          # optional; must match the file's period
-        note: "..."                   # optional; printed above the commentaries
-        owner: {cabinet_member: ..., director: ..., portfolio: ..., division: ...}
-        commentary:
-          step_downs_r12m: |
-            Text, paragraphs separated by a blank line.
-
-    An empty (or null) entry counts as not provided.
-
-    Raises
-    ------
-    CommentaryError
-        Naming ``source`` and the bad key: YAML that does not parse, an unknown key, an
-        unknown indicator id, a value of the wrong type, or a period that does not match.
-    """
-    p = Period.parse(period)
-    if text is None:
-        return Commentary(period=p, path=source, found=False)
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CommentaryError(f"{source}: not valid YAML: {exc}") from exc
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise CommentaryError(f"{source}: must be a mapping with the keys {', '.join(COMMENTARY_KEYS)}, "
-                              f"got {_type_name(raw)}")
-    for key in raw:
-        if key not in COMMENTARY_KEYS:
-            raise CommentaryError(f"{source}: {key}: unknown key (expected {', '.join(COMMENTARY_KEYS)})")
-    if raw.get("period") is not None:
-        said = str(raw["period"]).strip()
-        try:
-            same = Period.parse(said) == p
-        except ValueError:
-            same = False
-        if not same:
-            raise CommentaryError(f"{source}: period: says {said!r}, but the file is for {p.label}")
-    note = _text_or_none(raw.get("note"), f"{source}: note")
-
-    owner_raw = raw.get("owner") or {}
-    if not isinstance(owner_raw, dict):
-        raise CommentaryError(f"{source}: owner: must be a mapping of {', '.join(OWNER_KEYS)}, "
-                              f"got {_type_name(owner_raw)}")
-    owner = {}
-    for key, value in owner_raw.items():
-        if key not in OWNER_KEYS:
-            raise CommentaryError(f"{source}: owner.{key}: unknown key (expected {', '.join(OWNER_KEYS)})")
-        v = _text_or_none(value, f"{source}: owner.{key}")
-        if v is not None:
-            owner[key] = v
-
-    entries_raw = raw.get("commentary") or {}
-    if not isinstance(entries_raw, dict):
-        raise CommentaryError(f"{source}: commentary: must be a mapping of indicator id to text, "
-                              f"got {_type_name(entries_raw)}")
-    known = catalogue if catalogue is not None else load_catalogue()
-    entries = {}
-    for key, value in entries_raw.items():
-        if str(key) not in known:
-            raise CommentaryError(f"{source}: commentary.{key}: unknown indicator id "
-                                  f"(known: {', '.join(i for i, c in known.items() if c.has_data)})")
-        v = _text_or_none(value, f"{source}: commentary.{key}")
-        if v is not None:
-            entries[str(key)] = v
-    return Commentary(period=p, path=source, found=True, owner=owner, entries=entries, note=note)
-
-
-def load_commentary(period: Period | str, root: Path | None = None) -> Commentary:
-    """Read and validate the commentary for ``period`` (a missing file is not an error: every
-    commentary is then shown as missing). ``root`` defaults to the project folder."""
-    p = Period.parse(period)
-    path = commentary_path(p, root)
-    shown = (COMMENTARY_FOLDER / path.name).as_posix()
-    return parse_commentary(io.read_text_or_none(path), p, source=shown)
-
-
-def _paragraphs(text: str) -> str:
-    parts = [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
-    return "".join(f"<p>{_e(part)}</p>" for part in parts)
-
-
-def _commentary_html(commentary: Commentary, indicator_id: str) -> str:
-    text = commentary.text(indicator_id)
-    if text is None:
-        return (f'<p class="ehps-sc-missing"><strong>Commentary missing.</strong> '
-                f"{_e(commentary.missing_text())}</p>")
-    return f'<div class="ehps-sc-commentary">{_paragraphs(text)}</div>'
-
-
-def _note_html(commentary: Commentary) -> str:
-    if not commentary.note:
-        return ""
-    return ('<div class="ehps-sc-note" role="note"><p><strong>Note on the commentary</strong></p>'
-            f"{_paragraphs(commentary.note)}</div>")
 
 
 # == county scorecard (SCS format) =================================================================
@@ -549,27 +264,6 @@ def scs_table(data: ScorecardData) -> Block:
     md = _table_markdown(caption, md_cols, md_rows) + "".join(f"\n{n}\n" for n in notes)
     return Block(html=f'<div class="ehps-table-wrap ehps-sc-landscape">{table}{_notes_html(notes)}</div>',
                  markdown=md, text=caption)
-
-
-def _dot_words(direction: str) -> str:
-    from .report import DIRECTION_SYMBOL, DIRECTION_WORDS
-
-    d = direction if direction in DIRECTION_WORDS else stats.NOT_COMPARED
-    return f"{DIRECTION_SYMBOL[d]} {DIRECTION_WORDS[d]}".strip()
-
-
-def _cell_notes(cells: list[str]) -> list[str]:
-    notes = []
-    if NOT_APPLICABLE in cells:
-        notes.append(f"{NOT_APPLICABLE}: does not apply (no numerator or denominator for a count; no rolling "
-                     "three months except for percentages).")
-    if NOT_AVAILABLE in cells:
-        notes.append(f"{NOT_AVAILABLE}: not available, because the month is before the start of the extract "
-                     "or there were no cases to base a figure on.")
-    if SUPPRESSED in cells:
-        notes.append(f"{SUPPRESSED}: withheld to protect confidentiality (a small number, or a figure from "
-                     "which one could be worked out).")
-    return notes
 
 
 def scorecard_legend(data: ScorecardData) -> Block:
@@ -789,7 +483,7 @@ def rag_bands_text(ind: Indicator, target=None, floor=None) -> str:
 
     Examples
     --------
-    >>> from ehps_lib.indicators import load_catalogue
+    >>> from ehps_lib.indicators.catalogue import load_catalogue
     >>> rag_bands_text(load_catalogue()["step_downs_r12m"])
     'Target: 1,490 (RAG bandings: below 1,145 = Red, 1,145 to 1,490 = Amber, 1,490 and above = Green)'
     """
@@ -826,7 +520,7 @@ def data_period_text(ind: Indicator, month: Period) -> str:
 
     Examples
     --------
-    >>> from ehps_lib.indicators import load_catalogue
+    >>> from ehps_lib.indicators.catalogue import load_catalogue
     >>> text = data_period_text(load_catalogue()["step_downs_r12m"], Period.parse("2017-03"))
     >>> text.split(". ")  # doctest: +NORMALIZE_WHITESPACE
     ['Figures shown are based on a rolling 12 month period',
@@ -918,7 +612,7 @@ def spc_alt_text(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> s
 
 
 def spc_warning(n_points: int) -> str:
-    """The trial-limits warning, in the words of :func:`ehps_lib.stats.xmr`."""
+    """The trial-limits warning, in the words of :func:`ehps_lib.indicators.stats.xmr`."""
     return f"Trial limits: only {n_points} points ({SPC_MIN_POINTS} or more are needed for reliable limits)"
 
 
@@ -1022,20 +716,6 @@ def spc_chart(data: ScorecardData, indicator_id: str) -> Block:
     return Block(html=figure, text=alt, svg=svg)
 
 
-def _owner_html(commentary: Commentary) -> str:
-    items = []
-    for key, label in OWNER_KEYS.items():
-        value = commentary.owner.get(key)
-        shown = _e(value) if value else '<span class="ehps-sc-missing-inline">Not provided</span>'
-        items.append(f"<div><dt>{_e(label)}</dt><dd>{shown}</dd></div>")
-    note = ""
-    if len(commentary.owner) < len(OWNER_KEYS):
-        where = commentary.path if commentary.found else f"{commentary.path}, which does not exist"
-        note = (f'<p class="ehps-table-note">Owner details not provided are expected under <code>owner</code> '
-                f"in {_e(where)}.</p>")
-    return f'<dl class="ehps-sc-owner">{"".join(items)}</dl>{note}'
-
-
 def trend_rows(data: ScorecardData, indicator_id: str, months: int = 4) -> pd.DataFrame:
     """The exception report's "Trend data – month end": the last ``months`` months' result,
     target and RAG (pure data; ``result`` and ``target`` formatted, ``rag`` a word or None)."""
@@ -1113,313 +793,9 @@ def amber_commentary(data: ScorecardData, commentary: Commentary) -> Block:
                  text=f"Commentary on {len(ambers)} Amber indicator(s)")
 
 
-# == district dashboard ============================================================================
-def dashboard_title(data: ScorecardData) -> Block:
-    """The district dashboard's heading."""
-    return title_block(data, "Early Help district dashboard", data.period.title)
-
-
-def dashboard_intro(data: ScorecardData) -> Block:
-    """What the dashboard's columns mean, in plain words."""
-    text = [
-        f"For each indicator, the dashboard shows {data.area_name}'s figure for {data.period.title} beside "
-        "Kent's, how it compares with Kent, its rank amongst the 12 Kent districts and its movement since "
-        "the last period (the previous quarter; for annual public figures, the previous year).",
-        "Comparison to Kent uses the 95% confidence interval of the district's figure: similar when the "
-        "interval contains Kent's figure. Rank 1 is the best (for indicators where neither direction is "
-        "better, the highest). Counts are neither compared nor ranked, because they depend on the size of "
-        "the district.",
-    ]
-    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), markdown="\n\n".join(text), text=text[0])
-
-
-def _check_dashboard_area(data: ScorecardData) -> None:
-    if data.is_kent:
-        raise ScorecardError("The district dashboard compares an area with Kent: choose a district (e.g. "
-                             "E07000106 for Canterbury) or an SCS area, not Kent itself.")
-
-
-def _kent_comparison(row: dict, ind: Indicator) -> tuple[str, str]:
-    """(words, html) of the comparison with Kent. Judged indicators use the published
-    comparison; for those where neither direction is better (rates), the same interval test
-    says higher, similar or lower, without judgement."""
-    published = _get(row, "compared_with_kent", stats.NOT_COMPARED)
-    if ind.polarity == "N" and (ind.is_rate or ind.is_percentage):
-        v, lo, hi, k = (_get(row, c) for c in ("value", "ci_lower", "ci_upper", "kent_value"))
-        if None not in (v, lo, hi, k):
-            if lo <= k <= hi:
-                return "Similar to Kent", comparison_badge(stats.SIMILAR)
-            word = "higher" if v > k else "lower"
-            text = f"{word.capitalize()} than Kent (no judgement)"
-            return text, f'<span class="ehps-cmp ehps-cmp-{word}">{text}</span>'
-    from .report import COMPARISON_WORDS
-
-    key = published if published in COMPARISON_WORDS else stats.NOT_COMPARED
-    return COMPARISON_WORDS[key], comparison_badge(key)
-
-
-def _rank_cell(row: dict, ind: Indicator) -> tuple[str, str | None]:
-    """(text, reason when not ranked)."""
-    rank, of = _get(row, "rank"), _get(row, "rank_of")
-    if rank is not None and of is not None:
-        return stats.rank_label(rank, int(of)), None
-    if ind.unit == "count":
-        return NOT_AVAILABLE, "count"
-    if ind.is_average:
-        return NOT_AVAILABLE, "average"
-    return NOT_AVAILABLE, "missing"
-
-
-_RANK_REASONS = {
-    "count": "counts are not ranked, because they depend on the size of the district",
-    "average": "averages are not ranked",
-    "missing": "a figure that is withheld or not available is not ranked",
-}
-
-
-def district_rows(data: ScorecardData) -> pd.DataFrame:
-    """The case-data rows of the district dashboard for the quarter (pure data): ``group``,
-    ``indicator_id``, ``title``, ``district``, ``kent``, ``comparison``, ``rank``,
-    ``rank_reason``, ``movement`` (direction since the previous quarter) and ``*_html`` twins."""
-    _check_dashboard_area(data)
-    out = []
-    for ind in _case_indicators(data):
-        row = _row(data, ind.id, data.period)
-        cmp_text, cmp_html = _kent_comparison(row, ind)
-        rank, reason = _rank_cell(row, ind)
-        movement = _get(row, "direction_previous", stats.NOT_COMPARED)
-        out.append({"group": ind.group, "indicator_id": ind.id, "title": ind.title, "unit": _unit_label(ind),
-                    "district": data.cell(ind.id), "kent": data.cell(ind.id, area_code=KENT_CODE),
-                    "comparison": cmp_text, "comparison_html": cmp_html, "rank": rank, "rank_reason": reason,
-                    "movement": movement, "movement_html": direction_badge(movement)})
-    return pd.DataFrame(out)
-
-
-_DASH_COLUMNS = ["Indicator", "District figure", "Kent figure", "Comparison to Kent", "Rank amongst districts",
-                 "Movement since last period"]
-
-
-def _dashboard_table(caption: str, frame: pd.DataFrame, group_label) -> tuple[str, str]:
-    head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in _DASH_COLUMNS) + "</tr>"
-    bodies, md_rows = [], []
-    for group, part in frame.groupby("group", sort=False):
-        trs = [f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="6">{_e(group_label(group))}</th></tr>']
-        md_rows.append((f"**{group_label(group)}**", [""] * 5))
-        for r in part.itertuples(index=False):
-            trs.append(f'<tr><th scope="row">{_e(r.title)} <span class="ehps-unit">({_e(r.unit)})</span></th>'
-                       f"<td>{_e(r.district)}</td><td>{_e(r.kent)}</td><td>{r.comparison_html}</td>"
-                       f"<td>{_e(r.rank)}</td><td>{r.movement_html}</td></tr>")
-            md_rows.append((f"{r.title} ({r.unit})", [r.district, r.kent, r.comparison, r.rank,
-                                                       _dot_words(r.movement)]))
-        bodies.append(f"<tbody>{''.join(trs)}</tbody>")
-    html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-sc-dashboard")
-    return html, _table_markdown(caption, _DASH_COLUMNS, md_rows)
-
-
-def district_table(data: ScorecardData) -> Block:
-    """The CYPF District Dashboard columns for the Early Help indicators, by group, for the quarter."""
-    frame = district_rows(data)
-    caption = (f"{data.area_name} dashboard, {data.period.title}: each Early Help indicator beside Kent, with "
-               "the comparison, the rank amongst the 12 districts and the movement since the previous quarter")
-    html, md = _dashboard_table(caption, frame, lambda g: g)
-    notes = [f"{NOT_AVAILABLE} in the rank column: " + "; ".join(
-        _RANK_REASONS[r] for r in ("count", "average", "missing") if r in set(frame["rank_reason"])) + "."]
-    notes += [n for n in _cell_notes([*frame["district"], *frame["kent"]]) if not n.startswith(NOT_APPLICABLE)]
-    notes.append("Quarter figures: counts and rates are for the three months together; snapshots are at the "
-                 "quarter end; rolling 12 months to the quarter end.")
-    return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=md + "".join(f"\n{n}\n" for n in notes), text=caption)
-
-
-def load_public(data: ScorecardData) -> pd.DataFrame:
-    """The published CYPF indicators from public data for the scorecard's period
-    (``public.parquet`` beside the results)."""
-    return io.read_results_table(data.period.slug, "public")
-
-
-def public_year(public: pd.DataFrame, indicator_id: str, area_code: str, period: Period) -> str | None:
-    """The latest calendar year of ``indicator_id`` for ``area_code`` that ended by the end of
-    ``period`` (a paper never shows a year after its own period); None when there is none.
-
-    Examples
-    --------
-    >>> pub = pd.DataFrame({"indicator_id": ["x"] * 3, "area_code": ["A"] * 3, "period": ["2015", "2016", "2017"],
-    ...                     "value": [1.0, 2.0, 3.0]})
-    >>> public_year(pub, "x", "A", Period.parse("2016-17 Q4")), public_year(pub, "x", "A", Period.parse("2016-17 Q1"))
-    ('2016', '2015')
-    """
-    sel = public[(public["indicator_id"] == indicator_id) & (public["area_code"] == area_code)
-                 & public["value"].notna()]
-    years = sorted(int(y) for y in sel["period"] if str(y).isdigit() and dt.date(int(y), 12, 31) <= period.end)
-    return str(years[-1]) if years else None
-
-
-def cypf_rows(data: ScorecardData, public: pd.DataFrame) -> pd.DataFrame:
-    """Public CYPF indicators that have district figures, for the district, in the latest year
-    that ended by the end of the period (pure data; same columns as :func:`district_rows`
-    plus ``year``)."""
-    _check_dashboard_area(data)
-    out = []
-    for ind in (c for c in data.catalogue.values() if c.is_public):
-        year = public_year(public, ind.id, data.area_code, data.period)
-        if year is None:
-            continue
-        pub = public[(public["indicator_id"] == ind.id) & (public["period"] == year)]
-        here = pub[pub["area_code"] == data.area_code].iloc[0].to_dict()
-        kent = pub[pub["area_code"] == KENT_CODE]
-        ranked = pub[pub["area_code"].isin(DISTRICTS) & pub["rank"].notna()]
-        rank = _get(here, "rank")
-        cmp = _get(here, "compared_with_kent", stats.NOT_COMPARED)
-        movement = _get(here, "direction_previous", stats.NOT_COMPARED)
-        from .report import COMPARISON_WORDS
-
-        out.append({"group": ind.group, "indicator_id": ind.id, "title": f"{ind.title}, {year}", "year": year,
-                    "unit": _unit_label(ind), "district": format_value(_get(here, "value", math.nan), ind.unit),
-                    "kent": format_value(float(kent["value"].iloc[0]) if len(kent) else math.nan, ind.unit),
-                    "comparison": COMPARISON_WORDS.get(cmp, COMPARISON_WORDS[stats.NOT_COMPARED]),
-                    "comparison_html": comparison_badge(cmp),
-                    "rank": stats.rank_label(rank, len(ranked)) if rank is not None else NOT_AVAILABLE,
-                    "rank_reason": None if rank is not None else "missing",
-                    "movement": movement, "movement_html": direction_badge(movement)})
-    return pd.DataFrame(out, columns=["group", "indicator_id", "title", "year", "unit", "district", "kent",
-                                      "comparison", "comparison_html", "rank", "rank_reason", "movement",
-                                      "movement_html"])
-
-
-def _outcome_label(group: str) -> str:
-    return f"CYPF outcome: {group.removeprefix('CYPF: ')}" if group.startswith("CYPF: ") else group
-
-
-def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
-    """The CYPF indicators from public data with district figures (annual; the year is in each
-    row), in the same columns, then the CYPF indicators that are Kent-only or have no data
-    source yet."""
-    frame = cypf_rows(data, public)
-    parts, md = [], []
-    if len(frame):
-        caption = (f"{data.area_name}: Children and Young People's Framework (CYPF) indicators from public data, "
-                   "latest calendar year ended by the end of the period, with the movement since the year before")
-        html, table_md = _dashboard_table(caption, frame, _outcome_label)
-        notes = ["Sources: " + "; ".join(sorted({data.catalogue[i].source for i in frame["indicator_id"]})) + "."]
-        parts.append(f'<div class="ehps-table-wrap ehps-sc-cypf">{html}{_notes_html(notes)}</div>')
-        md.append(table_md + "".join(f"\n{n}\n" for n in notes))
-    else:
-        parts.append("<p>No CYPF indicator from public data has a figure for this district up to this period.</p>")
-    shown = set(frame["indicator_id"])
-    county_only = [c for c in data.catalogue.values() if c.is_public and c.id not in shown]
-    no_source = [c for c in data.catalogue.values() if c.status == "no data source yet"]
-    for heading, items in (("Published for Kent only, not by district", county_only),
-                           ("CYPF indicators with no data source yet", no_source)):
-        if not items:
-            continue
-        lis = "".join(f"<li>{_e(c.title)} <span class=\"ehps-unit\">({_e(_outcome_label(c.group))})</span></li>"
-                      for c in items)
-        parts.append(f'<h3>{_e(heading)}</h3><ul class="ehps-sc-list">{lis}</ul>')
-        md.append(f"### {heading}\n\n" + "\n".join(f"- {c.title} ({_outcome_label(c.group)})" for c in items))
-    return Block(html="".join(parts), markdown="\n\n".join(md), text="CYPF indicators")
-
-
-# -- sparklines -------------------------------------------------------------------------------------
-def sparkline_indicators(data: ScorecardData) -> list[Indicator]:
-    """Rates and percentages from case data: the ones drawn beside Kent."""
-    return [ind for ind in _case_indicators(data) if ind.is_rate or ind.is_percentage]
-
-
-def sparkline_series(data: ScorecardData, indicator_id: str, months: int = SPARKLINE_MONTHS) -> pd.DataFrame:
-    """The last ``months`` months to the end of the period for the area and Kent: ``month``,
-    ``area``, ``kent`` (values, NaN when withheld or missing) and ``area_cell``, ``kent_cell``
-    (as printed)."""
-    m = latest_month(data.period)
-    out = []
-    for i in range(months - 1, -1, -1):
-        p = m.shift(-i)
-        out.append({"month": pd.Timestamp(p.start),
-                    "area": data.value(indicator_id, p), "kent": data.value(indicator_id, p, area_code=KENT_CODE),
-                    "area_cell": data.cell(indicator_id, p), "kent_cell": data.cell(indicator_id, p,
-                                                                                    area_code=KENT_CODE)})
-    return pd.DataFrame(out)
-
-
-def _movement_words(values: pd.Series, unit: str) -> str:
-    known = values.dropna()
-    if known.empty:
-        return "no values available"
-    a, b = format_value(known.iloc[0], unit), format_value(known.iloc[-1], unit)
-    return f"unchanged at {b}" if a == b else f"{'rising' if known.iloc[-1] > known.iloc[0] else 'falling'} " \
-                                              f"from {a} to {b}"
-
-
-def sparkline_alt_text(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> str:
-    span = f"{s['month'].iloc[0]:%B %Y} to {s['month'].iloc[-1]:%B %Y}"
-    text = (f"Small line chart of monthly {_subject(ind)}, {span}: {data.area_name} "
-            f"{_movement_words(s['area'], ind.unit)}; Kent {_movement_words(s['kent'], ind.unit)}.")
-    withheld = int((s["area_cell"] == SUPPRESSED).sum())
-    if withheld:
-        text += f" {withheld} month{'s are' if withheld != 1 else ' is'} withheld for {data.area_name} (gaps)."
-    return text
-
-
-def _tick_format(ax, suffix: str):
-    """A tick label function with as many decimals (0 to 2) as the ticks need to be told apart."""
-    def fmt(v, _pos):
-        ticks = ax.yaxis.get_majorticklocs()
-        decimals = next((d for d in (0, 1) if all(abs(t - round(t, d)) < 1e-9 for t in ticks)), 2)
-        return f"{v:,.{decimals}f}{suffix}"
-    return fmt
-
-
-def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Figure:
-    """One small multiple: the area (dark blue, solid, circles) and Kent (orange, dashed, squares)."""
-    with matplotlib.rc_context({**CHART_STYLE, "font.size": 8}):
-        # Fixed margins rather than constrained layout: twelve small multiples a paper, and the
-        # labels (at most "100.0%") always fit.
-        fig = Figure(figsize=(4.2, 1.9))
-        fig.subplots_adjust(left=0.15, right=0.98, bottom=0.17, top=0.80)
-        ax = fig.add_subplot()
-        ax.plot(s["month"], s["area"], color=AREA_COLOUR, linestyle="-", marker="o", markersize=3.5, linewidth=1.8,
-                label=data.area_name)
-        ax.plot(s["month"], s["kent"], color=KENT_COLOUR, linestyle="--", marker="s", markersize=3.5,
-                linewidth=1.6, label=KENT_NAME)
-        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
-        ax.yaxis.set_major_locator(mticker.MaxNLocator(4))
-        ax.yaxis.set_major_formatter(mticker.FuncFormatter(_tick_format(ax, "%" if ind.is_percentage else "")))
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=7.5,
-                  handlelength=2.5)
-    return fig
-
-
-def sparklines(data: ScorecardData, months: int = SPARKLINE_MONTHS) -> Block:
-    """Small multiples: the last ``months`` months of each rate and percentage for the area
-    (dark blue, solid, circles) and Kent (orange, dashed, squares), each with alt text, a
-    caption and its figures as a table."""
-    figures = []
-    for ind in sparkline_indicators(data):
-        s = sparkline_series(data, ind.id, months)
-        alt = sparkline_alt_text(data, ind, s)
-        svg = figure_to_svg(sparkline_figure(data, ind, s))
-        rows = "".join(f'<tr><th scope="row">{rec.month:%b %Y}</th><td>{_e(rec.area_cell)}</td>'
-                       f"<td>{_e(rec.kent_cell)}</td></tr>" for rec in s.itertuples(index=False))
-        table = _html_table(f"{ind.title} by month, {data.area_name} and Kent",
-                            [f'<tr><th scope="col">Month</th><th scope="col">{_e(data.area_name)}</th>'
-                             '<th scope="col">Kent</th></tr>'], f"<tbody>{rows}</tbody>")
-        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190)}'
-                       f"<figcaption><strong>{_e(ind.title)}</strong> ({_e(_unit_label(ind))}), "
-                       f"{s['month'].iloc[0]:%b %Y} to {s['month'].iloc[-1]:%b %Y}</figcaption>"
-                       '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'
-                       f"{table}</details></figure>")
-    key = (f"Each small chart shows {data.area_name} as a dark blue solid line with circles and Kent as an "
-           "orange dashed line with squares; a gap is a month withheld to protect confidentiality.")
-    html = f'<p class="ehps-sc-spark-key">{_e(key)}</p><div class="ehps-sc-sparks">{"".join(figures)}</div>'
-    return Block(html=html, text=key)
-
-
 __all__ = [
-    "Commentary", "CommentaryError", "commentary_path", "parse_commentary", "load_commentary",
-    "latest_month", "county_title", "about_scorecard", "scs_rows", "scs_table", "scorecard_legend",
-    "rag_counts", "rag_sentence", "rag_summary", "activity_areas", "activity_rows", "activity_table",
-    "signed_change", "red_indicators", "rag_bands_text", "data_period_text", "data_notes", "spc_series",
-    "spc_chart", "trend_rows", "exception_report", "exception_reports", "amber_commentary",
-    "dashboard_title", "dashboard_intro", "district_rows", "district_table", "load_public", "public_year",
-    "cypf_rows", "cypf_table", "sparkline_series", "sparklines", "compact_number",
+    "load_scorecard", "definitions", "load_commentary", "county_title", "about_scorecard", "scs_rows", "scs_table",
+    "scorecard_legend", "rag_counts", "rag_sentence", "rag_summary", "activity_areas", "activity_rows",
+    "activity_table", "red_indicators", "rag_bands_text", "data_period_text", "data_notes", "spc_series", "spc_chart",
+    "trend_rows", "exception_report", "exception_reports", "amber_commentary"
 ]

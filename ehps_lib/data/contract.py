@@ -4,7 +4,7 @@ The extract has three tables. Each column is described once, in :data:`TABLES`; 
 one description come
 
 * the pandera schema that validates the *typed* table (:func:`table_schema`),
-* the parser that turns the extract's text into those types (``ehps_lib.ingest``), and
+* the parser that turns the extract's text into those types (``ehps_lib.data.ingest``), and
 * the data dictionary in ``data/README.md`` (:func:`data_dictionary_markdown`).
 
 Codes follow the council's systems (Liberi and the LiquidLogic Early Help Module) as the
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from .geography import DISTRICTS
+from ..geography import DISTRICTS
 
 SEX_CODES: dict[str, str] = {
     "F": "Female",

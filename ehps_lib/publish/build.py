@@ -5,29 +5,28 @@ Command line: ``ehps build --period "2016-17 Q2" [--templates ...] [--areas CODE
 Steps:
 
 1. **Results**: computed once for the period, and only if the extract, the library or the
-   reference data changed since (:func:`pipeline.ensure_results`).
+   reference data changed since (:func:`ehps_lib.indicators.results.ensure_results`).
 2. **Plan**: one run per (template, area): every registered template (``config.yml``
    ``templates:``) for its areas (all, districts or county), or those asked for.
 3. **Cache**: each run's key covers the template, its parameters, the published data it
-   reads and the library (:mod:`ehps_lib.cache`); a run whose key is in the cache is not
+   reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache is not
    executed again. If every run is cached and the site already holds them, the build stops
    there: nothing to do.
 4. **Execute and render** the other runs in parallel in long-lived worker processes that
    import the library once and run notebooks with papermill's in-process engine
-   (:mod:`ehps_lib.runner`), rendering HTML and PDF in the same process; each completed
+   (:mod:`ehps_lib.publish.runner`), rendering HTML and PDF in the same process; each completed
    run's executed notebook (the audit trail, also copied to ``reports/<period>/<area>/``),
    paper and CSV go into the cache at once, so an interrupted build resumes from there.
    One failing run never stops the others.
 5. **Publish** only if every run succeeded: the new site is assembled beside the old one
    (hard links, cheap), its index and ``manifest.json`` (every input with its SHA-256, the
    library version, git commit, parameters and per-run timings) are written, the disclosure
-   scan (:mod:`ehps_lib.disclosure`) must find nothing, and only then is it swapped in for
+   scan (:mod:`ehps_lib.publish.disclosure`) must find nothing, and only then is it swapped in for
    the old ``site/``. On any failure or finding the old site stays as it was.
 """
 
 from __future__ import annotations
 
-import html
 import multiprocessing
 import os
 import re
@@ -40,15 +39,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, cache, config, io, render
-from .geography import DISTRICTS, KENT_CODE, area_codes, area_name
-from .periods import Period
+from .. import __version__, config
+from ..data import digests, io
+from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name
+from ..periods import Period
+from ..sitemap import INDEX_FILE, MANIFEST_FILE, paper_files
+from . import cache, render
+from .site import update_site_index
 
-CATALOGUE_FILE = "papers.json"
-INDEX_FILE = "index.html"
-MANIFEST_FILE = "manifest.json"
-INDEX_TITLE = "Early Help and Preventative Services papers"
-SYNTHETIC_TAG = '<span class="ehps-tag">Synthetic data</span>'
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 STAGING_PREFIX = ".site.staging."
 
@@ -151,12 +149,6 @@ def _init_worker(secrets, data_dir: str) -> None:
 
     runner.warm_up()
     _SECRETS = secrets
-
-
-def paper_files(template: str, area_code: str, period_slug: str) -> dict[str, str]:
-    """File names of a paper inside ``site/<period>/<area>/``."""
-    return {"html": f"{template}.html", "pdf": f"{template}.pdf",
-            "csv": f"{template}-{area_code}-{period_slug}.csv"}
 
 
 def run_job(job: RunJob) -> dict:
@@ -295,21 +287,21 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
     tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     meta = io.read_json(folder / io.RESULTS_META)
     shared = {"meta": {k: meta.get(k) for k in ("period", "synthetic", "extract_date", "sources")},
-              "files": cache.files_digest([root / "reports" / "commentary" / f"{period.slug}.yml",
+              "files": digests.files_digest([root / "reports" / "commentary" / f"{period.slug}.yml",
                                            root / "reports" / "papers" / f"{period.slug}.yml",
                                            root / "reports" / "papers" / "default.yml"]),
-              "reference": cache.reference_digest()}
+              "reference": digests.reference_digest()}
     # Hash every row once, then add up the hashes of the rows each paper reads.
-    hashes = {n: cache.row_hashes(t) for n, t in tables.items()}
-    whole = {n: cache.hashes_digest(hashes[n], list(t.columns)) for n, t in tables.items()}
-    out = {"county": cache.digest_json({**shared, **whole})}
+    hashes = {n: digests.row_hashes(t) for n, t in tables.items()}
+    whole = {n: digests.hashes_digest(hashes[n], list(t.columns)) for n, t in tables.items()}
+    out = {"county": digests.digest_json({**shared, **whole})}
     for code in area_codes():
         parts = dict(whole)
         for n, t in tables.items():
             if "area_code" in t.columns:
                 rows = t["area_code"].isin([code, KENT_CODE]).to_numpy()
-                parts[n] = cache.hashes_digest(hashes[n][rows], list(t.columns))
-        out[code] = cache.digest_json({**shared, **parts})
+                parts[n] = digests.hashes_digest(hashes[n][rows], list(t.columns))
+        out[code] = digests.digest_json({**shared, **parts})
     return out
 
 
@@ -346,7 +338,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         For a bad period, a non-positive worker count or an unavailable renderer.
     """
     started = time.perf_counter()
-    from .pipeline import ensure_results
+    from ..indicators.results import ensure_results
 
     root = config.project_root()
     settings = config.load_settings()
@@ -378,19 +370,19 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
                   "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
                   "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
-    digests = _data_digests(p, data, root)
+    data_keys = _data_digests(p, data, root)
     # The git commit is printed on each paper and recorded in the manifest, but it is not part of
     # the key: the library's own digest already changes with any change to the code, and an edit
     # elsewhere in the workspace (a README) must not rebuild every paper.
-    common = {"library": cache.library_digest(), "engine": engine_used, "classification": settings.classification,
+    common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
     jobs: list[RunJob] = []
     for spec in specs:
         template_path = root / "notebooks" / f"{spec.id}.ipynb"
         template_digest = io.sha256_file(template_path)
         for code in _areas_for(spec, areas):
-            data_digest = digests["county"] if spec.areas == "county" else digests.get(code, digests["county"])
-            key = cache.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
+            data_digest = data_keys["county"] if spec.areas == "county" else data_keys.get(code, data_keys["county"])
+            key = digests.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
                                      "data": data_digest})
             jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
                                area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
@@ -590,9 +582,9 @@ def _manifest(p: Period, meta: dict, provenance: dict, records: list[dict], data
               "reference": {str(f.relative_to(config.reference_dir())): io.sha256_file(f)
                             for f in sorted(config.reference_dir().rglob("*"))
                             if f.is_file() and f.suffix in (".csv", ".geojson")},
-              "reports": cache.files_digest(sorted((root / "reports").glob("*/*.yml")))}
+              "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml")))}
     return {"period": p.label, "synthetic": bool(meta.get("synthetic")), "extract_date": meta.get("extract_date"),
-            "ehps_lib_version": provenance["ehps_lib_version"], "library_digest": cache.library_digest(),
+            "ehps_lib_version": provenance["ehps_lib_version"], "library_digest": digests.library_digest(),
             "git_commit": provenance["git_commit"], "build_time": provenance["build_time"],
             "parameters": {"period": p.label}, "inputs": inputs, "runs": records,
             "total_seconds": round(time.perf_counter() - started, 3)}
@@ -618,93 +610,4 @@ def summary(outcome: BuildOutcome, *, synthetic: bool = False) -> str:
     return "\n".join(lines)
 
 
-# -- site catalogue and index ----------------------------------------------------------------------
-def _area_order(entry: dict) -> tuple:
-    code = entry["area_code"]
-    return (0 if code == KENT_CODE else 1 if code in DISTRICTS else 2, entry["area_name"].lower(),
-            entry["template"])
-
-
-def sort_entries(entries: list[dict]) -> list[dict]:
-    """Newest period first; within a period Kent, then the districts A to Z, then other areas."""
-    by_area = sorted(entries, key=_area_order)
-    return sorted(by_area, key=lambda e: e["period_start"], reverse=True)
-
-
-def merge_entries(old: list[dict], new: list[dict], site: Path) -> list[dict]:
-    """The catalogue after a build: new entries replace old ones for the same period, area and
-    template; entries whose HTML is gone from ``site`` are dropped."""
-    key = lambda e: (e["period"], e["area_code"], e["template"])  # noqa: E731
-    merged = {key(e): e for e in old if (site / e["html"]).is_file()}
-    merged.update({key(e): e for e in new})
-    return sort_entries(list(merged.values()))
-
-
-def _size(site: Path, rel: str | None) -> str:
-    if not rel or not (site / rel).is_file():
-        return ""
-    kb = io.file_size(site / rel) / 1024
-    return f"{kb:,.0f} KB" if kb < 1024 else f"{kb / 1024:,.1f} MB"
-
-
-def _download(rel: str | None, kind: str, context: str, site: Path) -> str:
-    if not rel:
-        return ""
-    return f'<a href="{html.escape(rel)}">{kind}{context}</a> {html.escape(_size(site, rel))}'
-
-
-def index_body(entries: list[dict], site: Path) -> str:
-    """HTML of the site index: one table per period (newest first) with every paper."""
-    e = html.escape
-    parts = [f'<h1 class="ehps-title">{INDEX_TITLE}</h1>',
-             '<p class="ehps-period">Papers for Kent and its 12 districts, newest period first. Each paper '
-             "is a web page, a PDF and its figures as a CSV file. The build record of each period (what it "
-             "was made from, with checksums) is its manifest.json.</p>"]
-    if not entries:
-        parts.append("<p>No papers have been published yet. Run <code>ehps build</code>.</p>")
-    periods: dict[str, list[dict]] = {}
-    for entry in sort_entries(entries):
-        periods.setdefault(entry["period"], []).append(entry)
-    for label, rows in periods.items():
-        anchor = "period-" + re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-")
-        title = rows[0].get("period_title") or label
-        body = []
-        for r in rows:
-            paper = r.get("template_title") or r["template"].replace("_", " ").capitalize()
-            context = f'<span class="ehps-visually-hidden">, {e(r["area_name"])}, {e(label)}</span>'
-            pdf = _download(r.get("pdf"), "PDF", context, site)
-            csv = _download(r.get("csv"), "CSV", context, site)
-            status = SYNTHETIC_TAG if r.get("synthetic") else "Case-system extract"
-            body.append(f'<tr><th scope="row">{e(r["area_name"])}</th>'
-                        f'<td><a href="{e(r["html"])}">{e(paper)}{context}</a></td>'
-                        f"<td>{pdf}</td><td>{csv}</td>"
-                        f"<td>{status}</td><td>{e(str(r.get('extract_date', '')))}</td></tr>")
-        parts.append(
-            f'<section class="ehps-index-period" aria-labelledby="{anchor}"><h2 id="{anchor}">{e(title)}</h2>'
-            f'<div class="ehps-table-wrap"><table class="ehps-index"><caption>Papers for {e(label)}</caption>'
-            '<thead><tr><th scope="col">Area</th><th scope="col">Web page</th><th scope="col">PDF</th>'
-            '<th scope="col">Figures (CSV)</th><th scope="col">Data</th><th scope="col">Extract date</th>'
-            "</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div></section>")
-    return "\n".join(parts)
-
-
-def update_site_index(site: str | Path, new_entries: list[dict], *, classification: str,
-                      provenance: dict) -> Path:
-    """Merge ``new_entries`` into ``site/papers.json`` and rewrite ``site/index.html``."""
-    site = Path(site)
-    old = io.read_json_or(site / CATALOGUE_FILE, {"papers": []}).get("papers", [])
-    entries = merge_entries(old, new_entries, site)
-    io.write_json({"papers": entries}, site / CATALOGUE_FILE)
-    page = render.render_page(index_body(entries, site), title=INDEX_TITLE,
-                              synthetic=any(x.get("synthetic") for x in entries),
-                              classification=classification, provenance=provenance,
-                              description="Index of the EHPS scorecards", is_index=True)
-    index = io.write_text(page, site / INDEX_FILE)
-    io.make_public(site / CATALOGUE_FILE)
-    io.make_public(index)
-    return index
-
-
-__all__ = ["build", "BuildOutcome", "Paper", "Failure", "run_job", "update_site_index", "index_body",
-           "merge_entries", "sort_entries", "summary", "paper_files"]
+__all__ = ['build', 'BuildOutcome', 'Paper', 'Failure', 'run_job', 'summary']

@@ -29,7 +29,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from .geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, districts_in
+from ..geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, districts_in
 
 SYMBOL = "c"
 
@@ -76,7 +76,7 @@ def _relations(cells: pd.DataFrame, flow_indicators: set[str]) -> list[list[int]
     # quarter = sum of its months, for counts in a period (flows)
     flows = cells[cells["indicator_id"].isin(flow_indicators)]
     quarters = flows[flows["period_kind"] == "quarter"]
-    from .periods import Period
+    from ..periods import Period
 
     for ind, count, area, period, band in zip(quarters["indicator_id"], quarters["count"], quarters["area_code"],
                                               quarters["period"], quarters["age_band"], strict=True):

@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import io, stats
-from .geography import DISTRICTS, KENT_CODE, district_name
+from ..data import io
+from ..geography import DISTRICTS, KENT_CODE, district_name
+from . import stats
 
 ENGLAND_CODE, SOUTH_EAST_CODE = "E92000001", "E12000008"
 
@@ -128,7 +129,7 @@ def public_results(polarity: dict[str, str] | None = None) -> pd.DataFrame:
     ``polarity`` maps indicator ids to H/L/N (default: the catalogue's).
     """
     if polarity is None:
-        from .indicators import load_catalogue
+        from .catalogue import load_catalogue
 
         polarity = {i: c.polarity for i, c in load_catalogue().items()}
     frames = [

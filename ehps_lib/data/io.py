@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config
+from .. import config
 
 EXTRACT_MANIFEST = "extract.json"
 PROCESSED_MANIFEST = "_manifest.json"
@@ -360,7 +360,7 @@ def stderr_to_file(path: str | Path) -> Iterator[Path]:
             os.close(saved)
 
 
-# -- committee paper details (ehps_lib.committee) ---------------------------------------------------
+# -- committee paper details (ehps_lib.papers.committee_paper) ---------------------------------------------------
 def paper_details_dir(root: Path | None = None) -> Path:
     """Folder of the committee papers' details files: ``<project root>/reports/papers``."""
     return (root or config.project_root()) / "reports" / "papers"
@@ -372,7 +372,7 @@ def read_paper_details_text(path: str | Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-# -- commentary files (ehps_lib.scorecard) -----------------------------------------------------------
+# -- commentary files (ehps_lib.papers.county_scorecard) -----------------------------------------------------------
 def read_text_or_none(path: str | Path) -> str | None:
     """The text of a UTF-8 file, or None when it does not exist (e.g. a period's commentary)."""
     path = Path(path)

@@ -140,9 +140,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, config, io, reference
-from .geography import DISTRICT_SHORT, DISTRICTS
-from .schemas import TABLES, empty_table
+from .. import __version__, config
+from ..geography import DISTRICT_SHORT, DISTRICTS
+from . import io, reference
+from .contract import TABLES, empty_table
 
 # -- model parameters ---------------------------------------------------------------------------
 #: The model's time line starts here (the EHPS notification system, April 2014).
@@ -513,7 +514,7 @@ def generate_extract(seed: int, start: dt.date, end: dt.date) -> dict[str, pd.Da
     -------
     dict of str to pandas.DataFrame
         Typed tables ``children``, ``notifications`` and ``cases`` that satisfy
-        :func:`ehps_lib.schemas.table_schema` (with ``extract_date=end``) and the
+        :func:`ehps_lib.data.contract.table_schema` (with ``extract_date=end``) and the
         cross-table rules, each sorted by its identifier.
 
     Raises
@@ -1075,5 +1076,7 @@ def format_report(report: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
-__all__ = ["generate_extract", "write_extract", "calibration_report", "format_report", "unit_allocation",
-           "REPORT_COLUMNS", "MODEL_EPOCH"]
+__all__ = [
+    "generate_extract", "write_extract", "calibration_report", "format_report", "unit_allocation", "REPORT_COLUMNS",
+    "MODEL_EPOCH"
+]

@@ -12,7 +12,7 @@ Two engines publish the same pages:
 ``auto`` picks Quarto when it is on ``PATH``, else the built-in engine.
 
 Rendering never executes a notebook: papermill did that. Files are written only through
-:mod:`ehps_lib.io`. The HTML is deterministic: the same notebook, arguments and
+:mod:`ehps_lib.data.io`. The HTML is deterministic: the same notebook, arguments and
 ``SOURCE_DATE_EPOCH`` give the same bytes.
 """
 
@@ -28,8 +28,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from . import __version__, io
-from .report import SYNTHETIC_BANNER_ATTR, synthetic_banner_html
+from .. import __version__
+from ..data import io
+from ..papers.blocks import SYNTHETIC_BANNER_ATTR, synthetic_banner_html
 
 ENGINES = ("auto", "builtin", "quarto")
 #: WeasyPrint PDF variant: PDF/UA-1 (universal accessibility), with tagged structure.
@@ -61,7 +62,7 @@ def build_time() -> str:
 
 def git_commit(folder: str | Path | None = None) -> str:
     """The workspace's git commit (with ``-dirty`` when there are uncommitted changes), or ``"unknown"``."""
-    from .config import project_root
+    from ..config import project_root
 
     cwd = Path(folder or project_root())
     try:
@@ -342,5 +343,7 @@ def render_with_quarto(executed_nb: str | Path, html_out: str | Path, pdf_out: s
     return Path(html_out), (Path(pdf_out) if pdf_out is not None else None)
 
 
-__all__ = ["render_html", "render_page", "write_pdf", "pdf_bytes", "render_notebook", "quarto_available",
-           "choose_engine", "render_with_quarto", "build_time", "git_commit", "notebook_body", "RenderError"]
+__all__ = [
+    "render_html", "render_page", "write_pdf", "pdf_bytes", "render_notebook", "quarto_available", "choose_engine",
+    "render_with_quarto", "build_time", "git_commit", "notebook_body", "RenderError"
+]

@@ -4,7 +4,7 @@
 
 1. **Find and read.** Folders are expanded to the supported files inside them (sorted);
    each file, or each sheet of an Excel workbook, is read as text by
-   :func:`ehps_lib.io.read_tabular`. A file that cannot be read is a problem, not a crash.
+   :func:`ehps_lib.data.io.read_tabular`. A file that cannot be read is a problem, not a crash.
 2. **Assign.** Each file or sheet is given to a table by its name (``children``,
    ``notifications`` or ``cases``), else by the most specific key column it holds. Several
    files for one table are stacked; every row keeps its file and row number.
@@ -17,7 +17,7 @@
    latest date in the data.
 6. **Per-table rules.** Duplicate ids are rejected after their first occurrence
    (:func:`find_duplicates`), then the pandera contract
-   (:func:`ehps_lib.schemas.table_schema`) is checked lazily, so every failure is found at
+   (:func:`ehps_lib.data.contract.table_schema`) is checked lazily, so every failure is found at
    once (:func:`schema_problems`).
 7. **Cross-table rules.** Kent LSOA, foreign keys, district of the child's home LSOA and
    notification after birth (:func:`check_kent_lsoa`, :func:`check_references`,
@@ -32,7 +32,7 @@
    ``processed`` folder stays as it was.
 
 The check functions are pure (frames in, a frame of problems out); only
-:mod:`ehps_lib.io` writes to disk.
+:mod:`ehps_lib.data.io` writes to disk.
 """
 
 from __future__ import annotations
@@ -47,24 +47,10 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from . import __version__, io, reference
-from .geography import DISTRICTS
-from .schemas import TABLES, TableSpec, empty_table, table_schema
-
-__all__ = [
-    "IngestResult",
-    "PROBLEM_COLUMNS",
-    "assign_table",
-    "check_birth_order",
-    "check_district",
-    "check_kent_lsoa",
-    "check_references",
-    "check_structure",
-    "find_duplicates",
-    "ingest",
-    "parse_column",
-    "schema_problems",
-]
+from .. import __version__
+from ..geography import DISTRICTS
+from . import io, reference
+from .contract import TABLES, TableSpec, empty_table, table_schema
 
 #: Columns of the problems table (and of ``quarantine/problems.csv``).
 PROBLEM_COLUMNS = ["file", "table", "row", "column", "rule", "severity", "value", "message"]
@@ -83,7 +69,7 @@ NOUNS = {"children": "child", "notifications": "notification", "cases": "case"}
 #: ``cases`` also holds ``notification_id`` and ``child_id``, so the most specific key wins.
 KEY_ORDER = ("cases", "notifications", "children")
 
-#: Rule names for the pandera column checks of :func:`ehps_lib.schemas.table_schema`.
+#: Rule names for the pandera column checks of :func:`ehps_lib.data.contract.table_schema`.
 RULE_BY_CHECK = {
     "isin": "code",
     "str_matches": "pattern",
@@ -373,7 +359,7 @@ def check_structure(frame: pd.DataFrame, spec: TableSpec, label: str) -> tuple[p
     Parameters
     ----------
     frame
-        The file as text (:func:`ehps_lib.io.read_tabular`).
+        The file as text (:func:`ehps_lib.data.io.read_tabular`).
     spec
         The contract of the table it holds.
     label
@@ -431,7 +417,7 @@ def parse_column(text: pd.Series, kind: str) -> pd.Series:
     text
         Values as written (strings, ``<NA>`` for blank).
     kind
-        A :class:`~ehps_lib.schemas.ColumnSpec` kind. ``date``: ``YYYY-MM-DD`` or
+        A :class:`~ehps_lib.data.contract.ColumnSpec` kind. ``date``: ``YYYY-MM-DD`` or
         ``DD/MM/YYYY`` (a time after it, as Excel cells have, is dropped). ``month``:
         ``YYYY-MM``, ``MM/YYYY`` or any date (its month is kept). ``bool``: Y/N, Yes/No,
         true/false, 1/0 in any case. Other kinds are text and pass through.
@@ -605,7 +591,7 @@ def check_kent_lsoa(children: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFram
     children
         Valid typed children (index: positions in the children text frame).
     lookup
-        :func:`ehps_lib.reference.lsoa_lookup`.
+        :func:`ehps_lib.data.reference.lsoa_lookup`.
     """
     bad = children["lsoa11_code"].notna() & ~children["lsoa11_code"].isin(lookup["lsoa11_code"])
     return _row_problems("children", children.index[bad], "lsoa11_code", "unknown_lsoa",
@@ -1052,3 +1038,8 @@ def _publish(tables: dict[str, pd.DataFrame], manifest: dict, processed: Path) -
         io.remove_tree(staging)
         raise
 
+
+__all__ = [
+    "IngestResult", "PROBLEM_COLUMNS", "assign_table", "check_birth_order", "check_district", "check_kent_lsoa",
+    "check_references", "check_structure", "find_duplicates", "ingest", "parse_column", "schema_problems"
+]

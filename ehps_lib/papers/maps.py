@@ -1,6 +1,6 @@
 """Maps and charts of deprivation: each function takes prepared data and returns a Figure.
 
-Nothing here reads or writes files, shows or saves a figure: :mod:`ehps_lib.atlas` loads the
+Nothing here reads or writes files, shows or saves a figure: :mod:`ehps_lib.papers.imd_atlas` loads the
 data, calls these functions and turns the figures into accessible blocks (alt text, caption,
 table equivalent, attribution).
 
@@ -32,7 +32,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .report import AREA_COLOUR, CHART_STYLE, KENT_COLOUR
+from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR
 
 #: Analysis Function sequential palette, darkest first (class 1 = most deprived / highest).
 SEQUENTIAL = ("#092135", "#12436D", "#2073BC", "#6BACE6", "#ADD1F1")
@@ -430,6 +430,8 @@ def figure_size_for(bounds, width: float = 8.0, below: float = 1.25) -> tuple[fl
     return width, float(min(max(height, 3.5), 7.2)) if math.isfinite(height) else 6.0
 
 
-__all__ = ["lsoa_layer", "district_layer", "imd_class", "idaci_class", "value_classes", "choropleth_figure",
-           "district_value_figure", "gradient_figure", "figure_size_for", "figure_to_png", "png_size", "SEQUENTIAL",
-           "IMD_CLASS_LABELS", "IDACI_CLASS_LABELS", "IDACI_BREAKS", "DECILE_1_LABEL"]
+__all__ = [
+    "lsoa_layer", "district_layer", "imd_class", "idaci_class", "value_classes", "choropleth_figure",
+    "district_value_figure", "gradient_figure", "figure_size_for", "figure_to_png", "png_size", "SEQUENTIAL",
+    "IMD_CLASS_LABELS", "IDACI_CLASS_LABELS", "IDACI_BREAKS", "DECILE_1_LABEL"
+]

@@ -14,8 +14,9 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import config, io
-from .geography import DISTRICTS, KENT_CODE
+from .. import config
+from ..geography import DISTRICTS, KENT_CODE
+from . import io
 
 FILES = {
     "lsoa_boundaries": "boundaries/kent_lsoa11_bgc.geojson",

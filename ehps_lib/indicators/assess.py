@@ -2,7 +2,7 @@
 
 Order matters, and is the point of this module:
 
-1. **Suppress** (:mod:`ehps_lib.suppression`): small counts and every cell that would let
+1. **Suppress** (:mod:`ehps_lib.indicators.suppression`): small counts and every cell that would let
    one be recovered are withheld. Their numerator, denominator and value become missing
    and ``suppressed`` is True.
 2. Then, from the published values only, add for every row: the 95 % confidence interval
@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from ..geography import DISTRICTS, KENT_CODE
+from ..periods import Period
 from . import stats
-from .geography import DISTRICTS, KENT_CODE
-from .indicators import Indicator
-from .periods import Period
+from .catalogue import Indicator
 from .suppression import suppress
 
 PUBLISHED_COLUMNS = [
@@ -91,7 +91,7 @@ def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold:
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress, then add the statistics; return ``(published, audit)``.
 
-    ``results`` is the raw long table from :func:`ehps_lib.indicators.compute_results`.
+    ``results`` is the raw long table from :func:`ehps_lib.indicators.engine.compute_results`.
     The published table has the columns :data:`PUBLISHED_COLUMNS` and is validated (no
     count from 1 to ``threshold`` survives, no suppressed row carries a value).
     """

@@ -135,8 +135,8 @@ def register() -> str:
 
 
 def warm_up(modules: tuple[str, ...] = ("pandas", "numpy", "matplotlib.figure", "matplotlib.backends.backend_svg",
-                                         "nbformat", "papermill", "nbconvert", "weasyprint", "ehps_lib.report",
-                                         "ehps_lib.render")) -> None:
+                                         "nbformat", "papermill", "nbconvert", "weasyprint", "ehps_lib.papers.blocks",
+                                         "ehps_lib.papers.scorecard_data", "ehps_lib.publish.render")) -> None:
     """Import what every run needs, once per worker process, and register the engine."""
     import importlib
     import os

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, io
-from .config import load_settings
-from .periods import Period, latest_complete_quarter
+from .. import __version__
+from ..config import load_settings
+from ..data import digests, io
+from ..periods import Period, latest_complete_quarter
 
 
 def resolve_period(label: str, extract_date: dt.date) -> Period:
@@ -41,12 +42,10 @@ def extract_date_of(manifest: dict) -> dt.date:
 def results_inputs_key(period: Period, base: Path | None = None) -> str:
     """What a period's results are computed from: the validated extract's files, the
     library, the reference data and the period. Same key, same results."""
-    from . import cache
-
     processed = io.processed_dir(base)
     files = sorted(processed.glob("*.parquet")) + [processed / io.PROCESSED_MANIFEST]
-    return cache.digest_json({"period": period.label, "processed": {p.name: io.sha256_file(p) for p in files},
-                              "library": cache.library_digest(), "reference": cache.reference_digest()})
+    return digests.digest_json({"period": period.label, "processed": {p.name: io.sha256_file(p) for p in files},
+                              "library": digests.library_digest(), "reference": digests.reference_digest()})
 
 
 def ensure_results(period_label: str, base: Path | None = None, *, force: bool = False
@@ -74,8 +73,8 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
 
     ``data/results/<period>/indicators.parquet`` (and ``.csv``) hold the *published*,
     suppressed results, the only ones templates read; ``public.parquet`` the CYPF
-    indicators from public data (:mod:`ehps_lib.public`); ``deprivation.parquet`` the
-    suppressed deprivation gradient (:mod:`ehps_lib.deprivation`). The unsuppressed results and the
+    indicators from public data (:mod:`ehps_lib.indicators.public`); ``deprivation.parquet`` the
+    suppressed deprivation gradient (:mod:`ehps_lib.indicators.deprivation`). The unsuppressed results and the
     suppression audit go to ``data/results/<period>/internal/`` for analysts' quality
     assurance; they are never copied into the site.
 
@@ -83,8 +82,9 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     """
     # Imported here so that checking whether results are up to date stays fast.
     from .assess import assess
+    from .catalogue import load_catalogue
     from .deprivation import deprivation_results
-    from .indicators import compute_results, load_catalogue
+    from .engine import compute_results
     from .public import public_results
 
     tables, manifest = io.read_processed(base)

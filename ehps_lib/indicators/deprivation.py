@@ -15,7 +15,7 @@ Two kinds of table come from here, both pure (DataFrames in, DataFrames out):
   the period, by the national IMD decile (Kent) and quintile (Kent and each district) of
   the child's home LSOA. It is suppressed before it is published, with an audit.
 
-How the gradient is suppressed (the rules of :mod:`ehps_lib.suppression`, applied to this
+How the gradient is suppressed (the rules of :mod:`ehps_lib.indicators.suppression`, applied to this
 table's own margins):
 
 1. **Primary**: a count from 1 to ``threshold`` is withheld (``c``); zero is published.
@@ -45,10 +45,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import reference
-from .geography import DISTRICTS, KENT_CODE, area_name
-from .indicators import Indicator, load_catalogue, month_range
-from .periods import Period
+from ..data import reference
+from ..geography import DISTRICTS, KENT_CODE, area_name
+from ..periods import Period
+from .catalogue import Indicator, load_catalogue
+from .engine import month_range
 from .suppression import primary_and_complement, secondary
 
 IMD_VINTAGE = "IMD 2019"
@@ -128,10 +129,10 @@ def lsoa_deprivation(imd: pd.DataFrame | None = None, population: pd.DataFrame |
     Parameters
     ----------
     imd
-        The IMD table of :func:`ehps_lib.reference.imd2019` (default: loaded).
+        The IMD table of :func:`ehps_lib.data.reference.imd2019` (default: loaded).
     population
         LSOA population with ``lsoa11_code`` and ``pop_0_17`` (default: the ONS small-area
-        estimate for mid-2017, :func:`ehps_lib.reference.lsoa_population`).
+        estimate for mid-2017, :func:`ehps_lib.data.reference.lsoa_population`).
 
     Returns
     -------
@@ -471,6 +472,8 @@ def deprivation_results(tables: dict[str, pd.DataFrame], period: Period, extract
     return suppress_gradient(raw, threshold=threshold)
 
 
-__all__ = ["lsoa_deprivation", "district_profile", "lsoa_counts_by_group", "gradient_window", "Window",
-           "counts_by_lsoa", "gradient_counts", "suppress_gradient", "deprivation_results", "quintile_of",
-           "group_label", "share_label", "DeprivationError", "IMD_VINTAGE", "LSOA_VINTAGE", "GRADIENT_INDICATORS"]
+__all__ = [
+    "lsoa_deprivation", "district_profile", "lsoa_counts_by_group", "gradient_window", "Window", "counts_by_lsoa",
+    "gradient_counts", "suppress_gradient", "deprivation_results", "quintile_of", "group_label", "share_label",
+    "DeprivationError", "IMD_VINTAGE", "LSOA_VINTAGE", "GRADIENT_INDICATORS"
+]

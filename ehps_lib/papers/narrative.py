@@ -1,6 +1,6 @@
 """Narrative: plain-English sentences from the published results, with a claim for every number.
 
-Each function takes a :class:`~ehps_lib.report.ScorecardData` (an area, a period and the
+Each function takes a :class:`~ehps_lib.papers.scorecard_data.ScorecardData` (an area, a period and the
 published, suppressed results) and returns a :class:`Statement`: the text, in the council's
 voice (seed 001, para 6.2: "Overall 749 notifications were received by EHPS in June 2015. Of
 these 18.6% were for 0-4 year olds, ..."), and a list of :class:`Claim` objects, one for
@@ -25,7 +25,7 @@ What a claim can be
 
 How numbers are formatted (``Claim.rule``)
 ------------------------------------------
-Exactly as :func:`ehps_lib.report.format_value` formats them for the tables:
+Exactly as :func:`ehps_lib.papers.blocks.format_value` formats them for the tables:
 
 * ``count``: whole number with thousands separators (``1,234``); used for counts and for
   differences between counts;
@@ -46,8 +46,8 @@ hold digits at all, so every digit in a sentence belongs to a claim.
 
 Typical use::
 
-    from ehps_lib import narrative, report
-    data = report.load_scorecard("E10000016", "2016-17 Q4")
+    from ehps_lib.papers import narrative, scorecard_data
+    data = scorecard_data.load_scorecard("E10000016", "2016-17 Q4")
     print(narrative.notifications(data).text)
 """
 
@@ -61,11 +61,12 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .config import load_settings
-from .geography import DISTRICTS
-from .indicators import ALL_AGES, Indicator
-from .periods import Period
-from .report import ScorecardData, format_value
+from ..config import load_settings
+from ..geography import DISTRICTS
+from ..indicators.catalogue import ALL_AGES, Indicator
+from ..periods import Period
+from .blocks import format_value
+from .scorecard_data import ScorecardData
 
 #: What is said of a figure withheld by suppression.
 WITHHELD = "withheld to protect confidentiality"
@@ -75,7 +76,7 @@ NOT_AVAILABLE = "not available"
 NUMBER_PATTERN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?%?")
 _DIGIT = re.compile(r"\d")
 
-#: Fields of a published row that a ``value`` claim may name (see ehps_lib.assess).
+#: Fields of a published row that a ``value`` claim may name (see ehps_lib.indicators.assess).
 NUMBER_FIELDS = ("value", "numerator", "denominator", "previous_value", "year_ago_value", "target", "floor")
 #: Fields of a published row that a ``word`` claim may name.
 WORD_FIELDS = ("rag", "area_name")
@@ -778,8 +779,9 @@ def statements(data: ScorecardData) -> list[Statement]:
     return out
 
 
-__all__ = ["Source", "Claim", "Statement", "Got", "NarrativeError", "read", "join", "format_number",
-           "period_words", "age_band_words", "rule_for", "notifications", "notifications_change",
-           "notification_rate", "district_range", "cases_open_closed", "positive_outcomes", "step_downs",
-           "step_ups", "targets", "PARAGRAPHS", "paragraph", "statements", "NUMBER_PATTERN", "WITHHELD",
-           "NOT_AVAILABLE"]
+__all__ = [
+    "Source", "Claim", "Statement", "Got", "NarrativeError", "read", "join", "format_number", "period_words",
+    "age_band_words", "rule_for", "notifications", "notifications_change", "notification_rate", "district_range",
+    "cases_open_closed", "positive_outcomes", "step_downs", "step_ups", "targets", "PARAGRAPHS", "paragraph",
+    "statements", "NUMBER_PATTERN", "WITHHELD", "NOT_AVAILABLE"
+]

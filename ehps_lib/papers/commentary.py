@@ -1,0 +1,205 @@
+"""The analysts' commentary on Red and Amber indicators, from ``reports/commentary/<period>.yml``.
+
+The file is validated on load (unknown keys, wrong types and indicators not in the catalogue
+are errors naming the file and key); a missing file or entry is stated as missing on the
+paper, never invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .. import config
+from ..data import io
+from ..indicators.catalogue import Indicator, load_catalogue
+from ..periods import Period
+from .blocks import (
+    _e,
+)
+
+#: Keys of the commentary file (``reports/commentary/<period slug>.yml``).
+OWNER_KEYS = {"cabinet_member": "Cabinet Member", "director": "Director", "portfolio": "Portfolio",
+              "division": "Division"}
+COMMENTARY_KEYS = ("period", "note", "owner", "commentary")
+COMMENTARY_FOLDER = Path("reports") / "commentary"
+
+
+# == commentary ====================================================================================
+class CommentaryError(ValueError):
+    """The commentary file is wrong; the message names the file and the bad key."""
+
+
+@dataclass(frozen=True)
+class Commentary:
+    """The analysts' commentary for one period, as read from ``reports/commentary/<slug>.yml``.
+
+    ``found`` is False when the file does not exist: then ``owner`` and ``entries`` are
+    empty and every indicator's commentary is shown as missing.
+    """
+
+    period: Period
+    path: str  # as shown to readers, e.g. "reports/commentary/2016-17-Q4.yml"
+    found: bool = False
+    owner: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, str] = field(default_factory=dict)
+    note: str | None = None
+
+    def text(self, indicator_id: str) -> str | None:
+        """The commentary for an indicator, or None when none was provided."""
+        return self.entries.get(indicator_id)
+
+    def missing_text(self) -> str:
+        """The visible note printed where a commentary is missing."""
+        where = self.path if self.found else f"{self.path}, which does not exist"
+        return (f"No commentary has been provided for this indicator for {self.period.label} "
+                f"(expected in {where}).")
+
+
+def commentary_path(period: Period | str, root: Path | None = None) -> Path:
+    """Where the commentary for ``period`` is kept: ``<root>/reports/commentary/<slug>.yml``."""
+    return (root or config.project_root()) / COMMENTARY_FOLDER / f"{Period.parse(period).slug}.yml"
+
+
+def _type_name(v: object) -> str:
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, int | float):
+        return "a number"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, str):
+        return "text"
+    return type(v).__name__
+
+
+def _text_or_none(v: object, where: str) -> str | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if not isinstance(v, str):
+        raise CommentaryError(f"{where}: must be text, got {_type_name(v)}")
+    return v.strip()
+
+
+def parse_commentary(text: str | None, period: Period | str, *, source: str,
+                     catalogue: dict[str, Indicator] | None = None) -> Commentary:
+    """Validate the text of a commentary file (pure); ``text`` None means no file.
+
+    The file is a YAML mapping::
+
+        period: "2016-17 Q4"          # optional; must match the file's period
+        note: "..."                   # optional; printed above the commentaries
+        owner: {cabinet_member: ..., director: ..., portfolio: ..., division: ...}
+        commentary:
+          step_downs_r12m: |
+            Text, paragraphs separated by a blank line.
+
+    An empty (or null) entry counts as not provided.
+
+    Raises
+    ------
+    CommentaryError
+        Naming ``source`` and the bad key: YAML that does not parse, an unknown key, an
+        unknown indicator id, a value of the wrong type, or a period that does not match.
+    """
+    p = Period.parse(period)
+    if text is None:
+        return Commentary(period=p, path=source, found=False)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CommentaryError(f"{source}: not valid YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise CommentaryError(f"{source}: must be a mapping with the keys {', '.join(COMMENTARY_KEYS)}, "
+                              f"got {_type_name(raw)}")
+    for key in raw:
+        if key not in COMMENTARY_KEYS:
+            raise CommentaryError(f"{source}: {key}: unknown key (expected {', '.join(COMMENTARY_KEYS)})")
+    if raw.get("period") is not None:
+        said = str(raw["period"]).strip()
+        try:
+            same = Period.parse(said) == p
+        except ValueError:
+            same = False
+        if not same:
+            raise CommentaryError(f"{source}: period: says {said!r}, but the file is for {p.label}")
+    note = _text_or_none(raw.get("note"), f"{source}: note")
+
+    owner_raw = raw.get("owner") or {}
+    if not isinstance(owner_raw, dict):
+        raise CommentaryError(f"{source}: owner: must be a mapping of {', '.join(OWNER_KEYS)}, "
+                              f"got {_type_name(owner_raw)}")
+    owner = {}
+    for key, value in owner_raw.items():
+        if key not in OWNER_KEYS:
+            raise CommentaryError(f"{source}: owner.{key}: unknown key (expected {', '.join(OWNER_KEYS)})")
+        v = _text_or_none(value, f"{source}: owner.{key}")
+        if v is not None:
+            owner[key] = v
+
+    entries_raw = raw.get("commentary") or {}
+    if not isinstance(entries_raw, dict):
+        raise CommentaryError(f"{source}: commentary: must be a mapping of indicator id to text, "
+                              f"got {_type_name(entries_raw)}")
+    known = catalogue if catalogue is not None else load_catalogue()
+    entries = {}
+    for key, value in entries_raw.items():
+        if str(key) not in known:
+            raise CommentaryError(f"{source}: commentary.{key}: unknown indicator id "
+                                  f"(known: {', '.join(i for i, c in known.items() if c.has_data)})")
+        v = _text_or_none(value, f"{source}: commentary.{key}")
+        if v is not None:
+            entries[str(key)] = v
+    return Commentary(period=p, path=source, found=True, owner=owner, entries=entries, note=note)
+
+
+def load_commentary(period: Period | str, root: Path | None = None) -> Commentary:
+    """Read and validate the commentary for ``period`` (a missing file is not an error: every
+    commentary is then shown as missing). ``root`` defaults to the project folder."""
+    p = Period.parse(period)
+    path = commentary_path(p, root)
+    shown = (COMMENTARY_FOLDER / path.name).as_posix()
+    return parse_commentary(io.read_text_or_none(path), p, source=shown)
+
+
+def _paragraphs(text: str) -> str:
+    parts = [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
+    return "".join(f"<p>{_e(part)}</p>" for part in parts)
+
+
+def _commentary_html(commentary: Commentary, indicator_id: str) -> str:
+    text = commentary.text(indicator_id)
+    if text is None:
+        return (f'<p class="ehps-sc-missing"><strong>Commentary missing.</strong> '
+                f"{_e(commentary.missing_text())}</p>")
+    return f'<div class="ehps-sc-commentary">{_paragraphs(text)}</div>'
+
+
+def _note_html(commentary: Commentary) -> str:
+    if not commentary.note:
+        return ""
+    return ('<div class="ehps-sc-note" role="note"><p><strong>Note on the commentary</strong></p>'
+            f"{_paragraphs(commentary.note)}</div>")
+
+
+def _owner_html(commentary: Commentary) -> str:
+    items = []
+    for key, label in OWNER_KEYS.items():
+        value = commentary.owner.get(key)
+        shown = _e(value) if value else '<span class="ehps-sc-missing-inline">Not provided</span>'
+        items.append(f"<div><dt>{_e(label)}</dt><dd>{shown}</dd></div>")
+    note = ""
+    if len(commentary.owner) < len(OWNER_KEYS):
+        where = commentary.path if commentary.found else f"{commentary.path}, which does not exist"
+        note = (f'<p class="ehps-table-note">Owner details not provided are expected under <code>owner</code> '
+                f"in {_e(where)}.</p>")
+    return f'<dl class="ehps-sc-owner">{"".join(items)}</dl>{note}'
+
+
+__all__ = ['Commentary', 'CommentaryError', 'commentary_path', 'parse_commentary', 'load_commentary']
