@@ -6,8 +6,8 @@ Paths come from the environment, never from the current working directory alone:
   the current directory that holds ``_quarto.yml`` and ``ehps_lib/``, else the folder
   that holds this installed package);
 * ``EHPS_DATA_DIR``: generated data (default ``<root>/data``);
-* ``EHPS_REFERENCE_DIR``: public reference data (default ``<root>/data/reference`` if it
-  holds files, else ``<root>/../shared/data``).
+* ``EHPS_REFERENCE_DIR``: public reference data (default ``<root>/data/reference``, the
+  copy committed with the workspace, with its ``SOURCES.md`` and ``SHA256SUMS``).
 
 Settings live in ``ehps_lib/config.yml`` and are validated by :func:`load_settings`.
 """
@@ -61,7 +61,6 @@ def reference_candidates() -> list[tuple[str, Path]]:
         out.append(("$EHPS_REFERENCE_DIR", Path(env)))
     root = project_root()
     out.append(("data/reference/ in the workspace", root / "data" / "reference"))
-    out.append(("../shared/data beside the workspace", root.parent / "shared" / "data"))
     return out
 
 
@@ -81,8 +80,9 @@ def reference_dir() -> Path:
     raise ReferenceDataNotFoundError(
         "No reference data (boundaries, IMD, population) was found. Looked for "
         f"{REFERENCE_MARKER} in:\n" + "\n".join(tried) + "\n"
-        "Set EHPS_REFERENCE_DIR to the folder that holds the Kent reference data "
-        "(see README, 'Reference data'), or run `ehps data fetch` on a machine with internet access."
+        "The reference data are committed with the workspace in data/reference/: restore them with "
+        "`git checkout -- data/reference`, or set EHPS_REFERENCE_DIR to a folder that holds a copy "
+        "(see README, 'Reference data')."
     )
 
 

@@ -105,7 +105,7 @@ def env(project, monkeypatch):
     root, data = project
     monkeypatch.setenv("EHPS_PROJECT_ROOT", str(root))
     monkeypatch.setenv("EHPS_DATA_DIR", str(data))
-    monkeypatch.setenv("EHPS_REFERENCE_DIR", str(ROOT.parent / "shared" / "data"))
+    monkeypatch.setenv("EHPS_REFERENCE_DIR", str(ROOT / "data" / "reference"))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1467331200")  # 2016-07-01
     return root, data
 
@@ -206,7 +206,7 @@ class TestBuild:
             data / "results" / "2016-17-Q1" / "indicators.parquet")
         assert manifest["inputs"]["templates"]["scorecard.ipynb"] == sha(root / "notebooks" / "scorecard.ipynb")
         assert manifest["inputs"]["reference"]["imd/kent_imd2019_lsoa11_combined.csv"] == sha(
-            ROOT.parent / "shared" / "data" / "imd" / "kent_imd2019_lsoa11_combined.csv")
+            ROOT / "data" / "reference" / "imd" / "kent_imd2019_lsoa11_combined.csv")
         [run] = manifest["runs"]
         assert run["parameters"] == {"area_code": KENT, "period": "2016-17 Q1"}
         assert run["execute_seconds"] > 0 and run["render_seconds"] > 0

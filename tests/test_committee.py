@@ -223,7 +223,7 @@ def built(synthetic_data_dir, tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("EHPS_PROJECT_ROOT", str(root))
     mp.setenv("EHPS_DATA_DIR", str(data))
-    mp.setenv("EHPS_REFERENCE_DIR", str(ROOT.parent / "shared" / "data"))
+    mp.setenv("EHPS_REFERENCE_DIR", str(ROOT / "data" / "reference"))
     mp.setenv("SOURCE_DATE_EPOCH", "1467331200")
     try:
         outcome = build.build(period="latest", areas=[KENT], templates=["committee_paper"], workers=1,

@@ -157,3 +157,43 @@ def clear_cache() -> None:
     """Forget loaded reference data (after changing EHPS_REFERENCE_DIR)."""
     for fn in (_imd2019, _population_bands, _lsoa_population, _boundaries):
         fn.cache_clear()
+
+
+# -- integrity -------------------------------------------------------------------------------------
+CHECKSUMS = "SHA256SUMS"
+
+
+def checksum_problems(folder=None) -> list[str]:
+    """Every way the reference folder differs from its ``SHA256SUMS``: a file missing, changed,
+    or present but not listed. An empty list means the folder is whole.
+
+    ``folder`` defaults to :func:`ehps_lib.config.reference_dir`. A folder without
+    ``SHA256SUMS`` (an analyst's own copy) is one problem saying so.
+    """
+    from pathlib import Path
+
+    root = Path(folder) if folder is not None else config.reference_dir()
+    sums = root / CHECKSUMS
+    if not sums.is_file():
+        return [f"{sums} is missing: the reference files cannot be checked"]
+    expected: dict[str, str] = {}
+    for n, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            return [f"{sums}, line {n}: not '<sha256>  <file>'"]
+        expected[name.strip()] = digest
+    problems = []
+    for name, digest in sorted(expected.items()):
+        path = root / name
+        if not path.is_file():
+            problems.append(f"{name}: listed in {CHECKSUMS} but missing")
+        elif io.sha256_file(path) != digest:
+            problems.append(f"{name}: changed (its SHA-256 differs from {CHECKSUMS})")
+    listed = set(expected) | {CHECKSUMS, "SOURCES.md"}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if rel not in listed:
+            problems.append(f"{rel}: not listed in {CHECKSUMS}")
+    return problems
