@@ -80,7 +80,8 @@ class TestCsvAndPdf:
         pdf = tmp_path / "orphan.pdf"
         HTML(string="<p>Case SYN0000123: 3 notifications</p>").write_pdf(pdf)
         rules = sorted(f.rule for f in disclosure.scan_pdf(pdf, SECRETS))
-        assert rules == ["child_identifier", "pdf_without_html"]
+        # PDF text is now read like any text (issue 9): the small count is reported as well, once
+        assert rules == ["child_identifier", "pdf_without_html", "small_count"]
 
 
 class TestCommand:
@@ -103,3 +104,171 @@ class TestCommand:
                                             ("Rank amongst districts", False), ("IMD decile", False)])
 def test_count_labels(label, counted):
     assert disclosure._is_count_label(label) is counted
+
+
+# -- every channel a reader sees (issue 9): a planted small count or identifier in each is caught --------
+CHANNEL_PAGE = """<!DOCTYPE html><html lang="en-GB"><head><title>Swale</title></head><body><main>
+<h1>Swale</h1><p>{prose}</p>
+<figure><img alt="{alt}" src="{src}"><figcaption>Cases open by month</figcaption></figure>
+<div aria-label="{aria}"><p>Profile</p></div>
+<table><caption>Early Help Unit cases open at period end by month, Swale</caption>
+<thead><tr><th scope="col">Month</th><th scope="col">Swale</th></tr></thead>
+<tbody><tr><th scope="row">Apr 2016</th><td>{chart_cell}</td></tr>
+<tr><th scope="row">May 2016</th><td>617</td></tr></tbody></table>
+<table><caption>Notifications per 10,000 children by month, Swale</caption>
+<thead><tr><th scope="col">Month</th><th scope="col">Swale</th></tr></thead>
+<tbody><tr><th scope="row">Apr 2016</th><td>3.0</td></tr></tbody></table>
+<table><caption>Scorecard for Kent</caption>
+<thead><tr><th scope="col" rowspan="2">Indicator</th><th scope="col" colspan="3">Latest result: March 2017</th>
+<th scope="col">Rank</th></tr>
+<tr><th scope="col">Result and RAG</th><th scope="col">Numerator</th><th scope="col">Target</th>
+<th scope="col">of 12</th></tr></thead>
+<tbody><tr><th scope="row">Early Help Notifications received</th><td>{result}</td><td>-</td><td>-</td><td>3</td></tr>
+<tr><th scope="row">Cases closed with a positive outcome</th><td>81.0%</td><td>{numerator}</td><td>83</td>
+<td>2</td></tr></tbody></table>
+</main></body></html>"""
+CLEAN = {"prose": "Rates rose in 2016-17 Q4; one in five districts was Red.",
+         "alt": "Line chart of cases open in Swale, April 2016 to March 2017, falling from 617 to 355.",
+         "aria": "Deprivation profile of Swale: rank 2 of 12", "src": "data:image/png;base64,iVBORw0KGgo=",
+         "chart_cell": "612", "result": "1,010", "numerator": "812"}
+
+
+def _channel_site(tmp_path, **planted):
+    """A one-page site (page, its table CSVs) with ``planted`` values in some channels."""
+    from ehps_lib.publish.render import tables_as_csv
+
+    folder = tmp_path / "site" / "2016-17-Q4" / "E07000113"
+    folder.mkdir(parents=True)
+    body = CHANNEL_PAGE.format(**{**CLEAN, **planted})
+    html, tables = tables_as_csv(body, "scorecard-E07000113-2016-17-Q4")
+    (folder / "scorecard.html").write_text(html, encoding="utf-8")
+    for name, text in tables.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return tmp_path / "site", folder
+
+
+def _scan(site):
+    return disclosure.scan_site(site, SECRETS, threshold=5)
+
+
+def _svg_uri(text: str) -> str:
+    import base64
+
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><text x="1" y="1">{text}</text></svg>'
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+class TestChannels:
+    def test_clean_page_and_its_table_csvs_pass(self, tmp_path):
+        site, _ = _channel_site(tmp_path)
+        assert _scan(site) == []
+
+    @pytest.mark.parametrize("planted, where", [
+        ({"prose": "In Swale 3 children were stepped up."}, "text"),
+        ({"prose": "In Swale three children were stepped up."}, "text"),
+        ({"prose": "Step-ups in Swale: 3."}, "text"),
+        ({"prose": "A single child was stepped up."}, "text"),
+        ({"alt": "Bar chart of step-ups by district. Swale: 3; Thanet: 12."}, "alt of <img>"),
+        ({"alt": "Line chart of cases open, falling to 4 cases in March."}, "alt of <img>"),
+        ({"aria": "Swale: five young people stepped up"}, "aria-label of <div>"),
+        ({"src": _svg_uri("Swale 2 children")}, "text of image <img>"),
+        ({"chart_cell": "4"}, "table 1"),             # a chart-data table: the caption says it counts cases
+        ({"result": "3"}, "table 3"),                 # a count under "Result and RAG" (two heading rows)
+        ({"numerator": "5"}, "table 3"),              # a numerator under a spanned heading
+    ])
+    def test_a_planted_small_count_is_caught(self, tmp_path, planted, where):
+        site, _ = _channel_site(tmp_path, **planted)
+        found = [f for f in _scan(site) if f.rule == "small_count"]
+        assert found, planted
+        assert any(f.file.endswith("scorecard.html") and where in f.where for f in found), found
+        if "chart_cell" in planted or "result" in planted or "numerator" in planted:
+            # ... and in the table's CSV too
+            assert any(f.file.endswith(".csv") for f in found), found
+
+    def test_table_csv_edited_after_rendering(self, tmp_path):
+        site, folder = _channel_site(tmp_path)
+        csv_path = folder / "scorecard-E07000113-2016-17-Q4-table-01.csv"
+        csv_path.write_text(csv_path.read_text(encoding="utf-8").replace("612", "3"), encoding="utf-8")
+        rules = {(f.rule, f.value) for f in _scan(site) if f.file.endswith("table-01.csv")}
+        assert ("small_count", "3") in rules
+        assert any(rule == "table_csv_differs" for rule, _ in rules)
+
+    def test_table_csv_without_its_page(self, tmp_path):
+        site, folder = _channel_site(tmp_path)
+        (folder / "scorecard.html").unlink()
+        found = [f for f in _scan(site) if f.rule == "table_csv_differs"]
+        assert found and "no page scorecard.html" in found[0].message
+
+    def test_figure_csv_count_column(self, tmp_path):
+        path = tmp_path / "figure.csv"
+        path.write_text("district,count,rate\nSwale,3,1.2\nThanet,40,3.0\n", encoding="utf-8")
+        found = disclosure.scan_csv(path, SECRETS)
+        assert [(f.rule, f.where) for f in found] == [("small_count", "row 2, column 'count'")]
+
+    def test_identifier_in_a_json_file_and_an_id_attribute(self, tmp_path):
+        site, folder = _channel_site(tmp_path, aria="Profile of SYN0000123")
+        (site / "papers.json").write_text('{"note": "child EHN00000042"}', encoding="utf-8")
+        found = {(f.file, f.value) for f in _scan(site) if f.rule == "child_identifier"}
+        assert ("papers.json", "EHN00000042") in found
+        assert (str((folder / "scorecard.html").relative_to(site)), "SYN0000123") in found
+
+
+class TestPdfText:
+    def _pdf(self, path, text):
+        from weasyprint import HTML
+
+        HTML(string=text).write_pdf(path)
+        return path
+
+    def test_pdf_text_small_counts_words_and_labels(self, tmp_path):
+        pdf = self._pdf(tmp_path / "leak.pdf", "<p>In Swale three children were stepped up.</p><p>Thanet: 4</p>")
+        values = sorted(f.value for f in disclosure.scan_pdf(pdf, SECRETS) if f.rule == "small_count")
+        assert values == ["Thanet: 4", "three children"]
+
+    def test_pdf_figure_its_page_does_not_show(self, tmp_path):
+        (tmp_path / "paper.html").write_text("<p>Cases open: 617 in April.</p>", encoding="utf-8")
+        pdf = self._pdf(tmp_path / "paper.pdf", "<p>Cases open: 617 in April.</p><p>Cases closed 58.</p>")
+        found = [(f.rule, f.value) for f in disclosure.scan_pdf(pdf, SECRETS)]
+        assert found == [("pdf_differs", "58")]
+
+    def test_pypdf_reads_the_same_text(self, tmp_path):
+        pdf = self._pdf(tmp_path / "p.pdf", "<p>Swale: 3 children</p>")
+        [text] = disclosure.pdf_pages_text_pypdf(pdf.read_bytes())
+        assert "Swale: 3 children" in " ".join(text.split())
+
+
+class TestUnreadable:
+    def test_damaged_pdf_is_a_finding_not_a_traceback(self, tmp_path):
+        site = tmp_path / "site"
+        site.mkdir()
+        (site / "paper.html").write_text("<p>ok</p>", encoding="utf-8")
+        (site / "paper.pdf").write_bytes(b"%PDF-1.7\n this is not a PDF body")
+        (site / "broken.csv").write_bytes(b"a,b\n\xff\xfe,3\n")
+        (site / "map.png").write_bytes(b"\x89PNG\r\n")
+        found = {(f.file, f.rule) for f in _scan(site)}
+        assert ("paper.pdf", "unreadable") in found
+        assert ("broken.csv", "unreadable") in found
+        assert ("map.png", "unscannable") in found
+
+    def test_command_reports_an_unreadable_file(self, tmp_path, synthetic_data_dir, monkeypatch, capsys):
+        monkeypatch.setenv("EHPS_DATA_DIR", str(synthetic_data_dir))
+        site = tmp_path / "site"
+        site.mkdir()
+        (site / "paper.pdf").write_bytes(b"not a pdf")
+        (site / "paper.html").write_text("<p>ok</p>", encoding="utf-8")
+        assert cli.main(["check-disclosure", str(site)]) == 1
+        assert "[unreadable]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Values by decile: 1: 547.8; 2: 475.5.", []),              # decile labels and rates
+    ("Rank: 3 of 12. Decile: 2. Page: 4", []),
+    ("Latest result 81.0%; target 83%; 3.5 per 10,000", []),
+    ("one in five districts; 2016-17 Q4; aged 0-4", []),
+    ("Values by decile: 1: 12; 2: 3.", ["3"]),                  # a count chart's alt text
+    ("Decile 2: 4", ["4"]),
+    ("at 10:05 on 3 March", []),
+])
+def test_label_and_word_rules(text, found):
+    got = [f.value.split(": ")[-1] for f in disclosure.text_findings("f", "text", text, SECRETS, 5)]
+    assert got == found

@@ -305,6 +305,11 @@ def read_json_or(path: str | Path, default):
     return read_json(path) if Path(path).is_file() else default
 
 
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a file (the disclosure scan reads published files through this)."""
+    return Path(path).read_bytes()
+
+
 def write_bytes(data: bytes, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)

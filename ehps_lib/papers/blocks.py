@@ -202,9 +202,25 @@ def _notes(missing: bool, suppressed: bool) -> list[str]:
         notes.append(f"{NOT_AVAILABLE}: not available, because the period is before the start of the extract "
                      "or there were no cases to base a percentage on.")
     if suppressed:
-        notes.append(f"{SUPPRESSED}: withheld to protect confidentiality (a small number, or a figure from "
-                     "which one could be worked out).")
+        notes.append(suppressed_note())
     return notes
+
+
+def suppressed_note(threshold: int | None = None) -> str:
+    """What ``c`` means, printed wherever a paper withholds a figure: the threshold in force
+    (``config.yml`` ``suppression.threshold``; DfE children-in-need rule: 1 to 5).
+
+    Examples
+    --------
+    >>> suppressed_note(5)[:60]
+    'c: withheld to protect confidentiality: a count from 1 to 5,'
+    """
+    if threshold is None:
+        from ..config import load_settings
+
+        threshold = load_settings().suppression_threshold
+    return (f"{SUPPRESSED}: withheld to protect confidentiality: a count from 1 to {threshold}, or a figure from "
+            "which such a count could be worked out.")
 
 
 def _subject(ind: Indicator) -> str:
@@ -276,9 +292,8 @@ def _cell_notes(cells: list[str]) -> list[str]:
         notes.append(f"{NOT_AVAILABLE}: not available, because the month is before the start of the extract "
                      "or there were no cases to base a figure on.")
     if SUPPRESSED in cells:
-        notes.append(f"{SUPPRESSED}: withheld to protect confidentiality (a small number, or a figure from "
-                     "which one could be worked out).")
+        notes.append(suppressed_note())
     return notes
 
 
-__all__ = ['Block', 'format_value', 'signed_change', 'compact_number']
+__all__ = ['Block', 'format_value', 'signed_change', 'compact_number', 'suppressed_note']

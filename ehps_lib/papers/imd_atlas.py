@@ -36,7 +36,16 @@ from ..geography import DISTRICTS, KENT_CODE, area_name, districts_in
 from ..indicators import deprivation as dep
 from ..indicators.catalogue import ALL_AGES, Indicator
 from . import maps
-from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, _table_markdown, format_value, heading_block
+from .blocks import (
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    Block,
+    _table_html,
+    _table_markdown,
+    format_value,
+    heading_block,
+    suppressed_note,
+)
 from .needs import (
     NEED_INDICATOR,
     NO_LSOAS,
@@ -294,8 +303,7 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
                f"20% in England), each district and Kent, {_window_words(a)}")
     notes = [f"Unit: {ind.unit}."]
     if any_sup:
-        notes.append(f"{SUPPRESSED}: withheld to protect confidentiality (a small number, or a figure from which "
-                     "one could be worked out).")
+        notes.append(suppressed_note())
     if any_none:
         notes.append(f"{NO_LSOAS}: the district has no neighbourhood in that quintile.")
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)

@@ -21,7 +21,7 @@ from ..indicators import deprivation as dep
 from ..indicators.catalogue import Indicator
 from ..periods import Period
 from . import maps
-from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, _table_markdown, format_value
+from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, _table_markdown, format_value, suppressed_note
 from .charts import figure_to_svg
 from .scorecard_data import ScorecardData, ScorecardError
 
@@ -467,7 +467,7 @@ def gradient_alt_text(a: AtlasData, indicator_id: str) -> str:
     if shown:
         text += f" Values by {word}: " + "; ".join(shown) + "."
     if any(r.suppressed and r.lsoas for _, r in values):
-        text += " c means withheld to protect confidentiality."
+        text += " " + suppressed_note()
     return text
 
 
@@ -487,7 +487,7 @@ def gradient_chart(a: AtlasData, indicator_id: str = NEED_INDICATOR, heading_lev
                                group_word="decile" if grouping == dep.DECILE else "quintile")
     alt = gradient_alt_text(a, indicator_id)
     caption = (f"{ind.title} by deprivation of the child's home neighbourhood, {a.area_name}, "
-               f"{_window_words(a)}. c: withheld to protect confidentiality. Source: {ind.source}.")
+               f"{_window_words(a)}. {suppressed_note()} Source: {ind.source}.")
     body, svg = _figure(fig, alt=alt, caption=caption, attribution=[reference.ATTRIBUTION["imd2019"],
                                                                      reference.ATTRIBUTION["population"]],
                         table=gradient_table(a, indicator_id), css="ehps-atlas-chart")

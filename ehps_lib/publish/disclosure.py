@@ -1,47 +1,100 @@
-"""Disclosure and privacy scan of a published site: the last check before anything is published.
+"""Disclosure and privacy scan of a published site: it reads every file the way a reader would.
 
-``ehps check-disclosure site/`` reads every published HTML page, PDF and CSV and reports:
+``ehps check-disclosure site/`` (and the build, before anything is published) reads every
+file under the site and reports:
 
-* **small counts** (rule ``small_count``): a count from 1 to the threshold (4) that was not
-  suppressed. In HTML tables a cell is a count when its column header or its row header says
-  it counts something (notifications, cases, children, "number", "num", ...) and neither
-  says it is a rate, percentage, average, rank, change, decile or period. In prose, a small
-  number directly before a counted noun ("3 notifications"). In CSV files, the ``numerator``
-  and ``denominator`` columns and any column named as a count. A PDF's counts are checked
-  through the HTML page it is rendered from (same name, same folder: its text runs table
-  cells together, so it cannot be read as a table), and a PDF without one is reported (rule
-  ``pdf_without_html``);
+* **small counts** (rule ``small_count``): a count from 1 to the threshold (default 5, the
+  DfE children-in-need rule; ``config.yml`` ``suppression.threshold``) that was not withheld.
+  It is looked for in every channel a reader (or a screen reader, or a program) sees:
+
+  - **tables** in HTML pages, including the data tables beside charts, and every **table
+    CSV**. A cell is a count when the most specific heading that says anything decides so:
+    its column heading (bottom row first), else its row heading, else the table's caption.
+    A heading counts something when it names notifications, cases, children, step-ups, a
+    "number", "count", numerator or denominator ...; it does not when it says rate, per,
+    percentage, share, average, rank, change, decile, target, interval ... A cell marked
+    ``data-ehps-count`` is always a count. A table CSV is also checked against the table it
+    was made from (same folder, the page named before the area code): a CSV that differs
+    from its table is reported (rule ``table_csv_differs``);
+  - **figure and data CSVs**: the ``numerator``, ``denominator`` and ``count`` columns and any
+    column named as a count;
+  - **text**: the page's prose, its ``alt`` texts, ``aria-label``/``aria-description``/``title``
+    attributes, the text inside SVG images (inline or as ``data:`` URIs), scripts, JSON and
+    text files, and the text of every **PDF page**. In text, a count is a small number before
+    a counted noun ("3 children", "3 more step-ups"), the same as a word ("three
+    children", "a single child"), or a small whole number after a label and a colon
+    ("Swale: 3", "Decile 2: 4", but not "Rank: 3" or "Decile: 3");
+  - **PDFs** are also compared with the HTML page they are rendered from: a number printed
+    in the PDF that the page does not show is reported (rule ``pdf_differs``), and so is a
+    PDF without its page (rule ``pdf_without_html``);
 * **child identifiers** (rule ``child_identifier``): any token equal to a child, notification
-  or case identifier (pseudonym) of the extract, anywhere, including alt text and links;
+  or case identifier (pseudonym) of the extract, anywhere (text, attributes, links, files);
 * **birth dates** (rule ``birth_date``): a column about birth, or a child's birth month that
-  lies before the first month any paper reports on (no paper has a reason to print one).
+  lies before the first month any paper reports on (no paper has a reason to print one);
+* **unreadable files** (rule ``unreadable``): a file that cannot be read (a damaged PDF, a
+  CSV that is not UTF-8, ...) is a finding, never a traceback; so is a file of a kind the
+  scan cannot read (rule ``unscannable``), because what cannot be checked is not published.
 
-Findings name the file and where in it (table caption, row and column; page; line).
-The build runs the scan on the staged site and refuses to publish on any finding.
+Findings name the file and where in it (table caption, row and column; page; attribute).
+The build scans every file of the new site, cached or freshly built, and refuses to publish
+on any finding.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import io as _io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+
+from ..data import io
+
+#: Default threshold: the DfE children-in-need rule (counts from 1 to 5 are withheld).
+DEFAULT_THRESHOLD = 5
 
 COUNT_WORDS = re.compile(
     r"\b(number|count|counts|num|denom|numerator|denominator|notifications?|cases?|children|child|"
-    r"referrals?|closures?|closed|open|step[- ]?ups?|step[- ]?downs?|episodes|young people|families|"
-    r"conceptions|contacts|assessments)\b", re.IGNORECASE)
+    r"referrals?|re-?notifications?|closures?|closed|open|step[- ]?ups?|step[- ]?downs?|episodes|young people|"
+    r"families|conceptions|contacts|assessments|records)\b", re.IGNORECASE)
 NOT_COUNT_WORDS = re.compile(
-    r"(%|\bper\b|rate|percentage|percent|share|proportion|average|mean|weeks|days|rank|change|decile|"
-    r"\bid\b|page|lsoa|neighbourhood|target|floor|interval|limit|ratio|"
-    r"polarity|rag|direction|movement|comparison|value|result)", re.IGNORECASE)
-PROSE_COUNT = re.compile(
-    r"(?<![\d.,£-])\b([1-9])\s+(notifications?|cases?|children|child|referrals?|closures?|step-ups?|"
-    r"step-downs?|young people|families|episodes)\b", re.IGNORECASE)
+    r"(%|\bper\b|rate|percentage|percent|share|proportion|average|mean|weeks|days|rank|change|decile|quintile|"
+    r"\bid\b|page|lsoa|neighbourhood|target|floor|interval|limit|ratio|polarity|direction|movement|"
+    r"comparison|compared|population|aged 0-17|spc|reading)", re.IGNORECASE)
+#: Headings that decide nothing either way (a result can be a count or a percentage).
+_NOUNS = (r"notifications?|re-?notifications?|cases?|children|child|referrals?|closures?|step-ups?|step ups?|"
+          r"step-downs?|step downs?|young people|young persons?|families|family|episodes|boys|girls|pupils|babies|"
+          r"people|persons?|individuals?|households?")
+_BETWEEN = r"(?:(?:more|other|further|additional|new|separate|different|of the|of these)\s+)?"
+PROSE_COUNT = re.compile(rf"(?<![\d.,£$+-])\b(\d[\d,]*)\s+{_BETWEEN}({_NOUNS})\b", re.IGNORECASE)
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "single": 1, "a single": 1, "a couple of": 2,
+                "a pair of": 2}
+WORD_COUNT = re.compile(
+    rf"\b({'|'.join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))})\s+{_BETWEEN}({_NOUNS})\b",
+    re.IGNORECASE)
+#: "Swale: 3", "Decile 2: 4": a small whole number after a label and a colon (not "1:" of a list,
+#: not a decimal or a percentage, not "3 of 12").
+LABEL_COUNT = re.compile(r"([A-Za-z0-9][^:;|\n]{0,60}?)\s*:\s*(\d+)(?![\d:%/])(?![.,]\d)(?!\s*(?:of|to|and)\s+\d)"
+                         r"(?!\s*(?:%|per\b|weeks|days|months|years|points|places))", re.IGNORECASE)
+_LABEL_NOT_COUNT = re.compile(r"(\brank|\bdecile$|\bquintile$|\bpage\b|\bversion\b|\bstep$|\bpriority\b|"
+                              r"\bid\b|\btable\b|\bfigure\b|\bappendix\b|\bparagraph\b|\bsection\b|\bweek\b|"
+                              r"\bmonth\b|\byear\b|\bquarter\b|\bpolarity\b|\bclassification\b|\bpoint\b)\s*$",
+                              re.IGNORECASE)
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{3,}")
 MONTH_TOKEN = re.compile(r"\b(19|20)\d{2}-(0[1-9]|1[0-2])\b")
 BIRTH_WORDS = re.compile(r"\b(birth|dob|born)\b", re.IGNORECASE)
+#: A number as printed: 1,234 or 12.5 or 12.5% (used to compare a PDF with its page).
+NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?%?")
+PAGE_NUMBER = re.compile(r"\bPage\s+\d+\s+of\s+\d+\b", re.IGNORECASE)
+#: The first token of a table cell, when it is a whole number ("3", "1,234", "3 (25.9%)").
+CELL_NUMBER = re.compile(r"^\s*(\d[\d,]*)(?:\s*$|\s+\(|\s+[A-Za-z✔▲✖↑↓→▼])")
+TEXT_ATTRIBUTES = ("alt", "title", "aria-label", "aria-description", "aria-roledescription", "summary",
+                   "placeholder", "content", "label", "data-label", "data-value", "value")
+TABLE_CSV = re.compile(r"^(?P<stem>.+)-table-(?P<n>\d+)\.csv$")
 
 
 @dataclass(frozen=True)
@@ -77,166 +130,545 @@ class Secrets:
         return cls(frozenset(ids), frozenset(months), first_reported_month)
 
 
-def _small(text: str, threshold: int) -> bool:
+# -- deciding what is a count ----------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def _decide(label: str) -> bool | None:
+    """True when ``label`` names a count, False when it names something else, None when it says neither."""
+    label = label.replace("_", " ")
+    if NOT_COUNT_WORDS.search(label):
+        return False
+    if COUNT_WORDS.search(label):
+        return True
+    return None
+
+
+def _is_count_label(label: str) -> bool:
+    """Whether a heading names a count (and nothing that is not one)."""
+    return _decide(label) is True
+
+
+def _small_int(text: str, threshold: int) -> bool:
     t = text.strip().replace(",", "")
     return t.isdigit() and 1 <= int(t) <= threshold
 
 
-def _is_count_label(label: str) -> bool:
-    return bool(COUNT_WORDS.search(label)) and not NOT_COUNT_WORDS.search(label)
+def _cell_count(text: str, threshold: int) -> str | None:
+    """The small whole number a table cell starts with, or None."""
+    m = CELL_NUMBER.match(text + " ") if text else None
+    if m and _small_int(m.group(1), threshold):
+        return m.group(1)
+    return None
 
 
+# -- text -----------------------------------------------------------------------------------------------
 def _secret_findings(file: str, where: str, text: str, secrets: Secrets) -> list[Finding]:
     out = []
     if secrets.identifiers:
-        for token in set(TOKEN.findall(text)):
+        for token in sorted(set(TOKEN.findall(text))):
             if token in secrets.identifiers:
                 out.append(Finding(file, where, "child_identifier", token,
                                    "a child, notification or case identifier from the extract"))
-    for m in {x.group(0) for x in MONTH_TOKEN.finditer(text)}:
+    for m in sorted({x.group(0) for x in MONTH_TOKEN.finditer(text)}):
         if m in secrets.birth_months and m < secrets.first_reported_month:
             out.append(Finding(file, where, "birth_date", m, "a child's birth month from the extract"))
     return out
 
 
 def _prose_findings(file: str, where: str, text: str, threshold: int) -> list[Finding]:
-    return [Finding(file, where, "small_count", m.group(0), f"a count from 1 to {threshold} in text")
-            for m in PROSE_COUNT.finditer(text) if int(m.group(1)) <= threshold]
+    """Small counts written in text: "3 children", "three children", "Swale: 3"."""
+    found: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(span: tuple[int, int], value: str, what: str) -> None:
+        if any(a < span[1] and span[0] < b for a, b in taken):
+            return  # the same number, already reported by another rule
+        taken.append(span)
+        found.append(Finding(file, where, "small_count", value, f"a count from 1 to {threshold} {what}"))
+
+    for m in PROSE_COUNT.finditer(text):
+        if _small_int(m.group(1), threshold):
+            add(m.span(1), m.group(0), "in text")
+    for m in WORD_COUNT.finditer(text):
+        if NUMBER_WORDS[m.group(1).lower()] <= threshold:
+            add(m.span(1), m.group(0), "written as a word")
+    for m in LABEL_COUNT.finditer(text):
+        label, number = m.group(1).strip(), m.group(2)
+        if not _small_int(number, threshold) or _LABEL_NOT_COUNT.search(label):
+            continue  # "Rank: 3", "Decile: 3", "Page: 3" name a position, not a count
+        if label[-1:].isdigit() and text[m.start(2) - 1:m.start(2)] == ":":
+            continue  # "10:05", "1:3": a time or a ratio
+        add(m.span(2), f"{label[-30:]}: {number}", "after a label")
+    return found
 
 
-# -- HTML -------------------------------------------------------------------------------------------
-def scan_html(path: Path, secrets: Secrets, threshold: int = 4, name: str | None = None) -> list[Finding]:
+def text_findings(file: str, where: str, text: str, secrets: Secrets, threshold: int) -> list[Finding]:
+    """Every finding in a piece of text a reader sees: small counts, identifiers, birth months."""
+    return _prose_findings(file, where, text, threshold) + _secret_findings(file, where, text, secrets)
+
+
+# -- tables ---------------------------------------------------------------------------------------------
+@dataclass
+class TableGrid:
+    """A table as laid out on the page (row and column spans expanded), with what each cell is.
+
+    ``csv_rows`` is the table as its CSV file writes it (column spans repeated, row spans not):
+    ``csv_rows[r][j]`` sits at column ``csv_columns[r][j]`` of the laid-out grid.
+    """
+
+    label: str
+    caption: str
+    cells: list[list[str | None]]
+    header_rows: int
+    row_heads: list[str]
+    marked: set[tuple[int, int]] = field(default_factory=set)
+    csv_rows: list[list[str]] = field(default_factory=list)
+    csv_columns: list[list[int]] = field(default_factory=list)
+
+    def column_heads(self, col: int) -> list[str]:
+        """The headings over column ``col``, most specific (lowest) first."""
+        out = []
+        for r in range(self.header_rows - 1, -1, -1):
+            row = self.cells[r]
+            if col < len(row) and row[col] and row[col] not in out:
+                out.append(row[col])
+        return out
+
+    def is_count(self, row: int, col: int) -> bool:
+        if (row, col) in self.marked:
+            return True
+        for head in self.column_heads(col):
+            decided = _decide(head)
+            if decided is not None:
+                return decided
+        for label in (self.row_heads[row] if row < len(self.row_heads) else "", self.caption):
+            decided = _decide(label)
+            if decided is not None:
+                return decided
+        return False
+
+    def where(self, row: int, col: int) -> str:
+        heads = self.column_heads(col)
+        row_head = self.row_heads[row] if row < len(self.row_heads) else ""
+        return f"{self.label}, row {row + 1} '{row_head[:40]}', column '{(heads[0] if heads else '')[:40]}'"
+
+
+def table_grid(table, index: int) -> TableGrid:
+    """Lay out a BeautifulSoup ``<table>``; see :class:`TableGrid`."""
+    caption_tag = table.find("caption")
+    caption = caption_tag.get_text(" ", strip=True) if caption_tag else ""
+    label = f"table {index}" + (f" '{caption[:60]}'" if caption else "")
+    rows = table.find_all("tr")
+    grid: list[list[str | None]] = []
+    pending: dict[tuple[int, int], str] = {}
+    marked: set[tuple[int, int]] = set()
+    csv_rows: list[list[str]] = []
+    csv_columns: list[list[int]] = []
+    row_heads: list[str] = []
+    header_rows = 0
+    in_header = True
+    for r, tr in enumerate(rows):
+        line: list[str | None] = []
+        csv_line: list[str] = []
+        csv_cols: list[int] = []
+        heads: list[str] = []
+        col = 0
+        cells = tr.find_all(["th", "td"])
+        is_header = (tr.find_parent("thead") is not None) or (bool(cells) and all(c.name == "th" for c in cells)
+                                                               and r == header_rows and in_header)
+        for cell in cells:
+            while (r, col) in pending:
+                line.append(pending.pop((r, col)))
+                col += 1
+            text = " ".join(cell.get_text(" ", strip=True).split())
+            span = max(int(cell.get("colspan", 1) or 1), 1)
+            down = max(int(cell.get("rowspan", 1) or 1), 1)
+            if cell.name == "th" and not is_header:
+                heads.append(text)
+            for k in range(span):
+                line.append(text)
+                csv_line.append(text)
+                csv_cols.append(col + k)
+                if cell.has_attr("data-ehps-count"):
+                    marked.add((r, col + k))
+                for d in range(1, down):
+                    pending[(r + d, col + k)] = text
+            col += span
+        while (r, col) in pending:
+            line.append(pending.pop((r, col)))
+            col += 1
+        if is_header and in_header:
+            header_rows += 1
+        else:
+            in_header = False
+        grid.append(line)
+        csv_rows.append(csv_line)
+        csv_columns.append(csv_cols)
+        row_heads.append(" ".join(heads) if heads else (next((t for t in line if t), "") or ""))
+    if header_rows == 0 and grid:
+        header_rows = 1  # a table without <thead>: its first row is its heading
+    return TableGrid(label, caption, grid, header_rows, row_heads, marked, csv_rows, csv_columns)
+
+
+def _table_findings(file: str, grid: TableGrid, threshold: int) -> list[Finding]:
+    out = []
+    for r in range(grid.header_rows, len(grid.cells)):
+        for c, text in enumerate(grid.cells[r]):
+            if not text or (c == 0 and grid.row_heads[r] == text):
+                continue
+            value = _cell_count(text, threshold)
+            if value is not None and grid.is_count(r, c):
+                out.append(Finding(file, grid.where(r, c), "small_count", text,
+                                   f"an unsuppressed count from 1 to {threshold}"))
+    return out
+
+
+# -- HTML -------------------------------------------------------------------------------------------------
+@dataclass
+class HtmlPage:
+    """What the scan read from a page: its findings and its tables (for the table CSVs)."""
+
+    findings: list[Finding]
+    tables: list[TableGrid]
+    text: str
+
+
+_SVG_TEXT = re.compile(r"<(text|tspan|title|desc|metadata)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SVG_ATTR = re.compile(r"\b(aria-label|aria-description|alt|title|data-label|data-value)\s*=\s*(\"[^\"]*\"|'[^']*')",
+                       re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _svg_text(svg: str) -> str:
+    """The text an SVG image carries: its text, title and description elements and labels."""
+    import html as _html
+
+    parts = [_TAG.sub(" ", m.group(2)) for m in _SVG_TEXT.finditer(svg)]
+    parts += [m.group(2)[1:-1] for m in _SVG_ATTR.finditer(svg)]
+    return _html.unescape(" ".join(" ".join(p.split()) for p in parts if p.strip()))
+
+
+def _data_uri_text(src: str) -> str | None:
+    """The text inside an SVG ``data:`` URI (None for other images)."""
+    head, _, payload = src.partition(",")
+    if not head.startswith("data:image/svg"):
+        return None
+    if ";base64" in head:
+        return _svg_text(base64.b64decode(payload).decode("utf-8", errors="replace"))
+    from urllib.parse import unquote
+
+    return _svg_text(unquote(payload))
+
+
+def read_html(text: str, file: str, secrets: Secrets, threshold: int) -> HtmlPage:
+    """Scan the HTML ``text`` of ``file`` (see the module docstring)."""
     from bs4 import BeautifulSoup
 
-    file = name or str(path)
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    for tag in soup(["script", "style"]):
-        tag.decompose()
+    soup = BeautifulSoup(text, "html.parser")
     findings: list[Finding] = []
+    for tag in soup(["style"]):
+        tag.decompose()
+    scripts = " ".join(t.get_text(" ", strip=True) for t in soup(["script"]))
+    for tag in soup(["script"]):
+        tag.decompose()
+    # attributes a reader meets: alt text, labels, titles; images' own text
+    for n, tag in enumerate(soup.find_all(True)):
+        for key in TEXT_ATTRIBUTES:
+            if tag.has_attr(key) and not (key == "content" and tag.name != "meta"):
+                value = str(tag[key])
+                what = f"{key} of <{tag.name}> #{n}" + (f" ('{value[:40]}')" if key != "alt" else "")
+                findings += text_findings(file, what, value, secrets, threshold)
+        for key in ("href", "src", "id", "name", "class"):
+            if tag.has_attr(key):
+                value = " ".join(tag[key]) if isinstance(tag[key], list) else str(tag[key])
+                inner = _data_uri_text(value) if key == "src" and value.startswith("data:") else None
+                if inner:
+                    findings += text_findings(file, f"text of image <{tag.name}> #{n}", inner, secrets, threshold)
+                elif not value.startswith("data:"):
+                    findings += _secret_findings(file, f"{key} of <{tag.name}> #{n}", value, secrets)
+    tables = []
     for t_index, table in enumerate(soup.find_all("table"), start=1):
-        caption = table.find("caption")
-        label = f"table {t_index}" + (f" '{caption.get_text(' ', strip=True)[:60]}'" if caption else "")
-        rows = table.find_all("tr")
-        header_cells = rows[0].find_all(["th", "td"]) if rows else []
-        headers = [c.get_text(" ", strip=True) for c in header_cells]
-        for r_index, row in enumerate(rows[1:], start=2):
-            cells = row.find_all(["th", "td"])
-            row_head = cells[0].get_text(" ", strip=True) if cells else ""
-            for c_index, cell in enumerate(cells):
-                text = cell.get_text(" ", strip=True)
-                marked = cell.has_attr("data-ehps-count")
-                col_head = headers[c_index] if c_index < len(headers) else ""
-                if c_index == 0 and cell.name == "th":
-                    continue
-                counted = marked or (
-                    (_is_count_label(col_head) or _is_count_label(row_head))
-                    and not NOT_COUNT_WORDS.search(col_head) and not NOT_COUNT_WORDS.search(row_head))
-                first = text.split(" ")[0] if text else ""
-                if counted and _small(first, threshold):
-                    findings.append(Finding(file, f"{label}, row {r_index} '{row_head[:40]}', column "
-                                            f"'{col_head[:40]}'", "small_count", text,
-                                            f"an unsuppressed count from 1 to {threshold}"))
-        table.decompose()  # its text is scanned below without the table cells
-    text = soup.get_text(" ", strip=True)
-    findings += _prose_findings(file, "text", text, threshold)
-    attrs = " ".join(str(v) for tag in soup.find_all(True) for k, v in tag.attrs.items()
-                     if k in ("alt", "title", "aria-label", "href", "src") and not str(v).startswith("data:"))
-    findings += _secret_findings(file, "text", text + " " + attrs, secrets)
-    return findings
+        grid = table_grid(table, t_index)
+        tables.append(grid)
+        findings += _table_findings(file, grid, threshold)
+        for r, row in enumerate(grid.cells):
+            for text_ in dict.fromkeys(x for x in row if x):
+                findings += text_findings(file, f"{grid.label}, row {r + 1}", text_, secrets, threshold)
+        table.decompose()  # its text is scanned above, cell by cell
+    body = soup.get_text(" ", strip=True)
+    findings += text_findings(file, "text", body, secrets, threshold)
+    if scripts:
+        findings += text_findings(file, "script", scripts, secrets, threshold)
+    return HtmlPage(_dedupe(findings), tables, body)
+
+
+def scan_html(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, name: str | None = None,
+              context: ScanContext | None = None) -> list[Finding]:
+    file = name or str(path)
+    page = (context or ScanContext()).page(Path(path), file, secrets, threshold)
+    return page.findings if isinstance(page, HtmlPage) else page
 
 
 # -- CSV --------------------------------------------------------------------------------------------
-PERIOD_COLUMN = re.compile(r"period|month|date|start|year", re.IGNORECASE)
+PERIOD_COLUMN = re.compile(r"period|month|date|start|year|window|built", re.IGNORECASE)
 
 
-def scan_csv(path: Path, secrets: Secrets, threshold: int = 4, name: str | None = None) -> list[Finding]:
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(_io.StringIO(text)))
+
+
+def _sibling_table(path: Path, context: ScanContext, secrets: Secrets, threshold: int
+                   ) -> tuple[TableGrid | None, str | None]:
+    """The page table a table CSV was made from: ``<page>-<area>-<period>-table-NN.csv`` beside
+    ``<page>.html`` in the area's folder. Returns ``(grid, reason it is missing)``."""
+    m = TABLE_CSV.match(path.name)
+    if not m:
+        return None, None
+    stem, n = m["stem"], int(m["n"])
+    area = path.parent.name
+    page_name = stem.split(f"-{area}-")[0] if f"-{area}-" in stem else stem.split("-")[0]
+    page_path = path.parent / f"{page_name}.html"
+    if not page_path.is_file():
+        return None, f"no page {page_name}.html beside it"
+    page = context.page(page_path, None, secrets, threshold)
+    if not isinstance(page, HtmlPage):
+        return None, f"its page {page_name}.html cannot be read"
+    if n > len(page.tables):
+        return None, f"{page_name}.html has no table {n}"
+    return page.tables[n - 1], None
+
+
+def scan_csv(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, name: str | None = None,
+             context: ScanContext | None = None) -> list[Finding]:
     file = name or str(path)
-    text = path.read_text(encoding="utf-8")
-    rows = list(csv.reader(text.splitlines()))
-    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    context = context or ScanContext()
+    text = io.read_bytes(path).decode("utf-8")
+    rows = _csv_rows(text)
     findings: list[Finding] = []
+    grid, missing = _sibling_table(Path(path), context, secrets, threshold)
+    if grid is not None:
+        findings += _table_csv_findings(file, rows, grid, threshold)
+    else:
+        if missing:
+            findings.append(Finding(file, "file", "table_csv_differs", Path(path).name,
+                                    f"a table CSV whose table cannot be found ({missing})"))
+        findings += _data_csv_findings(file, rows, threshold)
+    header = rows[0] if rows else []
     for h in header:
         if BIRTH_WORDS.search(h.replace("_", " ")):
             findings.append(Finding(file, f"column '{h}'", "birth_date", h, "a column about birth"))
-    count_cols = [i for i, h in enumerate(header)
-                  if h.lower() in ("numerator", "denominator", "count") or _is_count_label(h.replace("_", " "))]
-    # Populations are never this small, so a small value in these columns is a count.
-    for r_index, row in enumerate(body, start=2):
-        for i in count_cols:
-            if i < len(row) and _small_number(row[i], threshold):
-                findings.append(Finding(file, f"row {r_index}, column '{header[i]}'", "small_count", row[i],
-                                        f"an unsuppressed count from 1 to {threshold}"))
-    # Identifiers anywhere; birth months outside the columns that hold reporting periods.
-    if secrets.identifiers and set(TOKEN.findall(text)) & secrets.identifiers:
-        for r_index, row in enumerate(body, start=2):
-            findings += [f for f in _secret_findings(file, f"row {r_index}", " ".join(row), secrets)
-                         if f.rule == "child_identifier"]
+    # identifiers anywhere; birth months outside the columns that hold reporting periods; counts in words
     free_cols = [i for i, h in enumerate(header) if not PERIOD_COLUMN.search(h)]
-    for r_index, row in enumerate(body, start=2):
+    for r_index, row in enumerate(rows[1:], start=2):
+        joined = " ".join(row)
+        findings += [f for f in _secret_findings(file, f"row {r_index}", joined, secrets)
+                     if f.rule == "child_identifier"]
         free = " ".join(row[i] for i in free_cols if i < len(row))
-        if MONTH_TOKEN.search(free):
-            findings += [f for f in _secret_findings(file, f"row {r_index}", free, Secrets(
-                frozenset(), secrets.birth_months, secrets.first_reported_month))]
-    return findings
+        findings += [f for f in _secret_findings(file, f"row {r_index}", free, Secrets(
+            frozenset(), secrets.birth_months, secrets.first_reported_month)) if f.rule == "birth_date"]
+        for i, cell in enumerate(row):
+            if " " in cell.strip():  # free text in a cell: "3 children", "three step-ups"
+                findings += _prose_findings(file, f"row {r_index}, column "
+                                                  f"'{header[i] if i < len(header) else i + 1}'", cell, threshold)
+    return _dedupe(findings)
+
+
+def _table_csv_findings(file: str, rows: list[list[str]], grid: TableGrid, threshold: int) -> list[Finding]:
+    out = []
+    expected = grid.csv_rows
+    if [list(map(_norm, r)) for r in rows] != [list(map(_norm, r)) for r in expected]:
+        first = next((i for i, (a, b) in enumerate(zip(rows, expected, strict=False)) if list(map(_norm, a)) !=
+                      list(map(_norm, b))), min(len(rows), len(expected)))
+        shown = ",".join(rows[first])[:60] if first < len(rows) else "(missing row)"
+        out.append(Finding(file, f"row {first + 1}", "table_csv_differs", shown,
+                           f"the CSV differs from {grid.label} on its page"))
+    for r, row in enumerate(rows):
+        if r < grid.header_rows:
+            continue
+        for j, text in enumerate(row):
+            value = _cell_count(text, threshold)
+            if value is None:
+                continue
+            col = grid.csv_columns[r][j] if r < len(grid.csv_columns) and j < len(grid.csv_columns[r]) else j
+            if j == 0 and r < len(grid.row_heads) and grid.row_heads[r] == text:
+                continue
+            if r >= len(grid.cells) or grid.is_count(r, col):
+                out.append(Finding(file, f"row {r + 1}, column '{(grid.column_heads(col) or [''])[0][:40]}'",
+                                   "small_count", text, f"an unsuppressed count from 1 to {threshold}"))
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _data_csv_findings(file: str, rows: list[list[str]], threshold: int) -> list[Finding]:
+    """A CSV on its own (figures, open data): counts by column heading, else by the row's label."""
+    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    named = {i for i, h in enumerate(header) if h.lower() in ("numerator", "denominator", "count")}
+    decided = {i: (True if i in named else _decide(h)) for i, h in enumerate(header)}
+    out = []
+    for r_index, row in enumerate(body, start=2):
+        for i, cell in enumerate(row):
+            if not cell or not cell[0].isdigit() or not _small_number(cell, threshold):
+                continue
+            counted = decided.get(i)
+            if counted is None and i > 0:
+                counted = bool(_decide(row[0]))
+            if counted:
+                out.append(Finding(file, f"row {r_index}, column '{header[i] if i < len(header) else i + 1}'",
+                                   "small_count", cell, f"an unsuppressed count from 1 to {threshold}"))
+    return out
 
 
 def _small_number(text: str, threshold: int) -> bool:
-    try:
-        number = float(text)
-    except ValueError:
-        return False
-    return number.is_integer() and 1 <= number <= threshold
+    """A whole number from 1 to ``threshold`` as a CSV writes it ("3", "3.0", "3 (25%)")."""
+    t = text.strip().replace(",", "")
+    if re.fullmatch(r"\d+(\.0+)?", t):
+        return 1 <= float(t) <= threshold
+    return _cell_count(text, threshold) is not None
 
 
 # -- PDF --------------------------------------------------------------------------------------------
-def scan_pdf(path: Path, secrets: Secrets, threshold: int = 4, name: str | None = None) -> list[Finding]:
+def scan_pdf(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, name: str | None = None,
+             context: ScanContext | None = None) -> list[Finding]:
+    """A PDF's text, page by page (see the module docstring), and its numbers against its page."""
     file = name or str(path)
+    context = context or ScanContext()
     findings: list[Finding] = []
-    if not path.with_suffix(".html").is_file():
-        findings.append(Finding(file, "file", "pdf_without_html", path.name,
-                                "a PDF with no HTML page of the same name, whose tables cannot be checked"))
-    # A PDF's text runs table cells together ("3 Notifications received ..."), so its counts are
-    # checked in the HTML page it is rendered from; identifiers and birth dates are checked here.
-    for p_index, text in enumerate(pdf_pages_text(path), start=1):
-        findings += _secret_findings(file, f"page {p_index}", text, secrets)
-    return findings
+    pages = pdf_pages_text(path)
+    html_path = Path(path).with_suffix(".html")
+    page = None
+    if not html_path.is_file():
+        findings.append(Finding(file, "file", "pdf_without_html", Path(path).name,
+                                "a PDF with no HTML page of the same name, whose figures cannot be checked"))
+    else:
+        page = context.page(html_path, None, secrets, threshold)
+    shown = set(NUMBER.findall(page.text + " " + " ".join(
+        " ".join(x or "" for x in row) for t in page.tables for row in t.cells))) if isinstance(page, HtmlPage) \
+        else None
+    for p_index, text in enumerate(pages, start=1):
+        findings += text_findings(file, f"page {p_index}", text, secrets, threshold)
+        if shown is not None:
+            for number in sorted(set(NUMBER.findall(PAGE_NUMBER.sub(" ", text))) - shown):
+                findings.append(Finding(file, f"page {p_index}", "pdf_differs", number,
+                                        f"a figure in the PDF that its page {html_path.name} does not show"))
+    return _dedupe(findings)
 
 
 def pdf_pages_text(path: Path) -> list[str]:
-    """The text of each page: poppler's ``pdftotext`` when installed (fast), else pypdf."""
+    """The text of each page, read with pypdf (poppler's ``pdftotext`` when installed is faster and
+    reads the same text); raises ``ValueError`` when the file is not a readable PDF."""
     import shutil
     import subprocess
 
+    data = io.read_bytes(path)
+    if not data.startswith(b"%PDF-"):
+        raise ValueError("not a PDF file (no %PDF- header)")
     if shutil.which("pdftotext"):
-        done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+        done = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True)
+        if done.returncode != 0:
+            raise ValueError(f"pdftotext could not read it: {done.stderr.decode(errors='replace').strip()[:200]}")
         pages = done.stdout.decode("utf-8", errors="replace").split("\f")
         return pages[:-1] if pages and not pages[-1].strip() else pages
+    return pdf_pages_text_pypdf(data)
+
+
+def pdf_pages_text_pypdf(data: bytes) -> list[str]:
+    """The text of each page of a PDF (bytes), with pypdf."""
     from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+    return [page.extract_text() or "" for page in PdfReader(_io.BytesIO(data), strict=False).pages]
 
 
-SCANNERS = {".html": scan_html, ".htm": scan_html, ".csv": scan_csv, ".pdf": scan_pdf}
+# -- other text files --------------------------------------------------------------------------------
+def scan_text(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, name: str | None = None,
+              context: ScanContext | None = None) -> list[Finding]:
+    """JSON, SVG, Markdown and plain-text files: their text as a reader sees it."""
+    file = name or str(path)
+    text = io.read_bytes(path).decode("utf-8")
+    if Path(path).suffix.lower() == ".svg":
+        text = _svg_text(text) + " " + text
+    return _dedupe(text_findings(file, "text", text, secrets, threshold))
+
+
+SCANNERS = {".html": scan_html, ".htm": scan_html, ".csv": scan_csv, ".pdf": scan_pdf, ".json": scan_text,
+            ".svg": scan_text, ".txt": scan_text, ".md": scan_text, ".xml": scan_text}
+
+
+class ScanContext:
+    """Pages already read in one scan (a page's tables are needed for its table CSVs and PDF).
+
+    ``root`` is the site folder: files are named relative to it in findings.
+    """
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root else None
+        self._pages: dict[Path, HtmlPage | list[Finding]] = {}
+
+    def name(self, path: Path) -> str:
+        if self.root is not None:
+            try:
+                return str(Path(path).relative_to(self.root))
+            except ValueError:
+                pass
+        return str(path)
+
+    def page(self, path: Path, file: str | None, secrets: Secrets, threshold: int) -> HtmlPage | list[Finding]:
+        key = Path(path).resolve()
+        if key not in self._pages:
+            name = file if file is not None else self.name(path)
+            try:
+                self._pages[key] = read_html(io.read_bytes(path).decode("utf-8"), name, secrets, threshold)
+            except Exception as exc:  # noqa: BLE001 - an unreadable page is a finding
+                self._pages[key] = [_unreadable(name, exc)]
+        return self._pages[key]
+
+
+def _unreadable(file: str, exc: BaseException) -> Finding:
+    return Finding(file, "file", "unreadable", type(exc).__name__,
+                   f"the file cannot be read, so it cannot be checked: {str(exc)[:200]}")
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    return list(dict.fromkeys(findings))
 
 
 def published_files(site: Path) -> Iterable[Path]:
+    """Every file under ``site`` (all of them are published; hidden files included)."""
     for path in sorted(Path(site).rglob("*")):
-        if path.is_file() and path.suffix.lower() in SCANNERS:
+        if path.is_file():
             yield path
 
 
-def scan_file(path: Path, secrets: Secrets, threshold: int = 4, root: Path | None = None) -> list[Finding]:
-    name = str(path.relative_to(root)) if root else str(path)
-    return SCANNERS[path.suffix.lower()](path, secrets, threshold, name)
+def scan_file(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, root: Path | None = None,
+              context: ScanContext | None = None) -> list[Finding]:
+    """Every finding in one file; a file that cannot be read, or read by the scan, is a finding."""
+    name = str(Path(path).relative_to(root)) if root else str(path)
+    scanner = SCANNERS.get(Path(path).suffix.lower())
+    if scanner is None:
+        return [Finding(name, "file", "unscannable", Path(path).suffix or Path(path).name,
+                        "a file of a kind the disclosure scan cannot read; only HTML, PDF, CSV, JSON, SVG and "
+                        "text files may be published")]
+    try:
+        return scanner(Path(path), secrets, threshold, name, context=context)
+    except Exception as exc:  # noqa: BLE001 - an unreadable file is a finding, never a traceback
+        return [_unreadable(name, exc)]
 
 
-def scan_site(site: Path, secrets: Secrets, threshold: int = 4) -> list[Finding]:
-    """Every finding in every published HTML, PDF and CSV under ``site``."""
-    site = Path(site)
+def scan_files(paths: Iterable[Path], secrets: Secrets, threshold: int = DEFAULT_THRESHOLD,
+               root: Path | None = None) -> list[Finding]:
+    """Every finding in ``paths`` (sharing one :class:`ScanContext`)."""
+    context = ScanContext(root)
     findings: list[Finding] = []
-    for path in published_files(site):
-        findings += scan_file(path, secrets, threshold, root=site)
+    for path in paths:
+        findings += scan_file(path, secrets, threshold, root=root, context=context)
     return findings
+
+
+def scan_site(site: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD) -> list[Finding]:
+    """Every finding in every file under ``site``."""
+    site = Path(site)
+    return scan_files(published_files(site), secrets, threshold, root=site)
 
 
 def format_findings(findings: list[Finding], limit: int = 50) -> str:
