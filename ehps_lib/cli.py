@@ -41,6 +41,13 @@ def _share(text: str) -> float:
     return value
 
 
+def _sample_share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("must be above 0 and at most 1, e.g. 0.1 for a 10% sample")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .config import load_settings
 
@@ -69,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-ingest", action="store_true", help="only write the CSVs; do not ingest them")
     p.add_argument("--report", action="store_true",
                    help="print each published figure beside the synthetic value and whether it is within tolerance")
+    p.add_argument("--sample", type=_sample_share, default=None, metavar="SHARE",
+                   help="keep only this share of the children (e.g. 0.1), with their records: a sparse extract in "
+                        "which many counts are small, for testing disclosure control (no calibration report)")
 
     p = sub.add_parser(
         "ingest", formatter_class=_Formatter,
@@ -120,16 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "check-disclosure", formatter_class=_Formatter,
-        help="scan a published site for small counts, child identifiers and birth dates",
-        description="Read every HTML page, PDF and CSV under SITE and report any unsuppressed count from 1 to "
-        "the suppression threshold and any child identifier, pseudonym or birth date from the validated "
-        "extract in DATA_DIR/processed. Exits 1 on any finding. `ehps build` runs the same scan before "
-        "publishing.",
-        epilog="example:\n  ehps check-disclosure site/",
+        help="scan a published site for small counts, child identifiers and birth dates; --audit: what an intruder "
+             "can work out",
+        description="Read every file under SITE (HTML pages with their tables, alt text and labels, PDFs, CSVs, "
+        "JSON) and report any unsuppressed count from 1 to the suppression threshold and any child identifier, "
+        "pseudonym or birth date from the validated extract in DATA_DIR/processed; a file that cannot be read is "
+        "a finding too. With --audit, also check that no withheld count can be worked out, or narrowed below the "
+        "protection interval, from everything the site publishes (every period in it). Exits 1 on any finding. "
+        "`ehps build` runs both before publishing.",
+        epilog="examples:\n  ehps check-disclosure site/\n  ehps check-disclosure --audit site/",
     )
     p.add_argument("site", type=Path, metavar="SITE", help="the published site folder")
     p.add_argument("--threshold", type=int, default=settings.suppression_threshold,
                    help="counts from 1 to this are disclosive")
+    p.add_argument("--audit", action="store_true",
+                   help="also run the intruder audit: from the figures CSVs of every period in SITE alone, work "
+                        "out each withheld count's smallest and largest possible value (HiGHS integer programmes over "
+                        "every relation between published figures) and report any that can be narrowed below the "
+                        "protection interval (0 to threshold + 1)")
     sub.add_parser(
         "dictionary", formatter_class=_Formatter,
         help="print the extract's data dictionary (Markdown), generated from the pandera contract",

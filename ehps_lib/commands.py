@@ -27,7 +27,12 @@ def run_synth(args) -> int:
     out = args.out or config.data_dir() / "extract" / "synthetic"
     print(f"Generating synthetic extract {args.start} to {args.end} (seed {args.seed}) ...", flush=True)
     tables = synth.generate_extract(args.seed, args.start, args.end)
-    paths = synth.write_extract(tables, Path(out), seed=args.seed, start=args.start, end=args.end)
+    sample = getattr(args, "sample", None)
+    if sample is not None:
+        tables = synth.sample_extract(tables, sample, seed=args.seed)
+        print(f"Keeping a {sample:.0%} sample of the children ({len(tables['children']):,}), with their "
+              "notifications and cases: a sparse extract", flush=True)
+    paths = synth.write_extract(tables, Path(out), seed=args.seed, start=args.start, end=args.end, sample=sample)
     for p in paths:
         print(f"  wrote {p}")
     status = EXIT_OK
@@ -38,7 +43,7 @@ def run_synth(args) -> int:
         result = ingest([Path(out)], data_dir=config.data_dir(), max_reject_share=share)
         print(result.summary())
         status = EXIT_OK if result.published else EXIT_FAILED
-    if args.report:
+    if args.report and sample is None:
         report = synth.calibration_report(tables)
         print()
         print(synth.format_report(report))
@@ -101,7 +106,14 @@ def run_check_disclosure(args) -> int:
         return EXIT_FAILED
     findings = disclosure.scan_site(Path(args.site), secrets, threshold=args.threshold)
     print(disclosure.format_findings(findings))
-    return EXIT_FAILED if findings else EXIT_OK
+    failed = bool(findings)
+    if getattr(args, "audit", False):
+        from .publish import audit
+
+        report = audit.audit_site(Path(args.site), args.threshold, rule=config.load_settings().suppression_interval)
+        print(report.format())
+        failed = failed or not report.ok
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def run_dictionary(args) -> int:

@@ -114,6 +114,8 @@ class Settings:
     build_template: str
     build_workers: int
     templates: tuple[TemplateSpec, ...] = ()
+    #: the protection rule of withheld counts: "values" or "zero" (ehps_lib.indicators.feasibility)
+    suppression_interval: str = "values"
 
     def template(self, template_id: str) -> TemplateSpec:
         for t in self.templates:
@@ -147,6 +149,11 @@ def parse_settings(raw: dict) -> Settings:
     threshold = _get(sup, "threshold", "suppression.", int)
     if threshold < 0:
         raise ConfigError("config.yml: 'suppression.threshold' must be 0 or more")
+    interval = sup.get("interval", "values")
+    if interval not in ("values", "zero"):
+        raise ConfigError("config.yml: 'suppression.interval' must be 'values' (a withheld count's possible range "
+                          "holds at least threshold + 1 values, one above the threshold) or 'zero' (it reaches 0 and "
+                          f"threshold + 1), got {interval!r}")
     ing = _get(raw, "ingest", "", dict)
     share = float(_get(ing, "max_reject_share", "ingest.", (int, float)))
     if not 0 <= share <= 1:
@@ -172,6 +179,7 @@ def parse_settings(raw: dict) -> Settings:
         build_template=_get(build, "template", "build.", str),
         build_workers=_get(build, "workers", "build.", int),
         templates=tuple(templates),
+        suppression_interval=interval,
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 INDEX_FILE = "index.html"
 CATALOGUE_FILE = "papers.json"
 MANIFEST_FILE = "manifest.json"
+#: Folder of a period's open data (``<period>/data/indicators.csv``, ``deprivation.csv``).
+OPEN_DATA_DIR = "data"
 
 
 def paper_files(template: str, area_code: str, period_slug: str) -> dict[str, str]:

@@ -238,6 +238,26 @@ def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Pat
     return target
 
 
+#: Every count decision ever made for this data folder (confidential: it holds withheld values).
+LEDGER_FILE = "protected_counts.parquet"
+
+
+def ledger_path(base: Path | None = None) -> Path:
+    """``data/results/protected_counts.parquet``: the ledger of the protected count table."""
+    return results_dir("x", base).parent / LEDGER_FILE
+
+
+def read_ledger(base: Path | None = None) -> pd.DataFrame | None:
+    """Every count decision made so far (:mod:`ehps_lib.indicators.suppression`), or None."""
+    path = ledger_path(base)
+    return pd.read_parquet(path) if path.is_file() else None
+
+
+def write_ledger(ledger: pd.DataFrame, base: Path | None = None) -> Path:
+    """Write the ledger atomically (private: it holds the values of withheld counts)."""
+    return write_parquet(ledger, ledger_path(base))
+
+
 def read_results(period_slug: str, base: Path | None = None) -> tuple[pd.DataFrame, dict]:
     """A period's results table and metadata (see :func:`write_results`)."""
     folder = results_dir(period_slug, base)
@@ -303,6 +323,19 @@ def read_notebook(path: str | Path):
 def read_json_or(path: str | Path, default):
     """``read_json(path)``, or ``default`` when the file does not exist."""
     return read_json(path) if Path(path).is_file() else default
+
+
+def read_csv_header(path: str | Path) -> list[str]:
+    """The column names of a CSV file (its first line)."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
+def read_csv_columns(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """Some columns of a CSV file, as written (text; blank cells are empty strings)."""
+    return pd.read_csv(path, usecols=columns, dtype=str, keep_default_na=False)
 
 
 def read_bytes(path: str | Path) -> bytes:

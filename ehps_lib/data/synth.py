@@ -795,8 +795,37 @@ def _as_text(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def sample_extract(tables: dict[str, pd.DataFrame], share: float, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """A random ``share`` of the children, with all their notifications and cases (a sparse
+    extract: most counts by district, month and age band are then small, which is what
+    disclosure control must be tested on).
+
+    The same tables, share and seed always give the same sample.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> full = generate_extract(1, dt.date(2016, 1, 1), dt.date(2016, 3, 31))
+    >>> part = sample_extract(full, 0.1, seed=1)
+    >>> round(len(part["children"]) / len(full["children"]), 2)
+    0.1
+    >>> set(part["cases"]["child_id"]) <= set(part["children"]["child_id"])
+    True
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"the sample share must be above 0 and at most 1, got {share}")
+    children = tables["children"]
+    rng = np.random.default_rng(seed)
+    keep = rng.permutation(len(children))[: max(1, round(share * len(children)))]
+    kept = set(children["child_id"].iloc[np.sort(keep)])
+    out = {}
+    for name, df in tables.items():
+        out[name] = df[df["child_id"].isin(kept)].reset_index(drop=True) if "child_id" in df.columns else df
+    return out
+
+
 def write_extract(tables: dict[str, pd.DataFrame], folder: Path, *, seed: int, start: dt.date,
-                  end: dt.date) -> list[Path]:
+                  end: dt.date, sample: float | None = None) -> list[Path]:
     """Write the extract as the case system would: three CSVs and ``extract.json``.
 
     Parameters
@@ -807,6 +836,8 @@ def write_extract(tables: dict[str, pd.DataFrame], folder: Path, *, seed: int, s
         Folder to write into (created if needed).
     seed, start, end
         Recorded in ``extract.json`` (``extract_date`` is ``end``).
+    sample
+        The share of children kept by :func:`sample_extract`, if any (recorded too).
 
     Returns
     -------
@@ -831,6 +862,8 @@ def write_extract(tables: dict[str, pd.DataFrame], folder: Path, *, seed: int, s
         "ehps_lib_version": __version__,
         "files": files,
     }
+    if sample is not None:
+        manifest["sample"] = float(sample)
     paths.append(io.write_json(manifest, folder / io.EXTRACT_MANIFEST))
     return paths
 

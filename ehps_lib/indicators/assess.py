@@ -26,7 +26,7 @@ from ..geography import DISTRICTS, KENT_CODE
 from ..periods import Period
 from . import stats
 from .catalogue import Indicator
-from .suppression import suppress
+from .suppression import protect_results
 
 PUBLISHED_COLUMNS = [
     "indicator_id", "area_code", "area_name", "period", "period_kind", "period_start", "age_band",
@@ -87,23 +87,40 @@ def _shifted_labels(labels: pd.Series, how: str) -> pd.Series:
     return labels.map(mapping)
 
 
-def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold: int = 4
-           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold: int = 5,
+           protected: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress, then add the statistics; return ``(published, audit)``.
 
     ``results`` is the raw long table from :func:`ehps_lib.indicators.engine.compute_results`.
-    The published table has the columns :data:`PUBLISHED_COLUMNS` and is validated (no
-    count from 1 to ``threshold`` survives, no suppressed row carries a value).
+    ``protected`` is ``(audit, flags)`` of :func:`ehps_lib.indicators.suppression.protect_results`
+    when the counts were protected already (together with the deprivation gradient and every
+    period published before); by default they are protected here, alone. The published table
+    has the columns :data:`PUBLISHED_COLUMNS` and is validated (no count from 1 to
+    ``threshold`` survives, no suppressed row carries a value).
     """
     ids = results["indicator_id"].unique()
     cat = {i: catalogue[i] for i in ids}
     pct = {i for i, ind in cat.items() if ind.is_percentage}
     averages = {i for i, ind in cat.items() if ind.is_average}
-    flows = {i for i, ind in cat.items() if ind.data_period == "month"}
-    flags, audit = suppress(results, threshold=threshold, count_denominators=pct | averages,
-                            percentage_indicators=pct, flow_indicators=flows, numerator_not_count=averages)
+    if protected is None:
+        audit, flags, _ = protect_results(results, catalogue, threshold=threshold)
+    else:
+        audit, flags = protected
 
     out = results.copy()
+    for col in ("numerator", "denominator"):  # the protected values (published figures are never revised)
+        if f"{col}_value" in flags:
+            known = flags[f"{col}_value"].notna()
+            out.loc[known, col] = flags.loc[known, f"{col}_value"]
+    revised = ~(np.isclose(out["numerator"], results["numerator"], equal_nan=True)
+                & np.isclose(out["denominator"], results["denominator"], equal_nan=True))
+    if revised.any():
+        scale = out.loc[revised, "indicator_id"].map(
+            {i: (c.per if c.is_rate else 100.0 if c.is_percentage else 1.0) for i, c in cat.items()})
+        counts = out.loc[revised, "indicator_id"].map({i: c.unit == "count" for i, c in cat.items()})
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = out.loc[revised, "numerator"] / out.loc[revised, "denominator"] * scale
+        out.loc[revised, "value"] = np.where(counts, out.loc[revised, "numerator"], ratio)
     out["suppressed"] = flags["numerator_suppressed"] | flags["denominator_suppressed"]
     out.loc[out["suppressed"], "numerator"] = np.nan  # an average's total gives its count away
     out.loc[flags["denominator_suppressed"], "denominator"] = np.nan

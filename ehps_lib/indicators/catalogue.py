@@ -33,6 +33,91 @@ def _methods() -> dict:
     return METHODS
 
 
+# -- what a count counts ---------------------------------------------------------------------------
+@dataclass(frozen=True, order=True)
+class CountRule:
+    """What a count counts, so that the same count in two indicators is one count.
+
+    ``table``: the extract table whose records are counted. ``event``: ``"date:<column>"``
+    for records dated in a window (a *flow*: a quarter's count is the sum of its months') or
+    ``"open"`` for records open at a month's end (a *stock*: not additive over time).
+    ``filters``: ``(column, allowed values)`` pairs, sorted; ``extra``: any other condition,
+    in words. Two indicators whose numerators have equal rules count the same records (the
+    count of step-ups and the numerator of the step-up percentage; notifications received and
+    the denominator of re-notifications).
+
+    Examples
+    --------
+    >>> CountRule.of("cases", "date:end_date", {"closure_reason": ["STEP_UP_SCS"]}).id
+    'cases|date:end_date|closure_reason=STEP_UP_SCS'
+    >>> a = CountRule.of("cases", "date:end_date", {"closure_reason": ["POSITIVE"]})
+    >>> b = CountRule.of("cases", "date:end_date", {"closure_reason": ["STEP_UP_SCS"]})
+    >>> base = CountRule.of("cases", "date:end_date")
+    >>> a.within(base), base.within(a), a.disjoint(b)
+    (True, False, True)
+    """
+
+    table: str
+    event: str
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    extra: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, table: str, event: str, where: dict | None = None, extra: tuple[str, ...] = ()) -> CountRule:
+        filters = tuple(sorted((str(col), tuple(sorted(str(v) for v in values)))
+                               for col, values in (where or {}).items()))
+        return cls(str(table), str(event), filters, tuple(sorted(extra)))
+
+    @property
+    def flow(self) -> bool:
+        """True for records dated in a window (additive over months), False for a stock."""
+        return self.event.startswith("date:")
+
+    @property
+    def id(self) -> str:
+        parts = [self.table, self.event] + [f"{c}={'/'.join(v)}" for c, v in self.filters] + list(self.extra)
+        return "|".join(parts)
+
+    def within(self, other: CountRule) -> bool:
+        """Every record this rule counts is counted by ``other`` (same records, fewer conditions)."""
+        if (self.table, self.event) != (other.table, other.event) or self == other:
+            return False
+        mine = dict(self.filters)
+        for col, values in other.filters:
+            if col not in mine or not set(mine[col]) <= set(values):
+                return False
+        return set(other.extra) <= set(self.extra)
+
+    def disjoint(self, other: CountRule) -> bool:
+        """No record is counted by both (the same column filtered to values that do not overlap)."""
+        if (self.table, self.event) != (other.table, other.event):
+            return False
+        mine = dict(self.filters)
+        return any(col in mine and not set(mine[col]) & set(values) for col, values in other.filters)
+
+
+def window_months(data_period: str, period_start_month: int, period_months: int) -> tuple[int, int]:
+    """First and last month (month index ``year * 12 + month - 1``) an indicator's figure for a
+    period covers: the period's months for a flow (``month``), the last month for a snapshot
+    (``SS``), the 12 months to the period end (``R12M``), April to the period end (``YTD``).
+
+    Examples
+    --------
+    >>> window_months("month", 2016 * 12 + 6, 3), window_months("SS", 2016 * 12 + 6, 3)
+    ((24198, 24200), (24200, 24200))
+    >>> window_months("R12M", 2017 * 12 + 2, 1), window_months("YTD", 2016 * 12 + 9, 3)
+    ((24183, 24194), (24195, 24200))
+    """
+    end = period_start_month + period_months - 1
+    if data_period == "SS":
+        return end, end
+    if data_period == "R12M":
+        return end - 11, end
+    if data_period == "YTD":
+        return end - (end - 3) % 12, end
+    return period_start_month, end
+
+
 # -- catalogue ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Indicator:
@@ -59,6 +144,8 @@ class Indicator:
     group: str = "Early Help throughput"
     seed_ref: str = ""
     target_scope: str = "all"  # "county": the target is Kent's; districts are not rated against it
+    areas: str = "all"  # "county": computed and published for Kent only (see catalogue.yml)
+    age_band_areas: str = "all"  # "county": age bands for Kent only (see catalogue.yml)
 
     @property
     def is_rate(self) -> bool:
@@ -76,6 +163,16 @@ class Indicator:
     def has_data(self) -> bool:
         """True for indicators computed from the case-system extract."""
         return self.status == "available"
+
+    @property
+    def counts(self) -> dict[str, CountRule | None]:
+        """What the numerator and denominator count (``None``: not a count of records, e.g. a
+        population or a total of weeks); from the method's registration in the engine."""
+        from .engine import COUNTS
+
+        if not self.has_data or self.method not in COUNTS:
+            return {"numerator": None, "denominator": None}
+        return COUNTS[self.method](self.params)
 
     @property
     def is_public(self) -> bool:
@@ -123,6 +220,10 @@ def parse_catalogue(raw: dict) -> dict[str, Indicator]:
             raise ConfigError(f"{where}: missing key 'method' (or set status: {NO_DATA})")
         if entry.get("target_scope", "all") not in ("all", "county"):
             raise ConfigError(f"{where}: 'target_scope' must be 'all' or 'county'")
+        if entry.get("areas", "all") not in ("all", "county"):
+            raise ConfigError(f"{where}: 'areas' must be 'all' or 'county'")
+        if entry.get("age_band_areas", "all") not in ("all", "county"):
+            raise ConfigError(f"{where}: 'age_band_areas' must be 'all' or 'county'")
         if entry.get("method") and entry["method"] not in _methods():
             raise ConfigError(f"{where}: 'method' {entry['method']!r} is not registered; known: {sorted(_methods())}")
         if entry["id"] in out:

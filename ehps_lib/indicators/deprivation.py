@@ -11,27 +11,27 @@ Two kinds of table come from here, both pure (DataFrames in, DataFrames out):
   (``peers-and-methods.md`` §3.10).
 * **The deprivation gradient** (:func:`deprivation_results`), computed from the case-level
   extract by ``ehps indicators`` and published beside the indicator results as
-  ``deprivation.parquet``: selected catalogue indicators over the 12 months to the end of
-  the period, by the national IMD decile (Kent) and quintile (Kent and each district) of
-  the child's home LSOA. It is suppressed before it is published, with an audit.
+  ``deprivation.parquet``: selected catalogue indicators over the latest complete financial
+  year (April to March) ending by the end of the period, by the national IMD decile (Kent)
+  and quintile (Kent and each district) of the child's home LSOA.
 
-How the gradient is suppressed (the rules of :mod:`ehps_lib.indicators.suppression`, applied to this
-table's own margins):
+Why a financial year, and not the 12 months to each period's end: consecutive packs would
+then publish overlapping windows, and two windows a quarter apart differ by one quarter in
+and one out, so the quarterly counts by deprivation group (never published, and often small)
+could be worked out pack by pack, starting from the first year's shorter windows. Financial
+years never overlap, so every pack of a year shows the same figures. A period before the
+extract's first complete financial year has no gradient (:class:`DeprivationError`).
 
-1. **Primary**: a count from 1 to ``threshold`` is withheld (``c``); zero is published.
-2. **Complement**: for a percentage, a numerator whose denominator minus numerator is from 1
-   to ``threshold`` is withheld.
-3. **Secondary**: the cells of one area across its deciles (or quintiles) add up to the
-   area's total over the same 12 months, which the indicator results publish (as monthly
-   counts); Kent's quintile is the sum of its two deciles; Kent's quintile is the sum of
-   the 12 districts' same quintile. While any of these relations has exactly one withheld
-   cell, its smallest other cell (preferring a non-zero one, never a group with no
-   neighbourhoods, whose zero everyone knows) is withheld too. The margin published
-   elsewhere is always treated as known, which is the cautious choice.
-
-Everything derived from a withheld count (value, interval) is withheld with it. A
-consecutive period's table is a different 12-month window; differencing two windows gives
-the difference of two quarters, not a count, so no rule across periods is applied.
+How the gradient is protected: its counts are cells of the protected count table
+(:mod:`ehps_lib.indicators.suppression`), decided together with the indicator results, so
+the rules are the same: a count from 1 to ``threshold`` is withheld, a percentage's numerator
+when the complement is that small, and partners are withheld until no withheld count can be
+narrowed, using every relation: an area's groups add up to its total over the same months
+(which the monthly results publish), Kent's quintile is its two deciles and the 12 districts'
+same quintile. A group with no neighbourhoods is a zero everyone knows and is never chosen as
+a partner. :func:`suppress_gradient` protects a gradient on its own (its area totals then
+count as published, the cautious choice). Everything derived from a withheld count (value,
+interval) is withheld with it.
 
 IMD and LSOA vintages are never mixed: every row records ``imd_vintage`` (IMD 2019) and
 ``lsoa_vintage`` (LSOA 2011).
@@ -50,14 +50,13 @@ from ..geography import DISTRICTS, KENT_CODE, area_name
 from ..periods import Period
 from .catalogue import Indicator, load_catalogue
 from .engine import month_range
-from .suppression import primary_and_complement, secondary
 
 IMD_VINTAGE = "IMD 2019"
 LSOA_VINTAGE = "LSOA 2011"
 #: Catalogue indicators published by deprivation: a rate of contacts and an outcome.
 GRADIENT_INDICATORS = ("ehn_rate", "closed_positive_pct")
-#: Length of the window that ends with the paper's period (an annual view: steadier, fewer
-#: small counts than a quarter).
+#: Length of the window: a financial year (an annual view: steadier, fewer small counts than a
+#: quarter; and financial years never overlap, so no pack can be differenced against another).
 GRADIENT_MONTHS = 12
 #: Groupings published: Kent by decile and by quintile, each district by quintile (a
 #: district's deciles would be mostly small counts).
@@ -238,26 +237,33 @@ class Window:
 
 
 def gradient_window(period: Period, first_month: int | None = None, months: int = GRADIENT_MONTHS) -> Window:
-    """The ``months`` months ending with ``period`` (fewer if the extract starts later).
+    """The latest complete financial year (April to March) ending by the end of ``period``.
 
-    ``first_month`` is the extract's first month as a month index (``year * 12 + month - 1``).
+    ``first_month`` is the extract's first month as a month index (``year * 12 + month - 1``):
+    a year starting before it is not complete, and there is then no gradient.
+
+    Raises
+    ------
+    DeprivationError
+        When the extract holds no complete financial year up to ``period``.
 
     Examples
     --------
     >>> w = gradient_window(Period.parse("2016-17 Q4"))
     >>> w.words, w.months, w.population_year
     ('April 2016 to March 2017', 12, 2016)
-    >>> gradient_window(Period.parse("2016-17 Q4"), first_month=2016 * 12 + 9).words
-    'October 2016 to March 2017'
+    >>> gradient_window(Period.parse("2016-17 Q2")).words
+    'April 2015 to March 2016'
     """
     end_idx = period.end.year * 12 + period.end.month - 1
-    start_idx = end_idx - months + 1
-    if first_month is not None:
-        start_idx = max(start_idx, first_month)
-    if start_idx > end_idx:
-        raise DeprivationError(f"The extract starts after {period.label}; no months to compute a gradient over")
+    fy_end = end_idx - (end_idx - 2) % 12  # the last March (month index % 12 == 2) by the period's end
+    start_idx = fy_end - months + 1
+    if first_month is not None and start_idx < first_month:
+        first = dt.date(first_month // 12, first_month % 12 + 1, 1)
+        raise DeprivationError(f"No complete financial year by the end of {period.label}: the extract starts in "
+                               f"{first:%B %Y}, and the gradient covers April to March")
     start = dt.date(start_idx // 12, start_idx % 12 + 1, 1)
-    return Window(start=start, end=period.end, months=end_idx - start_idx + 1)
+    return Window(start=start, end=Period.month(fy_end // 12, fy_end % 12 + 1).end, months=months)
 
 
 # -- counting by neighbourhood ------------------------------------------------------------------------
@@ -370,72 +376,79 @@ def gradient_counts(tables: dict[str, pd.DataFrame], period: Period, extract_dat
 
 
 # -- suppression ----------------------------------------------------------------------------------------
-def _cells(raw: pd.DataFrame, count_denominators: set[str]) -> pd.DataFrame:
-    keys = ["indicator_id", "area_code", "grouping", "group", "lsoas"]
-    frames = [raw[keys + ["numerator"]].rename(columns={"numerator": "value"}).assign(count="numerator")]
-    dens = raw[raw["indicator_id"].isin(count_denominators)]
-    if len(dens):
-        frames.append(dens[keys + ["denominator"]].rename(columns={"denominator": "value"}).assign(count="denominator"))
-    return pd.concat(frames, ignore_index=True)
+def publish_gradient(raw: pd.DataFrame, flags: pd.DataFrame,
+                     catalogue: dict[str, Indicator] | None = None) -> pd.DataFrame:
+    """The published gradient: ``raw`` with the withheld figures blanked (``flags`` from the
+    protected count table: ``numerator_suppressed``, ``denominator_suppressed``) and intervals
+    for the published ones."""
+    catalogue = catalogue or load_catalogue()
+    out = raw.copy()
+    num_hidden = flags["numerator_suppressed"].to_numpy(dtype=bool)
+    den_hidden = flags["denominator_suppressed"].to_numpy(dtype=bool)
+    out["suppressed"] = num_hidden | den_hidden
+    out.loc[out["suppressed"], ["numerator", "value"]] = np.nan
+    out.loc[den_hidden, "denominator"] = np.nan
+    out = _with_intervals(out, catalogue)
+    return out[GRADIENT_COLUMNS]
 
 
-def _relations(cells: pd.DataFrame) -> list[list[int]]:
-    """Groups of cell positions that add up to something published (or to each other)."""
-    idx = {k: i for i, k in enumerate(zip(cells["indicator_id"], cells["count"], cells["area_code"],
-                                          cells["grouping"], cells["group"], strict=True))}
-    groups: list[list[int]] = []
-    # an area's groups add up to its total, which the indicator results publish
-    for _, part in cells.groupby(["indicator_id", "count", "area_code", "grouping"], sort=True):
-        groups.append(part.index.tolist())
-    for ind, count in cells[["indicator_id", "count"]].drop_duplicates().itertuples(index=False):
-        for q in range(1, GROUP_COUNT[QUINTILE] + 1):
-            kent_q = idx.get((ind, count, KENT_CODE, QUINTILE, q))
-            deciles = [idx.get((ind, count, KENT_CODE, DECILE, d)) for d in (2 * q - 1, 2 * q)]
-            if kent_q is not None and all(d is not None for d in deciles):
-                groups.append([kent_q, *deciles])
-            districts = [idx.get((ind, count, d, QUINTILE, q)) for d in DISTRICTS]
-            if kent_q is not None and all(d is not None for d in districts):
-                groups.append([kent_q, *districts])
-    return groups
-
-
-def suppress_gradient(raw: pd.DataFrame, threshold: int = 4,
+def suppress_gradient(raw: pd.DataFrame, threshold: int = 5,
                       catalogue: dict[str, Indicator] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Withhold small counts, and every count they could be recovered from, then add intervals.
+    """Protect a gradient on its own (its area totals count as published), then add intervals.
 
     Returns the published table (withheld rows have NaN numerator, denominator (when it is a
     count), value and interval, and ``suppressed`` True) and the audit (one row per withheld
-    count: ``primary``, ``complement`` or ``secondary``, with a detail).
+    count: ``primary``, ``complement`` or ``secondary``, with a detail). The results stage
+    protects the gradient together with the indicator results instead
+    (:func:`ehps_lib.indicators.suppression.protect_results`).
     """
+    from .suppression import cells_of_gradient, protect
+
     catalogue = catalogue or load_catalogue()
-    shares = {i for i in raw["indicator_id"].unique() if catalogue[i].is_percentage}
-    cells = _cells(raw, shares)
-    values = cells["value"].to_numpy(float)
-    structural = (cells["lsoas"] == 0).to_numpy()
-    suppressed, reason, detail = primary_and_complement(cells, raw, threshold, shares,
-                                                        ["indicator_id", "area_code", "grouping", "group"])
+    table, row_cells = cells_of_gradient(raw, catalogue)
+    prot = protect(table, threshold, margins_known=True, prefer_members=False,
+                   blocked=_structural(table, raw, row_cells))
+    flags = gradient_flags(prot, row_cells, raw.index)
+    return publish_gradient(raw, flags, catalogue), gradient_audit(prot, raw, row_cells)
 
-    groups = sorted(_relations(cells), key=len)
-    for pick, protected in secondary(values, suppressed, groups, prefer_members=False, blocked=structural):
-        reason[pick] = "secondary"
-        detail[pick] = (f"protects {cells.at[protected, 'area_code']} {cells.at[protected, 'grouping']} "
-                        f"{cells.at[protected, 'group']} ({cells.at[protected, 'count']}) from recovery "
-                        "by subtraction")
 
-    cells = cells.assign(suppressed=suppressed, reason=reason, detail=detail)
-    key = ["indicator_id", "area_code", "grouping", "group"]
-    out = raw.copy()
-    for which in ("numerator", "denominator"):
-        part = cells[cells["count"] == which][key + ["suppressed"]].rename(columns={"suppressed": f"_{which}"})
-        out = out.merge(part, on=key, how="left")
-        out[f"_{which}"] = out[f"_{which}"].astype("boolean").fillna(False).astype(bool)
-    out["suppressed"] = out["_numerator"] | out["_denominator"]
-    out.loc[out["suppressed"], ["numerator", "value"]] = np.nan
-    out.loc[out["_denominator"], "denominator"] = np.nan
-    out = out.drop(columns=["_numerator", "_denominator"])
-    out = _with_intervals(out, catalogue)
-    audit = cells[cells["suppressed"]][AUDIT_COLUMNS]
-    return out[GRADIENT_COLUMNS], audit.reset_index(drop=True)
+def _structural(table, raw: pd.DataFrame, row_cells: np.ndarray) -> np.ndarray:
+    """Cells of groups with no neighbourhoods: a zero everyone knows, never chosen as a partner."""
+    return structural_cells(len(table), raw, row_cells)
+
+
+def structural_cells(n: int, raw: pd.DataFrame, row_cells: np.ndarray) -> np.ndarray:
+    """Flags (for ``n`` cells) of the gradient's groups with no neighbourhoods."""
+    blocked = np.zeros(n, dtype=bool)
+    empty = (raw["lsoas"] == 0).to_numpy()
+    for j in (0, 1):
+        c = row_cells[empty, j]
+        blocked[c[c >= 0]] = True
+    return blocked
+
+
+def gradient_flags(prot, row_cells: np.ndarray, index) -> pd.DataFrame:
+    """Which of each gradient row's figures are withheld."""
+    out = {}
+    for j, name in ((0, "numerator_suppressed"), (1, "denominator_suppressed")):
+        c = row_cells[:, j]
+        hidden = np.zeros(len(c), dtype=bool)
+        hidden[c >= 0] = prot.withheld[c[c >= 0]]
+        out[name] = hidden
+    return pd.DataFrame(out, index=index)
+
+
+def gradient_audit(prot, raw: pd.DataFrame, row_cells: np.ndarray) -> pd.DataFrame:
+    """One row per withheld count of the gradient: :data:`AUDIT_COLUMNS`."""
+    rows = []
+    for i, rec in enumerate(raw[["indicator_id", "area_code", "grouping", "group"]].itertuples(index=False)):
+        for j, part in ((0, "numerator"), (1, "denominator")):
+            c = int(row_cells[i, j])
+            if c >= 0 and prot.withheld[c]:
+                rows.append((rec.indicator_id, part, rec.area_code, rec.grouping, int(rec.group),
+                             prot.table.values[c], prot.reason[c] or "secondary",
+                             prot.detail[c] or "withheld with a row it is shown in"))
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
 def _with_intervals(df: pd.DataFrame, catalogue: dict[str, Indicator]) -> pd.DataFrame:
@@ -461,7 +474,7 @@ def _with_intervals(df: pd.DataFrame, catalogue: dict[str, Indicator]) -> pd.Dat
 
 
 def deprivation_results(tables: dict[str, pd.DataFrame], period: Period, extract_date: dt.date, *,
-                        threshold: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        threshold: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The published deprivation gradient of ``period`` and its suppression audit.
 
     This is the stage ``ehps indicators`` runs after the indicator results: the first
@@ -474,6 +487,7 @@ def deprivation_results(tables: dict[str, pd.DataFrame], period: Period, extract
 
 __all__ = [
     "lsoa_deprivation", "district_profile", "lsoa_counts_by_group", "gradient_window", "Window", "counts_by_lsoa",
-    "gradient_counts", "suppress_gradient", "deprivation_results", "quintile_of", "group_label", "share_label",
+    "gradient_counts", "suppress_gradient", "publish_gradient", "gradient_flags", "gradient_audit",
+    "deprivation_results", "quintile_of", "group_label", "share_label",
     "DeprivationError", "IMD_VINTAGE", "LSOA_VINTAGE", "GRADIENT_INDICATORS"
 ]

@@ -31,7 +31,7 @@ from ..config import ConfigError, load_settings
 from ..data import reference
 from ..geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, area_name, districts_in
 from ..periods import Period
-from .catalogue import ALL_AGES, RESULT_COLUMNS, UNKNOWN_AGE, Indicator, load_catalogue
+from .catalogue import ALL_AGES, RESULT_COLUMNS, UNKNOWN_AGE, CountRule, Indicator, load_catalogue
 
 
 # -- registry of methods ---------------------------------------------------------------------
@@ -46,20 +46,36 @@ class Context:
 
 Method = Callable[[dict[str, pd.DataFrame], dict, Context, bool], pd.DataFrame]
 METHODS: dict[str, Method] = {}
+#: What each method's numerator and denominator count, as :class:`CountRule` s of its params.
+COUNTS: dict[str, Callable[[dict], dict[str, CountRule | None]]] = {}
 
 
-def register(name: str) -> Callable[[Method], Method]:
+def register(name: str, counts: Callable[[dict], dict[str, CountRule | None]] | None = None
+             ) -> Callable[[Method], Method]:
     """Register a method: ``f(tables, params, context, by_age) -> monthly counts``.
 
     The returned frame has columns ``district_code``, ``month`` (month index),
-    ``age_band`` and ``numerator`` (and ``denominator`` for shares).
+    ``age_band`` and ``numerator`` (and ``denominator`` for shares). ``counts(params)`` says
+    what the numerator and denominator count (``{"numerator": CountRule | None,
+    "denominator": CountRule | None}``; None when it is not a count of records, such as a total
+    of weeks or a population), so that the same count in two indicators is recognised as one.
     """
 
     def wrap(fn: Method) -> Method:
         METHODS[name] = fn
+        if counts is not None:
+            COUNTS[name] = counts
         return fn
 
     return wrap
+
+
+def _records(params: dict, *extra: str, where: bool = True) -> CountRule:
+    return CountRule.of(params["table"], f"date:{params['date']}", params.get("where") if where else None, extra)
+
+
+def _open(params: dict, *extra: str) -> CountRule:
+    return CountRule.of(params["table"], "open", None, extra)
 
 
 def _month_index(values: pd.Series) -> pd.Series:
@@ -105,20 +121,20 @@ def _count_by_month(df: pd.DataFrame, date_col: str, tables, ctx: Context, by_ag
     return pd.concat(frames, ignore_index=True)
 
 
-@register("event_count")
+@register("event_count", counts=lambda p: {"numerator": _records(p), "denominator": None})
 def event_count(tables, params, ctx, by_age):
     """Records whose ``params.date`` falls in the month (optionally filtered by ``where``)."""
     df = _filter(tables[params["table"]], params.get("where"))
     return _count_by_month(df, params["date"], tables, ctx, by_age)
 
 
-@register("event_rate")
+@register("event_rate", counts=lambda p: {"numerator": _records(p), "denominator": None})
 def event_rate(tables, params, ctx, by_age):
     """As :func:`event_count`; the engine divides by the population of the area and age band."""
     return event_count(tables, params, ctx, by_age)
 
 
-@register("event_share")
+@register("event_share", counts=lambda p: {"numerator": _records(p), "denominator": _records(p, where=False)})
 def event_share(tables, params, ctx, by_age):
     """Share of records dated in the month that meet ``where`` (numerator) of all (denominator)."""
     table = tables[params["table"]]
@@ -129,7 +145,7 @@ def event_share(tables, params, ctx, by_age):
     return out.assign(numerator=out["numerator"].fillna(0))
 
 
-@register("open_at_end")
+@register("open_at_end", counts=lambda p: {"numerator": _open(p), "denominator": None})
 def open_at_end(tables, params, ctx, by_age):
     """Records open at the end of each month: started on or before it, not ended by then."""
     df = tables[params["table"]]
@@ -147,7 +163,10 @@ def open_at_end(tables, params, ctx, by_age):
     return out.assign(age_band=ALL_AGES)
 
 
-@register("repeat_within_days_share")
+@register("repeat_within_days_share", counts=lambda p: {
+    "numerator": _records(p, f"another record of the same {p.get('subject', 'child_id')} within "
+                             f"{p['days']} days before"),
+    "denominator": _records(p, where=False)})
 def repeat_within_days_share(tables, params, ctx, by_age):
     """Share of records dated in the month whose subject had an earlier record within
     ``params.days`` days before (e.g. re-notifications within 12 months)."""
@@ -162,7 +181,8 @@ def repeat_within_days_share(tables, params, ctx, by_age):
     return out.assign(numerator=out["numerator"].fillna(0))
 
 
-@register("open_within_weeks_share")
+@register("open_within_weeks_share", counts=lambda p: {
+    "numerator": _open(p, f"open for {p['weeks']} weeks or less"), "denominator": _open(p)})
 def open_within_weeks_share(tables, params, ctx, by_age):
     """Of records open at each month end, the share open for no more than ``params.weeks``."""
     df = tables[params["table"]]
@@ -182,7 +202,10 @@ def open_within_weeks_share(tables, params, ctx, by_age):
     return out.assign(age_band=ALL_AGES)
 
 
-@register("interval_within_days_share")
+@register("interval_within_days_share", counts=lambda p: {
+    "numerator": _records(p, f"linked to {p['linked_table']} by {p['link_column']}",
+                          f"within {p['days']} days of its {p['from_date']}"),
+    "denominator": _records(p, f"linked to {p['linked_table']} by {p['link_column']}")})
 def interval_within_days_share(tables, params, ctx, by_age):
     """Of records dated in the month that link to an earlier record, the share whose gap from
     it (``params.from_date`` of the linked table) is at most ``params.days`` days."""
@@ -196,7 +219,8 @@ def interval_within_days_share(tables, params, ctx, by_age):
     return out.assign(numerator=out["numerator"].fillna(0))
 
 
-@register("duration_average")
+@register("duration_average", counts=lambda p: {
+    "numerator": None, "denominator": CountRule.of(p["table"], "date:end_date")})
 def duration_average(tables, params, ctx, by_age):
     """Mean duration (in ``params.unit``: days or weeks) of records ending in the month:
     numerator = total duration, denominator = number of records."""
@@ -329,6 +353,14 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
     monthly = _complete_grid(monthly, ctx, bands)
     by_district = _aggregate(monthly, ind, ctx)
     out = _add_areas(by_district, include_scs_areas)
+    if ind.areas == "county":
+        # Published for Kent only (catalogue `areas: county`): a district's rolling 12 months,
+        # differenced month to month, would give away its small monthly counts.
+        out = out[out["area_code"] == KENT_CODE].reset_index(drop=True)
+    if ind.age_band_areas == "county":
+        # Age bands for Kent only (catalogue `age_band_areas: county`): a district's monthly count
+        # split four ways is mostly counts from 1 to the threshold.
+        out = out[(out["age_band"] == ALL_AGES) | (out["area_code"] == KENT_CODE)].reset_index(drop=True)
     if "denominator" not in out.columns:
         out["denominator"] = np.nan
     out["numerator"] = out["numerator"].astype(float)

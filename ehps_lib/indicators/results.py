@@ -74,25 +74,48 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     ``data/results/<period>/indicators.parquet`` (and ``.csv``) hold the *published*,
     suppressed results, the only ones templates read; ``public.parquet`` the CYPF
     indicators from public data (:mod:`ehps_lib.indicators.public`); ``deprivation.parquet`` the
-    suppressed deprivation gradient (:mod:`ehps_lib.indicators.deprivation`). The unsuppressed results and the
-    suppression audit go to ``data/results/<period>/internal/`` for analysts' quality
-    assurance; they are never copied into the site.
+    suppressed deprivation gradient (:mod:`ehps_lib.indicators.deprivation`). The counts of both are
+    protected together, as one protected count table, honouring the ledger of every decision made
+    for earlier periods (``data/results/protected_counts.parquet``, updated here). The unsuppressed
+    results and the suppression audit go to ``data/results/<period>/internal/`` for analysts'
+    quality assurance; they are never copied into the site.
 
     Returns the period, the published results, their metadata and the folder written.
     """
     # Imported here so that checking whether results are up to date stays fast.
     from .assess import assess
     from .catalogue import load_catalogue
-    from .deprivation import deprivation_results
+    from .deprivation import AUDIT_COLUMNS as DEPRIVATION_AUDIT_COLUMNS
+    from .deprivation import GRADIENT_COLUMNS, DeprivationError, gradient_counts, publish_gradient
+    from .deprivation import gradient_audit as deprivation_audit
     from .engine import compute_results
     from .public import public_results
+    from .suppression import ledger_of, protect_results
 
     tables, manifest = io.read_processed(base)
     extract_date = extract_date_of(manifest)
     period = resolve_period(period_label, extract_date)
     raw = compute_results(tables, extract_date, up_to=period, include_scs_areas=True)
     threshold = load_settings().suppression_threshold
-    published, audit = assess(raw, load_catalogue(), threshold=threshold)
+    catalogue = load_catalogue()
+    try:
+        gradient_raw = gradient_counts(tables, period, extract_date)
+        gradient_note = ""
+    except DeprivationError as exc:  # before the extract's first complete financial year
+        gradient_raw = pd.DataFrame(columns=GRADIENT_COLUMNS)
+        gradient_note = str(exc)
+    # One protected count table for the results and the gradient, honouring every decision made
+    # for earlier periods (the ledger), so that no period published later unlocks an earlier one.
+    ledger = io.read_ledger(base)
+    audit, flags, protection = protect_results(raw, catalogue, threshold=threshold, gradient=gradient_raw,
+                                               ledger=ledger, period=period.label,
+                                               rule=load_settings().suppression_interval)
+    published, _ = assess(raw, catalogue, threshold=threshold, protected=(audit, flags))
+    if len(gradient_raw):
+        gradient = publish_gradient(gradient_raw, protection.gradient_flags, catalogue)
+        gradient_audit = deprivation_audit(protection, gradient_raw, protection.gradient_cells)
+    else:
+        gradient, gradient_audit = gradient_raw, pd.DataFrame(columns=DEPRIVATION_AUDIT_COLUMNS)
     meta = {
         "period": period.label,
         "period_kind": period.kind,
@@ -102,14 +125,21 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
         "sources": manifest.get("sources", []),
         "rows": len(published),
         "inputs_key": inputs_key or results_inputs_key(period, base),
-        "suppression": {"threshold": threshold, "cells_suppressed": len(audit),
-                        "by_reason": audit["reason"].value_counts().sort_index().to_dict()},
+        "suppression": {"threshold": threshold, "interval": protection.rule, "cells_suppressed": len(audit),
+                        "by_reason": audit["reason"].value_counts().sort_index().to_dict(),
+                        "cells": int((~protection.table.cells["derived"]).sum()),
+                        "cells_decided_before": 0 if ledger is None else int(len(ledger)),
+                        "revised_cells_kept_as_published": protection.revised,
+                        "proof_rounds": protection.rounds, "integer_programmes": protection.solver_calls},
+        "gradient": gradient_note or "financial year " + (
+            f"{pd.Timestamp(gradient_raw['window_start'].iloc[0]):%B %Y} to "
+            f"{pd.Timestamp(gradient_raw['window_end'].iloc[0]):%B %Y}" if len(gradient_raw) else ""),
     }
     public = public_results()
     meta["public_indicators"] = sorted(public["indicator_id"].unique())
-    gradient, gradient_audit = deprivation_results(tables, period, extract_date, threshold=threshold)
     folder = io.write_results(published, meta, period.slug, base,
                               extra={"public": public, "deprivation": gradient},
                               internal={"unsuppressed": raw, "suppression_audit": audit,
                                         "deprivation_audit": gradient_audit})
+    io.write_ledger(ledger_of(protection, period.label, ledger), base)
     return period, published, meta, folder

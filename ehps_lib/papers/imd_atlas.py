@@ -146,9 +146,11 @@ def about(a: AtlasData) -> Block:
     if a.gradient is not None:
         w = _window_words(a)
         k = load_settings().suppression_threshold
-        paras.append(f"The deprivation gradient counts Early Help records over the 12 months to the end of the "
-                     f"period ({w}) by the deprivation of the child's home neighbourhood. Counts from 1 to {k}, "
-                     "and any figure from which one could be worked out, are withheld and shown as c.")
+        paras.append(f"The deprivation gradient counts Early Help records over the latest complete financial year "
+                     f"({w}) by the deprivation of the child's home neighbourhood: a whole year, so that every "
+                     "paper of the year shows the same figures and none can be set against another's. Counts "
+                     f"from 1 to {k}, and any figure from which one could be worked out, are withheld and shown "
+                     "as c.")
     html_ = "".join(f"<p>{_e(p)}</p>" for p in paras)
     return Block(html=f'<div class="ehps-atlas-about">{html_}</div>', markdown="\n\n".join(paras),
                  text="\n".join(paras))

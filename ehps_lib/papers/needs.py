@@ -409,6 +409,10 @@ def _unavailable_text(a: AtlasData) -> str:
     if a.area_code in SCS_AREA_CODES:
         return (f"The deprivation gradient is published for Kent and each district, not for {a.area_name}; "
                 "see the papers of its districts.")
+    if a.gradient is not None and a.gradient.empty:
+        return (f"The deprivation gradient covers a complete financial year (April to March), and the extract "
+                f"holds none that ends by {a.period.end:%B %Y}: it is first published for the period that ends "
+                "the extract's first complete financial year.")
     return (f"The deprivation gradient is not available for {a.period.label}: it was not published with this "
             "period's results.")
 

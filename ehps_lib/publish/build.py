@@ -20,9 +20,14 @@ Steps:
    One failing run never stops the others.
 5. **Publish** only if every run succeeded: the new site is assembled beside the old one
    (hard links, cheap), its index and ``manifest.json`` (every input with its SHA-256, the
-   library version, git commit, parameters and per-run timings) are written, the disclosure
-   scan (:mod:`ehps_lib.publish.disclosure`) must find nothing, and only then is it swapped in for
-   the old ``site/``. On any failure or finding the old site stays as it was.
+   library version, git commit, parameters and per-run timings) are written with the period's
+   open data (``<period>/data/``), and then the disclosure gate runs over the whole staged site,
+   every period already published as well as the new one, cached files as well as fresh: the
+   disclosure scan (:mod:`ehps_lib.publish.disclosure`) must find nothing in any file, and the
+   intruder audit (:mod:`ehps_lib.publish.audit`) must find no withheld count that everything
+   ever published narrows below the protection interval. Only then is it swapped in for the old
+   ``site/``. On any failure or finding the old site stays as it was, and the failure names the
+   file (scan) or the cell and the relations that pin it (audit).
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from .. import __version__, config
 from ..data import digests, io
 from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name
 from ..periods import Period
-from ..sitemap import INDEX_FILE, MANIFEST_FILE, paper_files
+from ..sitemap import INDEX_FILE, MANIFEST_FILE, OPEN_DATA_DIR, paper_files
 from . import cache, render
 from .site import update_site_index
 
@@ -110,6 +115,8 @@ class BuildOutcome:
     cached: int = 0
     published: bool = False
     up_to_date: bool = False
+    #: the intruder audit of the published site (:class:`ehps_lib.publish.audit.AuditReport`)
+    audit: object | None = None
 
 
 # -- one run (in a worker process) -------------------------------------------------------------------
@@ -538,21 +545,15 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, si
         entries = [paper.entry(period_title=p.title, period_start=p.start.isoformat(), built=built,
                                extract_date=str(meta.get("extract_date", "")),
                                template_title=_template_spec(paper.template).title) for paper in outcome.papers]
-        index = update_site_index(stage, entries, classification=settings.classification,
+        update_site_index(stage, entries, classification=settings.classification,
                                   provenance={"ehps_lib_version": provenance["ehps_lib_version"],
                                               "git_commit": provenance["git_commit"], "build_time": built})
         manifest = _manifest(p, meta, provenance, records, data, started)
         io.write_json(manifest, stage / p.slug / MANIFEST_FILE)
         io.write_json(manifest, stage / MANIFEST_FILE)
-        if scan:
-            from . import disclosure
-
-            secrets = _secrets(data)
-            findings = disclosure.scan_file(index, secrets, root=stage)
-            if findings:
-                outcome.ok, outcome.findings = False, findings
-                outcome.failures.append(Failure("-", "site index", "disclosure", disclosure.format_findings(findings)))
-                return outcome
+        _copy_open_data(stage, p, data)
+        if scan and not _disclosure_gate(outcome, stage, data, settings):
+            return outcome
         io.make_public(stage)
         io.replace_dir(stage, site)
         outcome.published = True
@@ -562,6 +563,39 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, si
             shutil.rmtree(stage, ignore_errors=True)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _copy_open_data(stage: Path, p: Period, data: Path) -> None:
+    """The period's published tables as open data, ``<period>/data/indicators.csv`` (every area,
+    month and quarter) and ``deprivation.csv`` (the gradient): what every paper shows is a view
+    of these, and the intruder audit reads them."""
+    folder = io.results_dir(p.slug, data)
+    for name in ("indicators", "deprivation"):
+        source = folder / f"{name}.csv"
+        if source.is_file():
+            io.copy_file(source, stage / p.slug / OPEN_DATA_DIR / f"{name}.csv")
+
+
+def _disclosure_gate(outcome: BuildOutcome, stage: Path, data: Path, settings) -> bool:
+    """The last check before publishing the staged site (every period in it, cached or fresh):
+    the disclosure scan of every file, then the intruder audit of every figure ever published.
+    Returns False (with the outcome's failures set) when anything is found."""
+    from . import audit, disclosure
+
+    threshold = settings.suppression_threshold
+    findings = disclosure.scan_site(stage, _secrets(data), threshold)
+    if findings:
+        outcome.ok, outcome.findings = False, findings
+        outcome.failures.append(Failure("-", "the site", "disclosure", disclosure.format_findings(findings),
+                                        template="publish"))
+        return False
+    report = audit.audit_site(stage, threshold, rule=settings.suppression_interval)
+    outcome.audit = report
+    if not report.ok:
+        outcome.ok = False
+        outcome.failures.append(Failure("-", "the site", "intruder audit", report.format(), template="publish"))
+        return False
+    return True
 
 
 def _new_stage(site: Path) -> Path:

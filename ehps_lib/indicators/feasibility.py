@@ -1,0 +1,457 @@
+"""What an intruder can work out: the feasible range of every unknown count under linear relations.
+
+A published table states some counts and withholds others (``c``); it also states, by its
+structure, linear relations between them: a total is the sum of its parts, a quarter the sum of
+its months, a numerator is at most its denominator. Whoever reads the table knows every
+published count, every relation and that counts are whole numbers of at least 0. For each
+withheld count this module computes the smallest and largest value consistent with all of
+that (:func:`ranges`), with the HiGHS solver through :func:`scipy.optimize.milp` (a mixed
+integer programme per bound: linear-programming bounds would be too wide where the relations
+are not totally unimodular, and could pass a cell an integer intruder pins down).
+
+The system is split into independent components first (unknowns that share no relation cannot
+inform each other), and the common simple cases are solved exactly without a solver: an
+unknown alone in its relations, and unknowns whose only relation is one sum.
+
+:func:`is_protected` is the protection rule both the suppression and the audit apply.
+
+This module is pure mathematics: it knows nothing about indicators, files or suppression
+decisions, so the independent audit (:mod:`ehps_lib.publish.audit`) and the suppression that
+must pass it (:mod:`ehps_lib.indicators.suppression`) share only this solver, each building its
+own relations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+INF = math.inf
+
+
+@dataclass
+class Relation:
+    """``sum(coefs * x[variables]) == rhs`` (``kind="eq"``) or ``<= rhs`` (``kind="le"``).
+
+    ``variables`` index the unknowns; the published counts of the relation are already moved
+    into ``rhs``. ``label`` says in words what the relation is (for findings).
+    """
+
+    variables: np.ndarray
+    coefs: np.ndarray
+    rhs: float
+    kind: str = "eq"
+    label: str = ""
+
+
+@dataclass
+class Ranges:
+    """The result of :func:`ranges` for ``n`` unknowns.
+
+    ``lo``/``hi``: smallest and largest feasible whole value (``hi`` is ``inf`` when nothing
+    bounds it; both NaN when the unknown's component has no solution at all, i.e. the published
+    figures contradict each other). ``component``: the component of each unknown;
+    ``relations_of``: the relations (indices) of each component; ``solver_calls``: how many
+    integer programmes were solved.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+    component: np.ndarray
+    relations_of: dict[int, list[int]] = field(default_factory=dict)
+    infeasible: set[int] = field(default_factory=set)
+    solver_calls: int = 0
+    #: unknowns the solve budget ran out on: ``lo``/``hi`` are then only outer bounds, and the
+    #: rule is not proved for them
+    unproven: set[int] = field(default_factory=set)
+    budget: float = math.inf
+
+
+#: The protection rules (``config.yml`` ``suppression.interval``).
+RULES = ("values", "zero")
+
+
+def is_protected(lo: float, hi: float, threshold: int, rule: str = "values") -> bool:
+    """The protection rule: is a withheld count's feasible range ``[lo, hi]`` wide enough?
+
+    Always protected: a range that is exactly 0 (a true zero, which is published anyway), or
+    one wholly above ``threshold`` (a withheld partner known to be large reveals no small
+    count; the small counts it protects are checked in their own right). Otherwise:
+
+    * ``rule="values"`` (the default): the range must reach above the threshold (``hi >=
+      threshold + 1``: an intruder cannot tell the count is small) and hold at least
+      ``threshold + 1`` whole values (``hi - lo >= threshold``: never narrower than what "c"
+      says of a small count, 1 to ``threshold``). Zeros are published as 0, so "c" already
+      tells a reader a count is probably not 0; what is protected is its value;
+    * ``rule="zero"`` (stricter): the range must reach both 0 and ``threshold + 1``, so that
+      not even whether anyone was counted can be told.
+
+    A range of NaN (contradictory figures) is never protected.
+
+    Examples
+    --------
+    >>> is_protected(0, 9, 5), is_protected(0, 5, 5), is_protected(2, 40, 5), is_protected(7, 7, 5)
+    (True, False, True, True)
+    >>> is_protected(0, 0, 5), is_protected(3, 3, 5), is_protected(4, 8, 5), is_protected(0, math.inf, 5)
+    (True, False, False, True)
+    >>> is_protected(2, 40, 5, rule="zero"), is_protected(0, 6, 5, rule="zero")
+    (False, True)
+    """
+    if math.isnan(lo) or math.isnan(hi):
+        return False
+    if hi == 0 or lo >= threshold + 1:
+        return True
+    if rule == "zero":
+        return lo == 0 and hi >= threshold + 1
+    return hi >= threshold + 1 and hi - lo >= threshold
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n)
+
+    def find(self, a: int) -> int:
+        p = self.parent
+        root = a
+        while p[root] != root:
+            root = p[root]
+        while p[a] != root:
+            p[a], a = root, p[a]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def components(n: int, relations: list[Relation]) -> np.ndarray:
+    """Component label of each of ``n`` unknowns: unknowns sharing a relation are joined."""
+    uf = _UnionFind(n)
+    for rel in relations:
+        v = rel.variables
+        for other in v[1:]:
+            uf.union(int(v[0]), int(other))
+    return np.array([uf.find(i) for i in range(n)], dtype=int)
+
+
+def ranges(n: int, relations: list[Relation], *, only: np.ndarray | None = None) -> Ranges:
+    """Smallest and largest whole value of each of ``n`` unknowns (all at least 0) given ``relations``.
+
+    ``only`` (booleans) restricts the work to the components holding those unknowns (others
+    get NaN). See :class:`Ranges`.
+    """
+    comp = components(n, relations)
+    rel_of: dict[int, list[int]] = {}
+    for i, rel in enumerate(relations):
+        if len(rel.variables):
+            rel_of.setdefault(int(comp[rel.variables[0]]), []).append(i)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    out = Ranges(lo, hi, comp, rel_of)
+    members: dict[int, list[int]] = {}
+    for i, c in enumerate(comp):
+        members.setdefault(int(c), []).append(i)
+    wanted = None if only is None else {int(c) for c in comp[np.asarray(only, dtype=bool)]}
+    for c, var_list in members.items():
+        if wanted is not None and c not in wanted:
+            continue
+        vars_ = np.array(var_list)
+        rels = [relations[i] for i in rel_of.get(c, [])]
+        if not _solve_simple(vars_, rels, lo, hi):
+            ok = _solve_milp(vars_, rels, lo, hi, out)
+            if not ok:
+                out.infeasible.add(c)
+    return out
+
+
+# -- exact answers without a solver ------------------------------------------------------------------
+def _solve_simple(vars_: np.ndarray, rels: list[Relation], lo: np.ndarray, hi: np.ndarray) -> bool:
+    """Solve the easy components in closed form; return False when a solver is needed."""
+    if not rels:
+        lo[vars_], hi[vars_] = 0.0, INF
+        return True
+    if len(vars_) == 1:
+        a, b = 0.0, INF
+        for rel in rels:
+            coef = float(np.sum(rel.coefs))
+            if coef == 0:
+                if (rel.kind == "eq" and rel.rhs != 0) or (rel.kind == "le" and rel.rhs < 0):
+                    a, b = np.nan, np.nan
+                continue
+            bound = rel.rhs / coef
+            if rel.kind == "eq":
+                if abs(bound - round(bound)) > 1e-9:
+                    a, b = np.nan, np.nan
+                    break
+                a, b = max(a, round(bound)), min(b, round(bound))
+            elif coef > 0:
+                b = min(b, math.floor(bound + 1e-9))
+            else:
+                a = max(a, math.ceil(bound - 1e-9))
+        if not (a <= b):
+            a, b = np.nan, np.nan
+        lo[vars_], hi[vars_] = a, b
+        return True
+    if len(rels) == 1 and rels[0].kind == "eq":
+        rel = rels[0]
+        coefs = rel.coefs
+        if len(set(rel.variables.tolist())) == len(rel.variables) and (np.all(coefs == 1) or np.all(coefs == -1)):
+            total = rel.rhs * float(coefs[0])
+            if total < 0 or abs(total - round(total)) > 1e-9:
+                lo[vars_], hi[vars_] = np.nan, np.nan
+            else:
+                lo[vars_], hi[vars_] = 0.0, float(round(total))
+            return True
+    return False
+
+
+# -- integer programmes --------------------------------------------------------------------------------
+def _matrices(vars_: np.ndarray, rels: list[Relation]):
+    from scipy.sparse import csr_matrix
+
+    pos = {int(v): i for i, v in enumerate(vars_)}
+    rows, cols, vals, lb, ub = [], [], [], [], []
+    for r, rel in enumerate(rels):
+        for v, a in zip(rel.variables, rel.coefs, strict=True):
+            rows.append(r)
+            cols.append(pos[int(v)])
+            vals.append(float(a))
+        lb.append(rel.rhs if rel.kind == "eq" else -np.inf)
+        ub.append(rel.rhs)
+    a = csr_matrix((vals, (rows, cols)), shape=(len(rels), len(vars_)))
+    return a, np.array(lb, dtype=float), np.array(ub, dtype=float)
+
+
+def _solve_milp(vars_: np.ndarray, rels: list[Relation], lo: np.ndarray, hi: np.ndarray, out: Ranges) -> bool:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    a, lb, ub = _matrices(vars_, rels)
+    m = len(vars_)
+    constraint = LinearConstraint(a, lb, ub)
+    integrality = np.ones(m)
+    bounds = Bounds(np.zeros(m), np.full(m, np.inf))
+    for i, v in enumerate(vars_):
+        c = np.zeros(m)
+        for sign, target in ((1.0, lo), (-1.0, hi)):
+            c[i] = sign
+            res = milp(c, constraints=[constraint], integrality=integrality, bounds=bounds)
+            out.solver_calls += 1
+            if res.status == 2:  # infeasible: the figures contradict each other
+                lo[vars_], hi[vars_] = np.nan, np.nan
+                return False
+            if res.status == 3 or (res.status != 0 and sign < 0):  # unbounded above
+                target[v] = INF
+            elif res.status != 0:
+                raise RuntimeError(f"HiGHS could not solve a feasibility problem ({res.message})")
+            else:
+                target[v] = float(round(res.x[i]))
+        c[i] = 0.0
+    return True
+
+
+def propagate(a, lb: np.ndarray, ub: np.ndarray, passes: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Sound outer bounds of whole unknowns ``x >= 0`` with ``lb <= a @ x <= ub`` (interval propagation).
+
+    Every feasible ``x`` lies within the returned ``[low, high]`` (the true range may be
+    narrower): a lower bound above the threshold proves a cell protected without a solver.
+    """
+    coo = a.tocoo()
+    rows, cols, vals = coo.row, coo.col, coo.data.astype(float)
+    m = a.shape[1]
+    low = np.zeros(m)
+    high = np.full(m, np.inf)
+    n_rows = a.shape[0]
+    for _ in range(passes):
+        # smallest and largest possible value of each term a_j * x_j
+        t_min = np.where(vals > 0, vals * low[cols], vals * high[cols])
+        t_max = np.where(vals > 0, vals * high[cols], vals * low[cols])
+        fin_min, inf_min = np.isfinite(t_min), ~np.isfinite(t_min)
+        fin_max, inf_max = np.isfinite(t_max), ~np.isfinite(t_max)
+        sum_min = np.bincount(rows, np.where(fin_min, t_min, 0.0), n_rows)
+        sum_max = np.bincount(rows, np.where(fin_max, t_max, 0.0), n_rows)
+        n_inf_min = np.bincount(rows, inf_min, n_rows)
+        n_inf_max = np.bincount(rows, inf_max, n_rows)
+        # the rest of the row without term k
+        rest_min = np.where(inf_min, sum_min[rows], sum_min[rows] - np.where(fin_min, t_min, 0.0))
+        rest_min_ok = (n_inf_min[rows] - inf_min) == 0
+        rest_max = np.where(inf_max, sum_max[rows], sum_max[rows] - np.where(fin_max, t_max, 0.0))
+        rest_max_ok = (n_inf_max[rows] - inf_max) == 0
+        new_low, new_high = low.copy(), high.copy()
+        # a_k x_k <= ub - rest_min
+        cap = ub[rows] - rest_min
+        ok = rest_min_ok & np.isfinite(ub[rows])
+        pos, neg = ok & (vals > 0), ok & (vals < 0)
+        np.minimum.at(new_high, cols[pos], np.floor(cap[pos] / vals[pos] + 1e-9))
+        np.maximum.at(new_low, cols[neg], np.ceil(cap[neg] / vals[neg] - 1e-9))
+        # a_k x_k >= lb - rest_max
+        floor_ = lb[rows] - rest_max
+        ok = rest_max_ok & np.isfinite(lb[rows])
+        pos, neg = ok & (vals > 0), ok & (vals < 0)
+        np.maximum.at(new_low, cols[pos], np.ceil(floor_[pos] / vals[pos] - 1e-9))
+        np.minimum.at(new_high, cols[neg], np.floor(floor_[neg] / vals[neg] + 1e-9))
+        if np.array_equal(new_low, low) and np.array_equal(new_high, high):
+            break
+        low, high = new_low, new_high
+        if (low > high).any():
+            break
+    return low, high
+
+
+def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray | None = None,
+          max_solves: float = math.inf, rule: str = "values") -> Ranges:
+    """Like :func:`ranges`, but proves the protection rule with as few integer programmes as it can.
+
+    Exact bounds are computed only where they matter. For each component: interval
+    propagation (:func:`propagate`) settles the unknowns whose outer bounds already decide
+    the rule; then two integer programmes over all the others at once give, for each, a
+    feasible point where it is small (minimise their sum) and one where it is large (maximise
+    the sum of each unknown capped where the rule is met); an unknown that is small enough in
+    the first and large enough in the second is proved protected (its true range holds both).
+    This repeats while it proves more; only the unknowns left get their own programmes.
+
+    In the result, ``lo`` and ``hi`` are exact for every unknown that fails the rule; for the
+    others they may be bounds just wide enough to prove it (``lo`` an upper bound of the true
+    minimum, ``hi`` a lower bound of the true maximum). ``max_solves`` caps the programmes
+    solved for single unknowns (a badly protected table can have thousands of failing cells):
+    past it, unknowns not yet settled are listed in ``unproven``, with outer bounds.
+    """
+    comp = components(n, relations)
+    rel_of: dict[int, list[int]] = {}
+    for i, rel in enumerate(relations):
+        if len(rel.variables):
+            rel_of.setdefault(int(comp[rel.variables[0]]), []).append(i)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    out = Ranges(lo, hi, comp, rel_of, budget=max_solves)
+    members: dict[int, list[int]] = {}
+    for i, c in enumerate(comp):
+        members.setdefault(int(c), []).append(i)
+    wanted = None if only is None else {int(c) for c in comp[np.asarray(only, dtype=bool)]}
+    for c, var_list in sorted(members.items(), key=lambda kv: len(kv[1])):
+        if wanted is not None and c not in wanted:
+            continue
+        vars_ = np.array(var_list)
+        rels = [relations[i] for i in rel_of.get(c, [])]
+        if _solve_simple(vars_, rels, lo, hi):
+            continue
+        if len(vars_) <= 2:
+            if not _solve_milp(vars_, rels, lo, hi, out):
+                out.infeasible.add(c)
+            continue
+        if not _certify(vars_, rels, threshold, lo, hi, out, rule):
+            out.infeasible.add(c)
+    return out
+
+
+def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.ndarray, hi: np.ndarray,
+             out: Ranges, rule: str) -> bool:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix, hstack, identity, vstack
+
+    a, lb, ub = _matrices(vars_, rels)
+    m = len(vars_)
+    cap = threshold + 1
+    low, high = propagate(a, lb, ub)
+    if (low > high).any():
+        lo[vars_], hi[vars_] = np.nan, np.nan
+        return False
+    # settled by the outer bounds alone: known zero, known above the threshold, or too narrow
+    done = (high == 0) | (low >= cap)
+    lo[vars_[done]], hi[vars_[done]] = low[done], np.where(high[done] == 0, 0.0, np.maximum(high[done], low[done]))
+    narrow = ~done & ((high < cap) | ((high - low) < threshold) | ((low > 0) & (rule == "zero")))
+    base = LinearConstraint(a, lb, ub)
+    integrality = np.ones(m)
+    bounds = Bounds(np.zeros(m), np.full(m, np.inf))
+    link = hstack([-identity(m, format="csr"), identity(m, format="csr")])
+    full_a = vstack([hstack([a, csr_matrix((a.shape[0], m))]), link])
+    both_int = np.concatenate([np.ones(m), np.zeros(m)])
+    small = np.where(done, low, np.inf)  # a feasible value where each unknown is smallest so far
+    large = np.where(done, high, -np.inf)  # ... and largest so far
+
+    def solve(c, constraints=None, integ=integrality, bnds=bounds):
+        out.solver_calls += 1
+        return milp(c, constraints=constraints or [base], integrality=integ, bounds=bnds)
+
+    def goal(i: int) -> float:
+        """How large the unknown must be able to get, given how small it can get."""
+        floor_ = 0.0 if rule == "zero" else small[i]
+        return max(float(cap), floor_ + threshold)
+
+    open_ = ~done & ~narrow
+    for _round in range(25):
+        if not open_.any():
+            break
+        res = solve(open_.astype(float))
+        if res.status == 2:
+            lo[vars_], hi[vars_] = np.nan, np.nan
+            return False
+        if res.status != 0:
+            break
+        x = np.round(res.x)
+        small = np.minimum(small, x)
+        targets = np.array([goal(i) for i in range(m)])
+        c = np.concatenate([np.zeros(m), -open_.astype(float)])
+        res = solve(c, [LinearConstraint(full_a, np.concatenate([lb, np.full(m, -np.inf)]),
+                                         np.concatenate([ub, np.zeros(m)]))],
+                    both_int, Bounds(np.zeros(2 * m), np.concatenate([np.full(m, np.inf),
+                                                                      np.where(open_, targets, 0.0)])))
+        if res.status != 0:
+            break
+        x = np.round(res.x[:m])
+        large = np.maximum(large, x)
+        proved = open_ & (large >= targets) & ((small == 0) | (rule != "zero"))
+        if not proved.any():
+            break
+        lo[vars_[proved]], hi[vars_[proved]] = small[proved], large[proved]
+        open_ &= ~proved
+    # what is left: exact bounds, one programme each
+    for i in np.where(open_ | narrow)[0]:
+        v = vars_[i]
+        if out.budget <= 0:
+            out.unproven.add(int(v))
+            lo[v], hi[v] = low[i], high[i]
+            continue
+        out.budget -= 1
+        for sign in (1.0, -1.0):
+            c = np.zeros(m)
+            c[i] = sign
+            res = solve(c)
+            if res.status == 2:
+                lo[vars_], hi[vars_] = np.nan, np.nan
+                return False
+            if sign > 0:
+                lo[v] = float(round(res.x[i])) if res.status == 0 else low[i]
+            else:
+                hi[v] = float(round(res.x[i])) if res.status == 0 else np.inf
+    return True
+
+
+def binding_relations(vars_: np.ndarray, rels: list[Relation], var: int, sense: str) -> list[int]:
+    """Positions (in ``rels``) of the relations that hold ``var`` at its bound: those with a
+    non-zero shadow price in the linear programme minimising (``sense="min"``) or maximising it."""
+    from scipy.optimize import linprog
+
+    a, lb, ub = _matrices(vars_, rels)
+    eq = np.array([r.kind == "eq" for r in rels])
+    i = int(np.where(vars_ == var)[0][0])
+    c = np.zeros(len(vars_))
+    c[i] = 1.0 if sense == "min" else -1.0
+    dense = a.toarray()
+    res = linprog(c, A_ub=dense[~eq] if (~eq).any() else None, b_ub=ub[~eq] if (~eq).any() else None,
+                  A_eq=dense[eq] if eq.any() else None, b_eq=ub[eq] if eq.any() else None,
+                  bounds=(0, None), method="highs")
+    if res.status != 0:
+        return list(range(len(rels)))
+    found = []
+    eq_idx, le_idx = np.where(eq)[0], np.where(~eq)[0]
+    if eq.any():
+        found += [int(eq_idx[k]) for k, d in enumerate(res.eqlin.marginals) if abs(d) > 1e-9]
+    if (~eq).any():
+        found += [int(le_idx[k]) for k, d in enumerate(res.ineqlin.marginals) if abs(d) > 1e-9]
+    return sorted(found) or [j for j, r in enumerate(rels) if var in set(r.variables.tolist())]
+
+
+__all__ = ["Relation", "Ranges", "ranges", "check", "is_protected", "components", "binding_relations"]

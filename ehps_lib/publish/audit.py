@@ -1,0 +1,557 @@
+"""Intruder audit: what can be worked out from everything a site has ever published?
+
+``ehps check-disclosure --audit site/`` (and the build, before it publishes) reads only what the
+site states: every figures CSV of every period in it (each paper's CSV, and the period's open
+data under ``<period>/data/``) and the public definitions of the indicators (the catalogue).
+It never reads the unsuppressed results or the suppression decisions: it is an independent
+check of them.
+
+**What it reads.** A CSV with the columns of the published results (``indicator_id,
+area_code, period, age_band, numerator, denominator, suppressed``) or of the deprivation
+gradient (``indicator_id, area_code, grouping, group, window_start, window_end, numerator,
+denominator, suppressed``). Each numerator and each denominator that counts records is a
+*cell*: a count identified by what it counts (the same count in two indicators is one cell:
+step-ups, and the numerator of the step-up percentage), the area, the months it covers, and
+the age band or deprivation group. A cell is *published* when any file states its value,
+*withheld* when files show it only as ``c``. The same cell published with two different
+values anywhere in the site is a finding (``conflict``).
+
+**The relations an intruder knows** (all built here, from the published keys):
+
+* areas: Kent = its 12 districts = its 4 SCS areas; each SCS area = its 3 districts;
+* age bands: all ages = the sum of the bands (including records with no age);
+* deprivation groups: an area's deciles (or quintiles) add up to its total over the same
+  months; Kent's quintile = its two deciles = the 12 districts' same quintile;
+* time, for counts of records dated in a window (flows): every window (a quarter, rolling 12
+  months, a year to date, a gradient's 12 months) is the sum of the smallest pieces the site's
+  windows cut time into; a month is such a piece when months are published, and pieces never
+  published on their own (a quarter of a gradient, say) are unknowns of their own;
+* shares: a numerator is at most its denominator, and the complement (denominator minus
+  numerator: "cases not closed positively") is a count too;
+* definitions: a count with more conditions is at most the same count with fewer
+  (mental-health notifications at most all notifications), and counts of disjoint kinds of
+  the same records add up to at most all of them (positive closures + step-ups at most closures);
+* every period in the site at once: a cell has one value wherever and whenever it appears.
+
+A relation with one unpublished member that is not withheld either (a district whose figures
+the site does not show) makes that member an unknown too (a *derived* cell).
+
+**The check.** Every withheld or derived cell's smallest and largest whole value consistent
+with all published values and relations is computed with HiGHS
+(:func:`ehps_lib.indicators.feasibility.ranges`). A cell passes when the range reaches both 0
+and threshold + 1, lies wholly above the threshold, or is exactly 0
+(:func:`~ehps_lib.indicators.feasibility.is_protected`). A failure names the cell, its range,
+the files that show it and the relations that pin it (those binding at the bound that is too
+tight).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..data import io
+from ..geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, area_name, districts_in
+from ..indicators.catalogue import ALL_AGES, Indicator, load_catalogue, window_months
+from ..indicators.feasibility import Relation, binding_relations, check, is_protected
+from ..periods import Period, PeriodError
+
+RESULTS_COLUMNS = {"indicator_id", "area_code", "period", "age_band", "numerator", "denominator", "suppressed"}
+GRADIENT_COLUMNS = {"indicator_id", "area_code", "grouping", "group", "window_start", "window_end", "numerator",
+                    "denominator", "suppressed"}
+#: A cell: (count rule id, area code, first month, last month, breakdown, group).
+Key = tuple[str, str, int, int, str, str]
+
+
+# -- results -----------------------------------------------------------------------------------------
+@dataclass
+class AuditFailure:
+    """A withheld (or derived) cell an intruder can narrow below the protection interval."""
+
+    cell: str
+    lo: float
+    hi: float
+    kind: str  # "withheld" or "derived"
+    relations: list[str]
+    files: list[str]
+    #: False when the audit ran out of solver budget before settling it (lo/hi are outer bounds)
+    proved: bool = True
+
+    def __str__(self) -> str:
+        hi = "no limit" if self.hi == np.inf else f"{self.hi:g}"
+        what = "withheld" if self.kind == "withheld" else "never published, but derived"
+        rng = f"from {self.lo:g} to {hi}" if not np.isnan(self.lo) else "no consistent value (contradictory figures)"
+        if self.proved:
+            lines = [f"{self.cell} ({what}): an intruder can tell it is {rng}"]
+        else:
+            lines = [f"{self.cell} ({what}): not proved protected before the audit's solver budget ran out "
+                     f"(it lies {rng} at most)"]
+        if self.files:
+            lines.append("    shown as c in: " + ", ".join(self.files[:3]) + (" ..." if len(self.files) > 3 else ""))
+        for r in self.relations[:8]:
+            lines.append(f"    pinned by: {r}")
+        if len(self.relations) > 8:
+            lines.append(f"    ... and {len(self.relations) - 8} more relation(s)")
+        return "\n".join(lines)
+
+
+@dataclass
+class AuditReport:
+    """What the audit read and found."""
+
+    threshold: int
+    periods: list[str] = field(default_factory=list)
+    files: int = 0
+    published: int = 0
+    withheld: int = 0
+    derived: int = 0
+    relations: int = 0
+    components: int = 0
+    solver_calls: int = 0
+    seconds: float = 0.0
+    failures: list[AuditFailure] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    rule: str = "values"
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.conflicts
+
+    def summary(self) -> str:
+        head = (f"Intruder audit of {self.files} figures file(s) for {len(self.periods)} period(s) "
+                f"({', '.join(self.periods) or 'none'}): {self.published:,} published and {self.withheld:,} withheld "
+                f"count(s), {self.derived:,} derived, {self.relations:,} relation(s), {self.solver_calls:,} integer "
+                f"programme(s), {self.seconds:.1f} s.")
+        if self.ok:
+            if self.rule == "zero":
+                proof = f"reaches both 0 and {self.threshold + 1}"
+            else:
+                proof = (f"holds at least {self.threshold + 1} whole values, one of them above {self.threshold}")
+            return head + (f"\nEvery withheld count's feasible range {proof} (or is known to be 0, or above "
+                           f"{self.threshold}): none can be narrowed to a count from 1 to {self.threshold}.")
+        return head
+
+    def format(self, limit: int = 20) -> str:
+        lines = [self.summary()]
+        if self.conflicts:
+            lines.append(f"{len(self.conflicts)} cell(s) published with different values:")
+            lines += [f"  {c}" for c in self.conflicts[:limit]]
+        if self.failures:
+            lines.append(f"{len(self.failures)} cell(s) not protected (threshold {self.threshold}):")
+            lines += ["  " + str(f).replace("\n", "\n  ") for f in self.failures[:limit]]
+            if len(self.failures) > limit:
+                lines.append(f"  ... and {len(self.failures) - limit} more")
+        return "\n".join(lines)
+
+
+# -- reading the site ------------------------------------------------------------------------------
+def _month_of(value) -> int:
+    d = pd.Timestamp(value)
+    return d.year * 12 + d.month - 1
+
+
+@dataclass
+class _Figures:
+    value: dict = field(default_factory=dict)         # key -> published value
+    withheld: dict = field(default_factory=lambda: defaultdict(set))  # key -> files showing c
+    conflicts: list[str] = field(default_factory=list)
+    periods: set = field(default_factory=set)
+    files: int = 0
+    #: (numerator key, denominator key) of every share shown
+    shares: set = field(default_factory=set)
+
+
+def _period_window(ind: Indicator, label: str, cache: dict) -> tuple[int, int] | None:
+    if label not in cache:
+        try:
+            p = Period.parse(label)
+        except PeriodError:
+            cache[label] = None
+        else:
+            cache[label] = (p.start.year * 12 + p.start.month - 1, p.months)
+    got = cache[label]
+    if got is None:
+        return None
+    return window_months(ind.data_period, got[0], got[1])
+
+
+def _add(fig: _Figures, key: Key, raw, suppressed: bool, source: str) -> None:
+    if raw is None or (isinstance(raw, float) and np.isnan(raw)) or raw == "":
+        if suppressed:
+            fig.withheld[key].add(source)
+        return
+    value = float(raw)
+    old = fig.value.get(key)
+    if old is None:
+        fig.value[key] = value
+    elif old != value:
+        fig.conflicts.append(f"{describe(key)}: {old:g} in one file, {value:g} in {source}")
+
+
+def read_figures(site: Path, catalogue: dict[str, Indicator] | None = None) -> _Figures:
+    """Every count cell the figures CSVs under ``site`` state (see the module docstring)."""
+    catalogue = catalogue or load_catalogue()
+    fig = _Figures()
+    windows: dict[str, tuple[int, int] | None] = {}
+    for path in sorted(Path(site).rglob("*.csv")):
+        try:
+            head = io.read_csv_header(path)
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue  # the disclosure scan reports a file it cannot read
+        cols = set(head)
+        if cols >= RESULTS_COLUMNS:
+            kind = "results"
+        elif cols >= GRADIENT_COLUMNS:
+            kind = "gradient"
+        else:
+            continue
+        rel = str(path.relative_to(site))
+        wanted = (RESULTS_COLUMNS if kind == "results" else GRADIENT_COLUMNS) | {"period"} & cols
+        df = io.read_csv_columns(path, sorted(wanted))
+        fig.files += 1
+        suppressed = df["suppressed"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
+        nums = pd.to_numeric(df["numerator"], errors="coerce").to_numpy()
+        dens = pd.to_numeric(df["denominator"], errors="coerce").to_numpy()
+        if kind == "results":
+            fig.periods.update(_pack_period(rel))
+            for i, (ind_id, area, label, band) in enumerate(zip(df["indicator_id"], df["area_code"], df["period"],
+                                                               df["age_band"], strict=True)):
+                ind = catalogue.get(ind_id)
+                if ind is None or not ind.has_data:
+                    continue
+                w = _period_window(ind, label, windows)
+                if w is None:
+                    continue
+                dim, group = ("all", ALL_AGES) if band == ALL_AGES else ("age", str(band))
+                _add_row(fig, ind, (area, w[0], w[1], dim, group), nums[i], dens[i], bool(suppressed[i]),
+                         f"{rel} row {i + 2}")
+        else:
+            starts = [_month_of(v) for v in df["window_start"]]
+            ends = [_month_of(v) for v in df["window_end"]]
+            for i, (ind_id, area, grouping, group) in enumerate(zip(df["indicator_id"], df["area_code"],
+                                                                   df["grouping"], df["group"], strict=True)):
+                ind = catalogue.get(ind_id)
+                if ind is None or not ind.has_data:
+                    continue
+                _add_row(fig, ind, (area, starts[i], ends[i], str(grouping), str(int(float(group)))), nums[i],
+                         dens[i], bool(suppressed[i]), f"{rel} row {i + 2}")
+    return fig
+
+
+def _pack_period(rel: str) -> set[str]:
+    first = Path(rel).parts[0] if Path(rel).parts else ""
+    return {first} if first else set()
+
+
+def _add_row(fig: _Figures, ind: Indicator, where: tuple, num, den, suppressed: bool, source: str) -> None:
+    counts = ind.counts
+    num_rule, den_rule = counts["numerator"], counts["denominator"]
+    num_key = (num_rule.id, *where) if num_rule else None
+    den_key = (den_rule.id, *where) if den_rule else None
+    if num_key:
+        _add(fig, num_key, num, suppressed, source)
+    if den_key:
+        _add(fig, den_key, den, suppressed, source)
+    if num_key and den_key:
+        fig.shares.add((num_key, den_key))
+
+
+# -- words ---------------------------------------------------------------------------------------------
+_NAMES: dict[str, str] = {}
+
+
+def _count_names(catalogue: dict[str, Indicator]) -> dict[str, str]:
+    """A name for each count: the title of the count (or rate) indicator that counts it, else
+    "numerator (or denominator) of '<title>'"."""
+    if not _NAMES:
+        for ind in sorted(catalogue.values(), key=lambda i: (i.unit != "count", not i.is_rate)):
+            rule = ind.counts["numerator"]
+            if rule is not None and (ind.unit == "count" or ind.is_rate):
+                _NAMES.setdefault(rule.id, ind.title)
+        for ind in catalogue.values():
+            for part in ("numerator", "denominator"):
+                rule = ind.counts[part]
+                if rule is not None:
+                    _NAMES.setdefault(rule.id, f"{part} of '{ind.title}'")
+    return _NAMES
+
+
+def _month_words(m: int) -> str:
+    return f"{dt.date(m // 12, m % 12 + 1, 1):%B %Y}"
+
+
+def window_words(lo: int, hi: int) -> str:
+    """``"March 2016"``, ``"2015-16 Q4"``, ``"April 2015 to March 2016"``."""
+    if lo == hi:
+        return _month_words(lo)
+    start = dt.date(lo // 12, lo % 12 + 1, 1)
+    if hi - lo == 2 and start.month in (1, 4, 7, 10):
+        return Period.quarter_of(start).label
+    return f"{_month_words(lo)} to {_month_words(hi)}"
+
+
+def describe(key: Key, catalogue: dict[str, Indicator] | None = None) -> str:
+    """A cell in words: what it counts, where, when and for whom."""
+    names = _count_names(catalogue or load_catalogue())
+    count, area, lo, hi, dim, group = key
+    what = names.get(count, count)
+    try:
+        place = area_name(area)
+    except KeyError:
+        place = area
+    who = "" if dim == "all" else (f", aged {group}" if dim == "age" else
+                                   f", IMD {dim.replace('imd_', '')} {group}" if dim.startswith("imd") else
+                                   f", {dim} {group}")
+    return f"{what}, {place}, {window_words(lo, hi)}{who}"
+
+
+# -- the relations an intruder knows ---------------------------------------------------------------------
+@dataclass
+class _System:
+    keys: list = field(default_factory=list)          # every cell, known or not
+    index: dict = field(default_factory=dict)         # key -> position
+    derived: set = field(default_factory=set)         # positions of cells never published nor withheld
+    relations: list = field(default_factory=list)     # (positions, coefs, kind, label)
+
+    def add_cell(self, key: Key, derived: bool = False) -> int:
+        if key not in self.index:
+            self.index[key] = len(self.keys)
+            self.keys.append(key)
+            if derived:
+                self.derived.add(self.index[key])
+        return self.index[key]
+
+
+def _relations(fig: _Figures, catalogue: dict[str, Indicator]) -> _System:
+    sysm = _System()
+    for key in list(fig.value) + [k for k in fig.withheld if k not in fig.value]:
+        sysm.add_cell(key)
+    rules = {}
+    for ind in catalogue.values():
+        for rule in ind.counts.values():
+            if rule is not None:
+                rules[rule.id] = rule
+
+    def total_of(total: Key, members: list[Key], label: str) -> None:
+        """``total = sum(members)``, when at most one of them is neither published nor withheld."""
+        missing = [k for k in [total, *members] if k not in sysm.index]
+        if len(missing) > 1:
+            return
+        for k in missing:
+            sysm.add_cell(k, derived=True)
+        pos = [sysm.index[total]] + [sysm.index[m] for m in members]
+        sysm.relations.append((pos, [-1.0] + [1.0] * len(members), "eq", label))
+
+    # deprivation groups (first: they make an area's total over a gradient window, when needed)
+    by_window = defaultdict(dict)
+    for key in list(sysm.keys):
+        count, area, lo, hi, dim, group = key
+        if dim.startswith("imd_"):
+            by_window[(count, area, lo, hi, dim)][group] = key
+    for (count, area, lo, hi, dim), groups in sorted(by_window.items()):
+        members = [groups[g] for g in sorted(groups, key=int)]
+        word = dim.replace("imd_", "")
+        total_of((count, area, lo, hi, "all", ALL_AGES), members,
+                 f"{_where(area, lo, hi)}: all ages = the sum of its {len(members)} {word}s ({_name(count)})")
+        if dim == "imd_quintile" and area == KENT_CODE:
+            deciles = by_window.get((count, area, lo, hi, "imd_decile"), {})
+            for q, key in groups.items():
+                pair = [deciles.get(str(2 * int(q) - 1)), deciles.get(str(2 * int(q)))]
+                if all(pair):
+                    total_of(key, pair, f"{_where(area, lo, hi)}: quintile {q} = deciles {2 * int(q) - 1} and "
+                                        f"{2 * int(q)} ({_name(count)})")
+                districts = [(count, d, lo, hi, dim, q) for d in DISTRICTS]
+                total_of(key, districts, f"Kent quintile {q} = the 12 districts' quintile {q}, "
+                                         f"{window_words(lo, hi)} ({_name(count)})")
+    # areas
+    combos = {(k[0], k[2], k[3], k[4], k[5]) for k in sysm.keys}
+    area_sets = [(KENT_CODE, tuple(DISTRICTS), "the 12 districts"), (KENT_CODE, tuple(SCS_AREA_CODES),
+                                                                      "the 4 SCS areas")]
+    area_sets += [(code, districts_in(code), "its 3 districts") for code in SCS_AREA_CODES]
+    for count, lo, hi, dim, group in sorted(combos):
+        for total, members, words in area_sets:
+            t = (count, total, lo, hi, dim, group)
+            ms = [(count, m, lo, hi, dim, group) for m in members]
+            if t in sysm.index or any(m in sysm.index for m in ms):
+                total_of(t, ms, f"{_area(total)} = {words}, {window_words(lo, hi)}{_who(dim, group)} "
+                                f"({_name(count)})")
+    # age bands
+    bands = defaultdict(dict)
+    for key in list(sysm.keys):
+        if key[4] == "age":
+            bands[key[:4]][key[5]] = key
+    for (count, area, lo, hi), by_band in sorted(bands.items()):
+        total_of((count, area, lo, hi, "all", ALL_AGES), [by_band[b] for b in sorted(by_band)],
+                 f"{_where(area, lo, hi)}: all ages = the sum of the age bands ({_name(count)})")
+    # time: windows are sums of the pieces the site's windows cut time into
+    series = defaultdict(set)
+    for key in list(sysm.keys):
+        rule = rules.get(key[0])
+        if rule is not None and rule.flow:
+            series[(key[0], key[1], key[4], key[5])].add((key[2], key[3]))
+    for (count, area, dim, group), wins in sorted(series.items()):
+        cuts = sorted({lo for lo, _ in wins} | {hi + 1 for _, hi in wins})
+        pieces = [(a, b - 1) for a, b in zip(cuts, cuts[1:], strict=False)
+                  if any(lo <= a and b - 1 <= hi for lo, hi in wins)]
+        for lo, hi in sorted(wins):
+            inside = [(a, b) for a, b in pieces if lo <= a and b <= hi]
+            if len(inside) <= 1:
+                continue
+            members = [(count, area, a, b, dim, group) for a, b in inside]
+            for m in members:
+                if m not in sysm.index:
+                    sysm.add_cell(m, derived=True)
+            pos = [sysm.index[(count, area, lo, hi, dim, group)]] + [sysm.index[m] for m in members]
+            sysm.relations.append((pos, [-1.0] + [1.0] * len(members), "eq",
+                                   f"{_area(area)}: {window_words(lo, hi)} = the sum of "
+                                   f"{_pieces(inside)}{_who(dim, group)} ({_name(count)})"))
+    # shares: numerator at most denominator; the complement is a count too
+    for num_key, den_key in sorted(fig.shares):
+        if num_key in sysm.index and den_key in sysm.index:
+            comp = ("complement of " + num_key[0] + " in " + den_key[0], *num_key[1:])
+            c = sysm.add_cell(comp, derived=True)
+            sysm.relations.append(([sysm.index[den_key], sysm.index[num_key], c], [-1.0, 1.0, 1.0], "eq",
+                                   f"{_where(num_key[1], num_key[2], num_key[3])}: {_name(den_key[0])} = "
+                                   f"{_name(num_key[0])} + the rest"))
+    # definitions: a count with more conditions is at most the count with fewer
+    by_place = defaultdict(list)
+    for key in list(sysm.keys):
+        if key[0] in rules:
+            by_place[key[1:]].append(key)
+    for place, keys in by_place.items():
+        if len(keys) < 2:
+            continue
+        present = {rules[k[0]]: k for k in keys}
+        for base_rule, base_key in present.items():
+            subs = [r for r in present if r.within(base_rule)]
+            for r in subs:
+                sysm.relations.append(([sysm.index[present[r]], sysm.index[base_key]], [1.0, -1.0], "le",
+                                       f"{_where(place[0], place[1], place[2])}: {_name(r.id)} are among "
+                                       f"{_name(base_rule.id)}"))
+            disjoint = [r for r in subs if all(r.disjoint(o) for o in subs if o != r)]
+            if len(disjoint) > 1:
+                sysm.relations.append(([sysm.index[present[r]] for r in disjoint] + [sysm.index[base_key]],
+                                       [1.0] * len(disjoint) + [-1.0], "le",
+                                       f"{_where(place[0], place[1], place[2])}: "
+                                       + " + ".join(_name(r.id) for r in disjoint)
+                                       + f" are at most {_name(base_rule.id)}"))
+    return sysm
+
+
+def _name(count: str) -> str:
+    return _NAMES.get(count, count.split("|")[0] if not count.startswith("complement") else "the complement")
+
+
+def _area(code: str) -> str:
+    try:
+        return area_name(code)
+    except KeyError:
+        return code
+
+
+def _where(area: str, lo: int, hi: int) -> str:
+    return f"{_area(area)}, {window_words(lo, hi)}"
+
+
+def _who(dim: str, group: str) -> str:
+    if dim == "all":
+        return ""
+    if dim == "age":
+        return f", aged {group}"
+    return f", IMD {dim.replace('imd_', '')} {group}"
+
+
+def _pieces(inside: list[tuple[int, int]]) -> str:
+    if all(a == b for a, b in inside):
+        return f"its {len(inside)} months"
+    return " + ".join(window_words(a, b) for a, b in inside)
+
+
+# -- the check -------------------------------------------------------------------------------------------
+def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator] | None = None,
+                  explain: int = 20, max_solves: float = 2000, rule: str = "values") -> AuditReport:
+    """Audit figures already read (see :func:`audit_site`)."""
+    started = time.perf_counter()
+    catalogue = catalogue or load_catalogue()
+    _count_names(catalogue)
+    sysm = _relations(fig, catalogue)
+    known = np.array([k in fig.value for k in sysm.keys])
+    values = np.array([fig.value.get(k, np.nan) for k in sysm.keys], dtype=float)
+    unknown_pos = np.where(~known)[0]
+    var_of = np.full(len(sysm.keys), -1)
+    var_of[unknown_pos] = np.arange(len(unknown_pos))
+    relations: list[Relation] = []
+    labels: list[str] = []
+    report = AuditReport(threshold=threshold, periods=sorted(fig.periods), files=fig.files,
+                         published=int(known.sum()), withheld=len([k for k in fig.withheld if k not in fig.value]),
+                         derived=len(sysm.derived), conflicts=list(fig.conflicts))
+    for pos, coefs, kind, label in sysm.relations:
+        pos = np.asarray(pos)
+        coefs = np.asarray(coefs, dtype=float)
+        unk = ~known[pos]
+        rhs = -float(np.sum(coefs[~unk] * values[pos[~unk]]))
+        if not unk.any():
+            if (kind == "eq" and abs(rhs) > 1e-6) or (kind == "le" and rhs < -1e-6):
+                report.conflicts.append(f"published figures do not add up: {label}")
+            continue
+        relations.append(Relation(var_of[pos[unk]], coefs[unk], rhs, kind, label))
+        labels.append(label)
+    report.relations = len(relations)
+    result = check(len(unknown_pos), relations, threshold, max_solves=max_solves, rule=rule)
+    report.solver_calls = result.solver_calls
+    report.components = len(set(result.component.tolist()))
+    failing = []
+    for v, p in enumerate(unknown_pos):
+        lo, hi = result.lo[v], result.hi[v]
+        if is_protected(lo, hi, threshold, rule) and v not in result.unproven:
+            continue
+        failing.append(v)
+        key = sysm.keys[p]
+        kind = "derived" if p in sysm.derived else "withheld"
+        report.failures.append(AuditFailure(_describe_any(key), float(lo), float(hi), kind, [],
+                                            sorted(fig.withheld.get(key, ())), proved=v not in result.unproven))
+    # explain the first failures: the relations binding at the bound that is too tight
+    for failure, v in zip(report.failures[:explain], failing, strict=False):
+        if not failure.proved:
+            continue
+        comp = result.component[v]
+        rel_idx = result.relations_of.get(int(comp), [])
+        rels = [relations[i] for i in rel_idx]
+        vars_ = np.where(result.component == comp)[0]
+        if np.isnan(failure.lo):
+            failure.relations = [labels[i] for i in rel_idx]
+            continue
+        sense = "max" if failure.hi <= threshold or rule == "values" and failure.hi - failure.lo < threshold \
+            and failure.lo == 0 else "min"
+        failure.relations = [labels[rel_idx[j]] for j in binding_relations(vars_, rels, v, sense)]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _describe_any(key: tuple) -> str:
+    if str(key[0]).startswith("complement of "):
+        num, _, den = key[0][len("complement of "):].partition(" in ")
+        return f"{_name(den)} that are not {_name(num)}" + describe((num, *key[1:]))[len(_name(num)):]
+    return describe(key)
+
+
+def audit_site(site: Path, threshold: int, catalogue: dict[str, Indicator] | None = None, *,
+               rule: str = "values") -> AuditReport:
+    """The intruder audit of everything published under ``site`` (every period in it), with the
+    protection ``rule`` of :func:`ehps_lib.indicators.feasibility.is_protected`."""
+    started = time.perf_counter()
+    catalogue = catalogue or load_catalogue()
+    fig = read_figures(Path(site), catalogue)
+    report = audit_figures(fig, threshold, catalogue, rule=rule)
+    report.rule = rule
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+__all__ = ["audit_site", "audit_figures", "read_figures", "AuditReport", "AuditFailure", "describe", "window_words"]
