@@ -59,9 +59,10 @@ DEFAULT_THRESHOLD = 5
 COUNT_WORDS = re.compile(
     r"\b(number|count|counts|num|denom|numerator|denominator|notifications?|cases?|children|child|"
     r"referrals?|re-?notifications?|closures?|closed|open|step[- ]?ups?|step[- ]?downs?|episodes|young people|"
-    r"families|conceptions|contacts|assessments|records)\b", re.IGNORECASE)
+    r"families|conceptions|contacts|assessments|records|ehn|received|escalated)\b", re.IGNORECASE)
 NOT_COUNT_WORDS = re.compile(
-    r"(%|\bper\b|rate|percentage|percent|share|proportion|average|mean|weeks|days|rank|change|decile|quintile|"
+    r"(%|\bper\b|rate|percentage|percent|\bpct\b|share|proportion|average|mean|weeks|days|rank|change|decile|"
+    r"quintile|"
     r"\bid\b|page|lsoa|neighbourhood|target|floor|interval|limit|ratio|polarity|direction|movement|"
     r"comparison|compared|population|aged 0-17|spc|reading)", re.IGNORECASE)
 #: Headings that decide nothing either way (a result can be a count or a percentage).
