@@ -15,7 +15,7 @@ Settings live in ``ehps_lib/config.yml`` and are validated by :func:`load_settin
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,89 @@ import yaml
 
 class ConfigError(ValueError):
     """The settings file is wrong; the message names the bad key."""
+
+
+# -- YAML files people edit: parsed with line numbers, so errors can say where --------------------
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file and the line of every key and list item in it.
+
+    ``line(*path)`` is the 1-based line of the deepest part of ``path`` (mapping keys and list
+    indexes, e.g. ``line("indicators", 3, "params", "where")``) that the file holds.
+    """
+
+    data: object
+    source: str
+    lines: dict = field(default_factory=dict)
+
+    def line(self, *path) -> int | None:
+        for k in range(len(path), -1, -1):
+            if tuple(path[:k]) in self.lines:
+                return self.lines[tuple(path[:k])]
+        return None
+
+    def where(self, *path) -> str:
+        """``"<source>, line N"`` for the deepest known part of ``path``."""
+        n = self.line(*path)
+        return f"{self.source}, line {n}" if n else self.source
+
+
+def _node_lines(node, path: tuple, out: dict) -> None:
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            sub = (*path, key.value)
+            out[sub] = key.start_mark.line + 1
+            _node_lines(value, sub, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _node_lines(item, (*path, i), out)
+
+
+def yaml_error_message(exc: yaml.YAMLError, source: str) -> str:
+    """One plain sentence for a YAML syntax error: where it is and what to check."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    detail = f"{problem} ({context})" if context else problem
+    return (f"{where}: this is not valid YAML: {detail}. Check the indentation, the colons and the quoting "
+            "on that line and the one before.")
+
+
+def read_yaml(text: str, source: str) -> YamlDocument:
+    """Parse YAML text people edit, keeping the line of every key.
+
+    Raises
+    ------
+    ConfigError
+        For a syntax error: one sentence naming the file, line and column (no traceback).
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(yaml_error_message(exc, source)) from None
+    lines: dict = {}
+    if node is not None:
+        _node_lines(node, (), lines)
+    return YamlDocument(data=data, source=source, lines=lines)
+
+
+def did_you_mean(word: object, choices) -> str:
+    """``" Did you mean 'x'?"`` for the closest of ``choices``, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("SCHOOOL", ["SCHOOL", "HEALTH", "POLICE"])
+    " Did you mean 'SCHOOL'?"
+    >>> did_you_mean("zzz", ["SCHOOL"])
+    ''
+    """
+    import difflib
+
+    near = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" Did you mean '{near[0]}'?" if near else ""
 
 
 class ReferenceDataNotFoundError(FileNotFoundError):

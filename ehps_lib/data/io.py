@@ -201,8 +201,26 @@ RESULTS_CSV = "indicators.csv"
 RESULTS_META = "_meta.json"
 
 
-def results_dir(period_slug: str, base: Path | None = None) -> Path:
-    return (base or config.data_dir()) / "results" / period_slug
+def period_slug(period: object) -> str:
+    """The folder name of a period's results, from a period in any form people write
+    (``"2016-17 Q4"``, ``"2016-17-Q4"``, ``"March 2017"``, a :class:`~ehps_lib.periods.Period`).
+
+    Examples
+    --------
+    >>> period_slug("2016-17 Q4"), period_slug("2016-17-Q4"), period_slug("March 2017")
+    ('2016-17-Q4', '2016-17-Q4', '2017-03')
+    """
+    from ..periods import Period, PeriodError
+
+    try:
+        return Period.parse(period).slug
+    except PeriodError:
+        return str(period)
+
+
+def results_dir(period_slug_or_label: str, base: Path | None = None) -> Path:
+    """``<data>/results/<period slug>``; the period may be written in any form."""
+    return (base or config.data_dir()) / "results" / period_slug(period_slug_or_label)
 
 
 def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Path | None = None,
@@ -242,8 +260,9 @@ def read_results(period_slug: str, base: Path | None = None) -> tuple[pd.DataFra
     """A period's results table and metadata (see :func:`write_results`)."""
     folder = results_dir(period_slug, base)
     if not (folder / RESULTS_FILE).is_file():
+        label = folder.name.replace("-Q", " Q")
         raise FileNotFoundError(
-            f"No indicator results for {period_slug} in {folder}. Run `ehps indicators --period ...` first."
+            f"No indicator results for {label} in {folder}. Run `ehps indicators --period \"{label}\"` first."
         )
     return _read_parquet_cached(folder / RESULTS_FILE), read_json(folder / RESULTS_META)
 
@@ -377,3 +396,34 @@ def read_text_or_none(path: str | Path) -> str | None:
     """The text of a UTF-8 file, or None when it does not exist (e.g. a period's commentary)."""
     path = Path(path)
     return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+# -- workbooks -----------------------------------------------------------------------------------
+def write_excel(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write tables to an ``.xlsx`` workbook, one sheet each, atomically.
+
+    Sheet names are cut to Excel's 31 characters (a clash gets a number); headings are frozen
+    and columns sized to their contents. Numbers are written as numbers.
+    """
+    from openpyxl.utils import get_column_letter
+
+    used: set[str] = set()
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in frames.items():
+            sheet = "".join(ch for ch in str(name) if ch not in '[]:*?/\\')[:31] or "Sheet"
+            base, n = sheet, 2
+            while sheet in used:
+                sheet = f"{base[:28]}_{n}"
+                n += 1
+            used.add(sheet)
+            out = frame.copy()
+            for col in out.columns:  # Excel has no time zones and no pandas NA
+                if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+                    out[col] = out[col].dt.tz_localize(None)
+            out.to_excel(writer, sheet_name=sheet, index=False)
+            ws = writer.sheets[sheet]
+            ws.freeze_panes = "A2"
+            for i, col in enumerate(out.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in out[col].head(200)])
+                ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
+    return Path(path)

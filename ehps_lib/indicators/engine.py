@@ -368,14 +368,18 @@ def month_range(tables: dict[str, pd.DataFrame], extract_date: dt.date,
 
 def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
                     up_to: Period | None = None, indicator_ids: list[str] | None = None,
-                    include_scs_areas: bool = False, months: int | None = None) -> pd.DataFrame:
+                    include_scs_areas: bool = False, months: int | None = None,
+                    catalogue: dict[str, Indicator] | None = None) -> pd.DataFrame:
     """Every catalogue indicator for Kent and the districts, for every month and quarter
     from the start of the extract (or the last ``months`` months) to ``up_to`` (default:
     the last complete month).
 
+    ``catalogue`` defaults to the packaged one; pass another (e.g. with a trial indicator
+    added) to compute indicators that are not in it.
+
     Returns the long results table (columns :data:`RESULT_COLUMNS`), sorted.
     """
-    catalogue = load_catalogue()
+    catalogue = catalogue or load_catalogue()
     first_m, last_m = month_range(tables, extract_date)
     if up_to is not None:
         end_m = up_to.end.year * 12 + up_to.end.month - 1

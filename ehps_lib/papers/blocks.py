@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +19,7 @@ import pandas as pd
 from ..indicators import stats
 from ..indicators.catalogue import Indicator
 from ..periods import Period
+from .styles import for_lab
 
 NOT_AVAILABLE = "n/a"
 #: Printed in place of a value withheld by small-number suppression.
@@ -39,7 +41,8 @@ class Block:
     svg: str | None = None
 
     def _repr_html_(self) -> str:
-        return self.html
+        # In JupyterLab the block brings the workspace's styles with it, scoped to itself.
+        return for_lab(self.html)
 
     def _repr_markdown_(self) -> str | None:
         return self.markdown
@@ -48,7 +51,11 @@ class Block:
         return self.svg
 
     def __repr__(self) -> str:
-        return self.text or self.html
+        # The plain-text form: the block's own text, else its words without markup (short).
+        if self.text:
+            return self.text
+        words = " ".join(re.sub(r"<[^>]+>", " ", self.html).split())
+        return words[:300] + ("..." if len(words) > 300 else "")
 
     def __str__(self) -> str:
         return self.html

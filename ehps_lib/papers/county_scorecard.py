@@ -48,7 +48,6 @@ from .blocks import (
     _notes_html,
     _subject,
     _table_markdown,
-    compact_number,
     direction_badge,
     format_value,
     rag_badge,
@@ -75,6 +74,8 @@ from .scorecard_data import (
 )
 from .sections import (
     definitions,
+    note_text,
+    rag_bands_text,
     title_block,
 )
 
@@ -478,43 +479,6 @@ def red_indicators(data: ScorecardData) -> list[Indicator]:
     return rated(data, stats.RED)
 
 
-def rag_bands_text(ind: Indicator, target=None, floor=None) -> str:
-    """The target and its RAG bands in words, as the council's data notes put them.
-
-    Examples
-    --------
-    >>> from ehps_lib.indicators.catalogue import load_catalogue
-    >>> rag_bands_text(load_catalogue()["step_downs_r12m"])
-    'Target: 1,490 (RAG bandings: below 1,145 = Red, 1,145 to 1,490 = Amber, 1,490 and above = Green)'
-    """
-    t = ind.target if target is None else target
-    f = ind.floor if floor is None else floor
-    if t is None or ind.polarity == "N":
-        return "Target: none published; the indicator is not rated."
-    u = ind.unit
-    if ind.polarity == "T":
-        t_lo, t_hi = stats._as_range(t)
-        green = f"{compact_number(t_lo, u)} to {compact_number(t_hi, u)} = Green"
-        if f is None:
-            return f"Target: {compact_number(t_lo, u)} to {compact_number(t_hi, u)} (RAG bandings: {green}, " \
-                   "anything else = Red)"
-        f_lo, f_hi = stats._as_range(f)
-        return (f"Target: {compact_number(t_lo, u)} to {compact_number(t_hi, u)} (RAG bandings: below "
-                f"{compact_number(f_lo, u)} or above {compact_number(f_hi, u)} = Red, {compact_number(f_lo, u)} to "
-                f"{compact_number(t_lo, u)} or {compact_number(t_hi, u)} to {compact_number(f_hi, u)} = Amber, "
-                f"{green})")
-    tt = compact_number(t, u)
-    if ind.polarity == "H":
-        if f is None:
-            return f"Target: {tt} (RAG bandings: below {tt} = Red, {tt} and above = Green)"
-        ff = compact_number(f, u)
-        return f"Target: {tt} (RAG bandings: below {ff} = Red, {ff} to {tt} = Amber, {tt} and above = Green)"
-    if f is None:
-        return f"Target: {tt} (RAG bandings: above {tt} = Red, {tt} and below = Green)"
-    ff = compact_number(f, u)
-    return f"Target: {tt} (RAG bandings: {ff} and above = Red, {tt} to {ff} = Amber, {tt} and below = Green)"
-
-
 def data_period_text(ind: Indicator, month: Period) -> str:
     """The council's "Data:" note for an indicator's data period, for the month shown.
 
@@ -549,7 +513,7 @@ def data_notes(ind: Indicator, month: Period) -> list[tuple[str, str]]:
              ("Data", data_period_text(ind, month)),
              ("Data source", ind.source)]
     if ind.notes:
-        notes.append(("Notes", ind.notes))
+        notes.append(("Notes", note_text(ind)))
     return notes
 
 

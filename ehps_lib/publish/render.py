@@ -31,6 +31,7 @@ from pathlib import Path
 from .. import __version__
 from ..data import io
 from ..papers.blocks import SYNTHETIC_BANNER_ATTR, synthetic_banner_html
+from ..papers.styles import strip_lab_styles, workspace_css
 
 ENGINES = ("auto", "builtin", "quarto")
 #: WeasyPrint PDF variant: PDF/UA-1 (universal accessibility), with tagged structure.
@@ -109,15 +110,8 @@ def _template_text(name: str) -> str:
 
 
 def page_css() -> str:
-    """The page's style sheet: ``templates/ehps.css`` then every ``templates/css/*.css``
-    (one file per module that adds its own components), in name order."""
-    parts = [_template_text("ehps.css")]
-    folder = resources.files("ehps_lib").joinpath("templates", "css")
-    if folder.is_dir():
-        for item in sorted(folder.iterdir(), key=lambda f: f.name):
-            if item.name.endswith(".css"):
-                parts.append(f"/* {item.name} */\n" + item.read_text(encoding="utf-8"))
-    return "\n".join(parts)
+    """The page's style sheet (:func:`ehps_lib.papers.styles.workspace_css`)."""
+    return workspace_css()
 
 
 def _css_string(value: str) -> str:
@@ -161,7 +155,7 @@ def _paper_cells(nb):
         if cell.cell_type == "raw":
             continue
         if cell.cell_type == "code":
-            outputs = [o for o in cell.get("outputs", [])
+            outputs = [_without_lab_styles(o) for o in cell.get("outputs", [])
                        if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
             if not outputs:
                 continue
@@ -172,6 +166,22 @@ def _paper_cells(nb):
         cell["id"] = f"c{i}"
     nb.cells = cells
     return nb
+
+
+def _without_lab_styles(output):
+    """An output as published: a block shown with JupyterLab's scoped styles (a notebook run by
+    a kernel rather than the build's runner) keeps only its own HTML."""
+    data = output.get("data") or {}
+    html = data.get("text/html")
+    if html is None:
+        return output
+    text = html if isinstance(html, str) else "".join(html)
+    stripped = strip_lab_styles(text)
+    if stripped == text:
+        return output
+    output = output.copy()
+    output["data"] = {**data, "text/html": stripped}
+    return output
 
 
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="#[^"]*">[^<]*</a>')
