@@ -66,8 +66,11 @@ bench-indicators: $(STAMP)  ## time the indicator engine (13 areas x 36 months, 
 bench-build: system-deps $(STAMP)  ## time ehps build against papermill + nbconvert, then rebuilds
 	$(BIN)/python bench/bench_build.py
 
-lab: $(STAMP)  ## start JupyterLab with the workspace kernel
-	$(BIN)/jupyter lab --notebook-dir=.
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+lab: $(STAMP)  ## start JupyterLab with the workspace kernel (LAB_PORT=8890, LAB_ARGS="--no-browser --ip=0.0.0.0")
+	@echo "Start with notebooks/explore/getting_started.ipynb; papers are templates in notebooks/."
+	$(BIN)/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(LAB_ARGS)
 
 clean:  ## remove generated reports and the site (keeps data and the venv)
 	rm -rf reports/*/ site _site .quarto

@@ -102,11 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
         "for disclosive content; and publish site/ only when every paper succeeded (the previous site stays "
         "otherwise).",
         epilog='examples:\n  ehps build --period "2016-17 Q2"\n'
-               '  ehps build --period latest --templates district_dashboard --areas E07000106',
+               '  ehps build --period latest --templates district_dashboard --areas Canterbury Swale\n'
+               '  ehps build --period 2017-02            (a monthly edition)',
     )
-    p.add_argument("--period", default="latest", help="'2016-17 Q2' or 'latest' (latest complete quarter)")
-    p.add_argument("--areas", nargs="*", default=None, metavar="CODE",
-                   help="area codes to build (default: Kent and all 12 districts)")
+    p.add_argument("--period", default="latest",
+                   help="a quarter ('2016-17 Q2', '2016-17-Q2', 'Q2 2016-17'), a month ('2017-02', 'February 2017') "
+                   "or 'latest' (the latest complete quarter)")
+    p.add_argument("--areas", nargs="*", default=None, metavar="AREA",
+                   help="areas to build, by name or code (Canterbury, E07000106, Shepway, East Kent); "
+                   "default: Kent and all 12 districts")
     p.add_argument("--templates", "--template", nargs="+", default=None, metavar="NAME", dest="templates",
                    help="paper templates (notebooks/NAME.ipynb) to build (default: every registered template: "
                    + ", ".join(t.id for t in settings.templates) + ")")

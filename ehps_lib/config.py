@@ -182,6 +182,14 @@ class TemplateSpec:
     id: str
     title: str
     areas: str  # all | districts | county
+    #: What people write that the paper reads besides the results (:data:`TEMPLATE_INPUTS`):
+    #: a change to one of them rebuilds this paper only.
+    reads: tuple[str, ...] = ()
+
+
+#: The written inputs a template may read: the period's commentary file (all but the districts'
+#: part), its own district's entry in it, and the committee paper's details.
+TEMPLATE_INPUTS = ("commentary", "district_commentary", "paper_details")
 
 
 @dataclass(frozen=True)
@@ -239,7 +247,13 @@ def parse_settings(raw: dict) -> Settings:
     templates = []
     for i, t in enumerate(_get(raw, "templates", "", list)):
         where = f"templates[{i}]."
-        spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str))
+        reads = t.get("reads", []) if isinstance(t, dict) else []
+        if not isinstance(reads, list) or any(r not in TEMPLATE_INPUTS for r in reads):
+            bad = next((r for r in (reads if isinstance(reads, list) else [reads]) if r not in TEMPLATE_INPUTS), reads)
+            raise ConfigError(f"config.yml: '{where}reads' may list {', '.join(TEMPLATE_INPUTS)}, got {bad!r}."
+                              f"{did_you_mean(bad, TEMPLATE_INPUTS)}")
+        spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str),
+                            tuple(reads))
         if spec.areas not in ("all", "districts", "county"):
             raise ConfigError(f"config.yml: '{where}areas' must be all, districts or county")
         templates.append(spec)

@@ -400,8 +400,10 @@ class TestCommentary:
         assert notes.found and notes.entries == {}
 
     @pytest.mark.parametrize(("text", "message"), [
-        ("comentary:\n  step_downs_r12m: x\n", "2016-17-Q4.yml: comentary: unknown key"),
-        ("commentary:\n  step_down_r12m: x\n", "commentary.step_down_r12m: unknown indicator id"),
+        ("comentary:\n  step_downs_r12m: x\n",
+         "2016-17-Q4.yml, line 1: comentary: unknown key. Did you mean 'commentary'?"),
+        ("commentary:\n  step_down_r12m: x\n",
+         "2016-17-Q4.yml, line 2: commentary.step_down_r12m: unknown indicator id. Did you mean 'step_downs_r12m'?"),
         ("commentary:\n  step_downs_r12m: [a, b]\n", "commentary.step_downs_r12m: must be text, got a list"),
         ("commentary:\n  step_downs_r12m: 12\n", "commentary.step_downs_r12m: must be text, got a number"),
         ("commentary: some text\n", "commentary: must be a mapping of indicator id to text, got text"),

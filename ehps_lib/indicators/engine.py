@@ -383,6 +383,9 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
     first_m, last_m = month_range(tables, extract_date)
     if up_to is not None:
         end_m = up_to.end.year * 12 + up_to.end.month - 1
+        if end_m < first_m:
+            raise ValueError(f"{up_to.label} ends before the extract's first month "
+                             f"({first_m // 12}-{first_m % 12 + 1:02d}); choose a later period")
         if end_m > last_m:
             raise ValueError(f"{up_to.label} ends after the extract's last complete month "
                              f"({last_m // 12}-{last_m % 12 + 1:02d}); choose an earlier period")

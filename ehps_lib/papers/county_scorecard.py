@@ -129,7 +129,10 @@ def _num_cell(row: dict, column: str, ind: Indicator) -> str:
 def county_title(data: ScorecardData) -> Block:
     """The county scorecard's heading, with the month shown as latest and the quarter."""
     m = latest_month(data.period)
-    line = f"{_month_name(m)}, the last month of {data.period.title}"
+    if data.period.kind == "month":
+        line = f"{_month_name(m)} (monthly edition)"
+    else:
+        line = f"{_month_name(m)}, the last month of {data.period.title}"
     return title_block(data, "Early Help and Preventative Services performance scorecard", line)
 
 
@@ -137,13 +140,20 @@ def about_scorecard(data: ScorecardData) -> Block:
     """What the scorecard's columns mean for this period, in plain words."""
     m = latest_month(data.period)
     q = data.period
+    three = Period(m.shift(-2).start, 3, "quarter")  # the three months to the latest month
+    if q.kind == "month":
+        first = (f"This is the monthly edition for {_month_name(m)}: the latest result is for {_month_name(m)}. "
+                 f"“1 month ago” is {_month_name(m.previous())} and “1 year ago” is {_month_name(m.year_ago())}.")
+        rolling = f"“Rolling 3 months” is {_months_span(three)}, the three months to {_month_name(m)} taken together."
+    else:
+        first = (f"This pack covers {q.title}. Like the council's performance scorecards, the scorecard is "
+                 f"monthly: the latest result is for {_month_name(m)}, the last month of the quarter. "
+                 f"“1 month ago” is {_month_name(m.previous())} and “1 year ago” is {_month_name(m.year_ago())}.")
+        rolling = f"“Rolling 3 months” is {_months_span(q)}, the quarter's three months taken together."
     text = [
-        f"This pack covers {q.title}. Like the council's performance scorecards, the scorecard is "
-        f"monthly: the latest result is for {_month_name(m)}, the last month of the quarter. "
-        f"“1 month ago” is {_month_name(m.previous())} and “1 year ago” is {_month_name(m.year_ago())}.",
-        f"“Rolling 3 months” is {_months_span(q)}, the quarter's three months taken together. It is "
-        f"shown for percentages only; the other indicators show “{NOT_APPLICABLE}”, as the council does "
-        "for snapshot measures.",
+        first,
+        f"{rolling} It is shown for percentages only; the other indicators show “{NOT_APPLICABLE}”, as the "
+        "council does for snapshot measures.",
         "Each result with a target is rated Green, Amber or Red against its target and minimum standard; "
         "indicators without a published target are not rated. The direction of travel says whether "
         "performance improved, not whether the number went up.",

@@ -49,6 +49,7 @@ from .blocks import (
     format_value,
 )
 from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, _img, figure_to_svg
+from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, load_commentary
 from .needs import from_scorecard, gradient_chart, imd_map, profile_table
 from .scorecard_data import (
     ScorecardData,
@@ -80,13 +81,17 @@ def dashboard_intro(data: ScorecardData) -> Block:
     text = [
         f"For each indicator, the dashboard shows {data.area_name}'s figure for {data.period.title} beside "
         "Kent's, how it compares with Kent, its rank amongst the 12 Kent districts and its movement since "
-        "the last period (the previous quarter; for annual public figures, the previous year).",
+        f"the last period (the previous {_kind_word(data.period)}; for annual public figures, the previous year).",
         "Comparison to Kent uses the 95% confidence interval of the district's figure: similar when the "
         "interval contains Kent's figure. Rank 1 is the best (for indicators where neither direction is "
         "better, the highest). Counts are neither compared nor ranked, because they depend on the size of "
         "the district.",
     ]
     return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), markdown="\n\n".join(text), text=text[0])
+
+
+def _kind_word(p: Period) -> str:
+    return {"month": "month", "quarter": "quarter", "year": "year"}[p.kind]
 
 
 def _check_dashboard_area(data: ScorecardData) -> None:
@@ -171,16 +176,21 @@ def _dashboard_table(caption: str, frame: pd.DataFrame, group_label) -> tuple[st
 
 
 def district_table(data: ScorecardData) -> Block:
-    """The CYPF District Dashboard columns for the Early Help indicators, by group, for the quarter."""
+    """The CYPF District Dashboard columns for the Early Help indicators, by group, for the period."""
     frame = district_rows(data)
     caption = (f"{data.area_name} dashboard, {data.period.title}: each Early Help indicator beside Kent, with "
-               "the comparison, the rank amongst the 12 districts and the movement since the previous quarter")
+               f"the comparison, the rank amongst the 12 districts and the movement since the previous "
+               f"{_kind_word(data.period)}")
     html, md = _dashboard_table(caption, frame, lambda g: g)
     notes = [f"{NOT_AVAILABLE} in the rank column: " + "; ".join(
         _RANK_REASONS[r] for r in ("count", "average", "missing") if r in set(frame["rank_reason"])) + "."]
     notes += [n for n in _cell_notes([*frame["district"], *frame["kent"]]) if not n.startswith(NOT_APPLICABLE)]
-    notes.append("Quarter figures: counts and rates are for the three months together; snapshots are at the "
-                 "quarter end; rolling 12 months to the quarter end.")
+    if data.period.kind == "month":
+        notes.append("Month figures: counts and rates are for the month; snapshots are at the month end; rolling "
+                     "12 months to the month end.")
+    else:
+        notes.append("Quarter figures: counts and rates are for the three months together; snapshots are at the "
+                     "quarter end; rolling 12 months to the quarter end.")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
                  markdown=md + "".join(f"\n{n}\n" for n in notes), text=caption)
 
@@ -269,6 +279,30 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         parts.append(f'<h3>{_e(heading)}</h3><ul class="ehps-sc-list">{lis}</ul>')
         md.append(f"### {heading}\n\n" + "\n".join(f"- {c.title} ({_outcome_label(c.group)})" for c in items))
     return Block(html="".join(parts), markdown="\n\n".join(md), text="CYPF indicators")
+
+
+# -- commentary ----------------------------------------------------------------------------------
+def district_commentary(data: ScorecardData, commentary: Commentary) -> Block | None:
+    """What the analysts wrote for this district under ``districts:`` in the period's commentary
+    file: a general summary, then one paragraph group per indicator, in catalogue order.
+
+    Optional: None (nothing shown, no heading) when nothing was written for the district.
+    """
+    _check_dashboard_area(data)
+    written = commentary.district(data.area_code)
+    if not written:
+        return None
+    parts, md = ['<h2 id="district-commentary">Commentary</h2>'], ["## Commentary", ""]
+    if DISTRICT_SUMMARY in written:
+        parts.append(f'<div class="ehps-sc-commentary">{_paragraphs(written[DISTRICT_SUMMARY])}</div>')
+        md += [written[DISTRICT_SUMMARY], ""]
+    for ind_id, ind in data.catalogue.items():
+        if ind_id in written:
+            parts.append(f"<h3>{_e(ind.title)}</h3>"
+                         f'<div class="ehps-sc-commentary">{_paragraphs(written[ind_id])}</div>')
+            md += [f"### {ind.title}", "", written[ind_id], ""]
+    return Block(html=f'<section class="ehps-district-commentary">{"".join(parts)}</section>',
+                 markdown="\n".join(md).strip() + "\n", text=f"Commentary on {data.area_name}")
 
 
 # -- sparklines -------------------------------------------------------------------------------------
@@ -367,6 +401,7 @@ def sparklines(data: ScorecardData, months: int = SPARKLINE_MONTHS) -> Block:
 
 
 __all__ = [
+    "district_commentary", "load_commentary",
     "load_scorecard", "definitions", "from_scorecard", "gradient_chart", "imd_map", "profile_table",
     "dashboard_title", "dashboard_intro", "district_rows", "district_table", "load_public", "public_year",
     "cypf_rows", "cypf_table", "sparkline_series", "sparklines"

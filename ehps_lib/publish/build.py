@@ -41,7 +41,7 @@ from pathlib import Path
 
 from .. import __version__, config
 from ..data import digests, io
-from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name
+from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name, resolve_area
 from ..periods import Period
 from ..sitemap import INDEX_FILE, MANIFEST_FILE, paper_files
 from . import cache, render
@@ -287,9 +287,6 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
     tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     meta = io.read_json(folder / io.RESULTS_META)
     shared = {"meta": {k: meta.get(k) for k in ("period", "synthetic", "extract_date", "sources")},
-              "files": digests.files_digest([root / "reports" / "commentary" / f"{period.slug}.yml",
-                                           root / "reports" / "papers" / f"{period.slug}.yml",
-                                           root / "reports" / "papers" / "default.yml"]),
               "reference": digests.reference_digest()}
     # Hash every row once, then add up the hashes of the rows each paper reads.
     hashes = {n: digests.row_hashes(t) for n, t in tables.items()}
@@ -302,6 +299,31 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
                 rows = t["area_code"].isin([code, KENT_CODE]).to_numpy()
                 parts[n] = digests.hashes_digest(hashes[n][rows], list(t.columns))
         out[code] = digests.digest_json({**shared, **parts})
+    return out
+
+
+def _written_inputs(period: Period, root: Path) -> dict:
+    """Digests of what people write, as each kind of paper reads it (see ``reads:`` in
+    ``config.yml``): the commentary's county part, each district's entry, the paper details.
+
+    The commentary file is parsed here, so a mistake in it stops the build before any paper
+    runs, naming the file, the line and the key.
+    """
+    from ..papers.commentary import load_commentary
+
+    notes = load_commentary(period, root)
+    return {"commentary": digests.digest_json(notes.county_part()),
+            "district_commentary": {code: digests.digest_json(notes.district(code)) for code in DISTRICTS},
+            "paper_details": digests.digest_json({
+                name: io.sha256_file(root / "reports" / "papers" / name)
+                for name in ("default.yml", f"{period.slug}.yml") if (root / "reports" / "papers" / name).is_file()})}
+
+
+def _inputs_digest(spec: config.TemplateSpec, code: str, written: dict) -> dict:
+    out = {}
+    for what in spec.reads:
+        value = written[what]
+        out[what] = value.get(code, "") if isinstance(value, dict) else value
     return out
 
 
@@ -342,6 +364,9 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
 
     root = config.project_root()
     settings = config.load_settings()
+    # Areas may be written as names or codes ("Canterbury", "E07000106"); a wrong one stops the
+    # build here, before any paper runs, naming the nearest area.
+    areas = [resolve_area(a) for a in areas] if areas else areas
     asked = templates or ([template] if template else None)
     if asked:
         specs = [_template_spec(t) for t in asked]
@@ -371,6 +396,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
                   "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
                   "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
     data_keys = _data_digests(p, data, root)
+    written = _written_inputs(p, root)
     # The git commit is printed on each paper and recorded in the manifest, but it is not part of
     # the key: the library's own digest already changes with any change to the code, and an edit
     # elsewhere in the workspace (a README) must not rebuild every paper.
@@ -383,7 +409,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         for code in _areas_for(spec, areas):
             data_digest = data_keys["county"] if spec.areas == "county" else data_keys.get(code, data_keys["county"])
             key = digests.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
-                                     "data": data_digest})
+                                     "data": data_digest, "inputs": _inputs_digest(spec, code, written)})
             jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
                                area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
                                template_path=str(template_path), project_root=str(root), reports_dir=str(reports),
