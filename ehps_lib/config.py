@@ -193,6 +193,24 @@ TEMPLATE_INPUTS = ("commentary", "district_commentary", "paper_details")
 
 
 @dataclass(frozen=True)
+class StatisticsSettings:
+    """``statistics`` in config.yml: intervals, comparison, SPC and the inequality indices."""
+
+    published_intervals: tuple[float, ...] = (95.0, 99.8)  # interval levels published beside each value
+    comparison_levels: tuple[float, ...] = (95.0,)  # (95,) Fingertips' default; (95, 99.8) its two-level form
+    spc_baseline_points: int | None = 12
+    spc_screen_outliers: bool = True
+    spc_trend_run: int = 7
+    spc_shift_run: int = 7
+    spc_trial_below: int = 13
+    spc_max_missing_share: float = 0.2
+    trend_points: int = 5
+    trend_level: float = 0.998
+    sii_repetitions: int = 100_000
+    sii_seed: int = 20140401
+
+
+@dataclass(frozen=True)
 class Settings:
     classification: str
     age_bands: tuple[AgeBand, ...]
@@ -205,6 +223,7 @@ class Settings:
     build_template: str
     build_workers: int
     templates: tuple[TemplateSpec, ...] = ()
+    statistics: StatisticsSettings = StatisticsSettings()
 
     def template(self, template_id: str) -> TemplateSpec:
         for t in self.templates:
@@ -220,6 +239,50 @@ def _get(mapping: dict, key: str, where: str, kind: type | tuple[type, ...]):
     if not isinstance(value, kind):
         raise ConfigError(f"config.yml: '{where}{key}' must be {getattr(kind, '__name__', kind)}, got {value!r}")
     return value
+
+
+def parse_statistics(raw: dict | None) -> StatisticsSettings:
+    """Validate the optional ``statistics`` section (defaults for what it leaves out)."""
+    if raw is None:
+        return StatisticsSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError("config.yml: 'statistics' must be a mapping")
+    known = {"published_intervals", "comparison_levels", "spc", "trend", "inequality"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"config.yml: unknown key(s) under 'statistics': {sorted(unknown)}; known: {sorted(known)}")
+    d = StatisticsSettings()
+    levels = tuple(float(v) for v in raw.get("published_intervals", d.published_intervals))
+    if not levels or any(v not in (95.0, 99.8) for v in levels) or 95.0 not in levels:
+        raise ConfigError("config.yml: 'statistics.published_intervals' must list 95 and, optionally, 99.8")
+    comparison = tuple(float(v) for v in raw.get("comparison_levels", d.comparison_levels))
+    if comparison not in ((95.0,), (99.8,), (95.0, 99.8)):
+        raise ConfigError("config.yml: 'statistics.comparison_levels' must be [95], [99.8] or [95, 99.8]")
+    if any(v not in levels for v in comparison):
+        raise ConfigError("config.yml: every level in 'statistics.comparison_levels' must be published "
+                          "(listed in 'statistics.published_intervals')")
+    spc = raw.get("spc") or {}
+    baseline = spc.get("baseline_points", d.spc_baseline_points)
+    if baseline is not None and (not isinstance(baseline, int) or baseline < 2):
+        raise ConfigError("config.yml: 'statistics.spc.baseline_points' must be a whole number of 2 or more, "
+                          "or null to use every point")
+    runs = {k: spc.get(k, getattr(d, f"spc_{k}")) for k in ("trend_run", "shift_run", "trial_below")}
+    for k, v in runs.items():
+        if not isinstance(v, int) or v < 2:
+            raise ConfigError(f"config.yml: 'statistics.spc.{k}' must be a whole number of 2 or more")
+    share = float(spc.get("max_missing_share", d.spc_max_missing_share))
+    if not 0 <= share < 1:
+        raise ConfigError("config.yml: 'statistics.spc.max_missing_share' must be from 0 to below 1")
+    trend = raw.get("trend") or {}
+    ineq = raw.get("inequality") or {}
+    return StatisticsSettings(
+        published_intervals=levels, comparison_levels=comparison, spc_baseline_points=baseline,
+        spc_screen_outliers=bool(spc.get("screen_outliers", d.spc_screen_outliers)),
+        spc_trend_run=runs["trend_run"], spc_shift_run=runs["shift_run"], spc_trial_below=runs["trial_below"],
+        spc_max_missing_share=share, trend_points=int(trend.get("points", d.trend_points)),
+        trend_level=float(trend.get("level", d.trend_level)),
+        sii_repetitions=int(ineq.get("repetitions", d.sii_repetitions)), sii_seed=int(ineq.get("seed", d.sii_seed)),
+    )
 
 
 def parse_settings(raw: dict) -> Settings:
@@ -269,6 +332,7 @@ def parse_settings(raw: dict) -> Settings:
         build_template=_get(build, "template", "build.", str),
         build_workers=_get(build, "workers", "build.", int),
         templates=tuple(templates),
+        statistics=parse_statistics(raw.get("statistics")),
     )
 
 

@@ -58,6 +58,8 @@ class Indicator:
     group: str = "Early Help throughput"
     seed_ref: str = ""
     target_scope: str = "all"  # "county": the target is Kent's; districts are not rated against it
+    spc_rebase: list = field(default_factory=list)  # months ("YYYY-MM") where an SPC chart starts a new phase
+    spc_from: str | None = None  # a rolling indicator's SPC chart: this monthly flow indicator's
 
     @property
     def is_rate(self) -> bool:
@@ -256,11 +258,25 @@ def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "c
                                  f"{did_you_mean(name, NOTE_FIELDS)}")
             if entry.get(name) is None:
                 raise check.fail((*path, "notes"), f"the notes name {{{name}}} but the indicator has no {name}")
+        rebase = entry.get("spc_rebase") or []
+        if not isinstance(rebase, list) or not all(
+                isinstance(m, str) and len(m) == 7 and m[4] == "-" and m[:4].isdigit() and m[5:].isdigit()
+                and 1 <= int(m[5:]) <= 12 for m in rebase):
+            raise check.fail((*path, "spc_rebase"), "'spc_rebase' must be a list of months like \"2015-04\" (a "
+                             "known change where the SPC chart starts a new phase with a new baseline)")
+        if entry.get("spc_from") and entry["data_period"] == "month":
+            raise check.fail((*path, "spc_from"), "'spc_from' is for rolling or snapshot indicators; a monthly "
+                             "flow is charted itself")
         if entry["id"] in out:
             raise check.fail((*path, "id"), f"duplicate id {entry['id']!r}")
-        ind = Indicator(**{**entry, "age_bands": bool(entry.get("age_bands", False)),
+        ind = Indicator(**{**entry, "age_bands": bool(entry.get("age_bands", False)), "spc_rebase": list(rebase),
                            "params": dict(entry.get("params") or {}), "notes": entry.get("notes", "")})
         out[ind.id] = ind
+    for i, ind in enumerate(out.values()):
+        if ind.spc_from and (ind.spc_from not in out or out[ind.spc_from].data_period != "month"):
+            check._current_id = ind.id
+            raise check.fail(("indicators", i, "spc_from"), "'spc_from' must name a monthly flow indicator of the "
+                             f"catalogue, got {ind.spc_from!r}.{did_you_mean(str(ind.spc_from), list(out))}")
     return out
 
 
