@@ -472,7 +472,72 @@ def deprivation_results(tables: dict[str, pd.DataFrame], period: Period, extract
     return suppress_gradient(raw, threshold=threshold)
 
 
+# -- slope and relative index of inequality ------------------------------------------------------------
+INEQUALITY_COLUMNS = [
+    "indicator_id", "area_code", "area_name", "grouping", "groups", "period", "window_start", "window_end",
+    "sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper", "confidence", "method", "note",
+    "imd_vintage", "lsoa_vintage",
+]
+
+
+def inequality_indices(gradient: pd.DataFrame, catalogue: dict[str, Indicator] | None = None, *,
+                       repetitions: int = 100_000, seed: int = 0) -> pd.DataFrame:
+    """Slope and relative index of inequality of the **published** gradient, with 95 % limits.
+
+    For each indicator, area and grouping (Kent by decile and quintile, each district by
+    quintile) whose groups are all published, as PHEindicatormethods ``phe_sii`` computes them
+    (:func:`ehps_lib.indicators.stats.slope_index`): groups ordered from most to least deprived,
+    weighted by their population (children for a rate, the denominator for a percentage),
+    rates log-transformed and percentages logit-transformed for the simulated limits; with
+    ``multiplier = -1`` so that the SII is the modelled gap *most minus least deprived* (in the
+    indicator's unit) and the RII their ratio (most over least deprived).
+
+    Nothing here reads an unpublished number: the inputs are the gradient's published values,
+    intervals and denominators (a rate's denominator is the public child population). An area
+    with a withheld group, a group with no neighbourhoods, or a value of 0 (or 100 %) gets no
+    SII, and ``note`` says why: the counts do not allow it.
+    """
+    from . import stats  # imported here: scipy is slow to import and papers never need it
+
+    catalogue = catalogue or load_catalogue()
+    rows = []
+    for (ind_id, area, grouping), part in gradient.groupby(["indicator_id", "area_code", "grouping"], sort=False):
+        ind = catalogue[ind_id]
+        part = part.sort_values("group")
+        base = {"indicator_id": ind_id, "area_code": area, "area_name": part["area_name"].iloc[0],
+                "grouping": grouping, "groups": len(part), "period": part["period"].iloc[0],
+                "window_start": part["window_start"].iloc[0], "window_end": part["window_end"].iloc[0],
+                "confidence": 0.95, "imd_vintage": part["imd_vintage"].iloc[0],
+                "lsoa_vintage": part["lsoa_vintage"].iloc[0]}
+        blank = dict.fromkeys(("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper"), np.nan)
+        note = None
+        if (part["lsoas"] == 0).any():
+            note = "not calculated: a deprivation group has no neighbourhoods in this area"
+        elif part["suppressed"].astype(bool).any():
+            note = "not calculated: a group's figure is withheld to protect confidentiality"
+        elif not (ind.is_rate or ind.is_percentage):
+            note = "not calculated: the indicator is neither a rate nor a percentage"
+        elif (part["value"] <= 0).any() or (ind.is_percentage and (part["value"] >= 100).any()):
+            note = "not calculated: a group's value is 0 (or 100%), which the method cannot transform"
+        if note is not None:
+            rows.append({**base, **blank, "method": None, "note": note})
+            continue
+        scale = 100.0 if ind.is_percentage else 1.0
+        result = stats.slope_index(
+            part["value"].to_numpy(float) / scale, part["denominator"].to_numpy(float),
+            lower=part["ci_lower"].to_numpy(float) / scale, upper=part["ci_upper"].to_numpy(float) / scale,
+            value_type="rate" if ind.is_rate else "proportion", multiplier=-1.0, repetitions=repetitions,
+            seed=seed)
+        rows.append({**base, "sii": result.sii * scale, "sii_lower": result.sii_lower * scale,
+                     "sii_upper": result.sii_upper * scale, "rii": result.rii, "rii_lower": result.rii_lower,
+                     "rii_upper": result.rii_upper, "method": f"phe_sii, simulation of {repetitions:,} repetitions",
+                     "note": None})
+    out = pd.DataFrame(rows, columns=INEQUALITY_COLUMNS)
+    return out
+
+
 __all__ = [
+    "inequality_indices", "INEQUALITY_COLUMNS",
     "lsoa_deprivation", "district_profile", "lsoa_counts_by_group", "gradient_window", "Window", "counts_by_lsoa",
     "gradient_counts", "suppress_gradient", "deprivation_results", "quintile_of", "group_label", "share_label",
     "DeprivationError", "IMD_VINTAGE", "LSOA_VINTAGE", "GRADIENT_INDICATORS"

@@ -74,7 +74,9 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     ``data/results/<period>/indicators.parquet`` (and ``.csv``) hold the *published*,
     suppressed results, the only ones templates read; ``public.parquet`` the CYPF
     indicators from public data (:mod:`ehps_lib.indicators.public`); ``deprivation.parquet`` the
-    suppressed deprivation gradient (:mod:`ehps_lib.indicators.deprivation`). The unsuppressed results and the
+    suppressed deprivation gradient (:mod:`ehps_lib.indicators.deprivation`) and
+    ``inequality.parquet`` its slope and relative index of inequality, computed from the
+    published gradient only. The unsuppressed results and the
     suppression audit go to ``data/results/<period>/internal/`` for analysts' quality
     assurance; they are never copied into the site.
 
@@ -83,7 +85,7 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     # Imported here so that checking whether results are up to date stays fast.
     from .assess import assess
     from .catalogue import load_catalogue
-    from .deprivation import deprivation_results
+    from .deprivation import deprivation_results, inequality_indices
     from .engine import compute_results
     from .public import public_results
 
@@ -108,8 +110,10 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     public = public_results()
     meta["public_indicators"] = sorted(public["indicator_id"].unique())
     gradient, gradient_audit = deprivation_results(tables, period, extract_date, threshold=threshold)
+    stat_settings = load_settings().statistics
+    inequality = inequality_indices(gradient, repetitions=stat_settings.sii_repetitions, seed=stat_settings.sii_seed)
     folder = io.write_results(published, meta, period.slug, base,
-                              extra={"public": public, "deprivation": gradient},
+                              extra={"public": public, "deprivation": gradient, "inequality": inequality},
                               internal={"unsuppressed": raw, "suppression_audit": audit,
                                         "deprivation_audit": gradient_audit})
     return period, published, meta, folder
