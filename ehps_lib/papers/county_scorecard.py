@@ -98,6 +98,9 @@ SPC_STYLE = {
     "neutral": ("#490092", "s", "Special cause: no judgement"),
 }
 SPC_TARGET_COLOUR = "#de1b1b"
+#: The caption of every direction-of-travel arrow: a two-point change, not a test.
+DIRECTION_CAVEAT = ("Direction of travel compares two figures only, without a statistical test: a change may be "
+                    "chance. Where a change is tested, the paper says so (SPC, or the recent trend).")
 SPC_RULE_WORDS = {
     "beyond_limit": "a point beyond a process limit",
     "trend": "7 points in a row rising or falling",
@@ -152,11 +155,14 @@ def about_scorecard(data: ScorecardData) -> Block:
         rolling = f"“Rolling 3 months” is {_months_span(q)}, the quarter's three months taken together."
     text = [
         first,
-        f"{rolling} It is shown for percentages only; the other indicators show “{NOT_APPLICABLE}”, as the "
+        f"{rolling} It is shown for percentages of monthly activity only; the other indicators show "
+        f"“{NOT_APPLICABLE}”, as the "
         "council does for snapshot measures.",
         "Each result with a target is rated Green, Amber or Red against its target and minimum standard; "
         "indicators without a published target are not rated. The direction of travel says whether "
-        "performance improved, not whether the number went up.",
+        "performance improved, not whether the number went up; it compares two figures without a statistical "
+        "test, so a small change may be chance. The SPC charts of the exception reports show which changes are "
+        "more than common cause variation.",
     ]
     html = "".join(f"<p>{_e(t)}</p>" for t in text)
     return Block(html=f'<div class="ehps-sc-about">{html}</div>', markdown="\n\n".join(text), text=text[0])
@@ -303,13 +309,14 @@ def scorecard_legend(data: ScorecardData) -> Block:
 
     html = (dl("Polarity", polarity)
             + dl("Data period", [(code, period_words.get(code, words)) for code, words in periods])
-            + dl("RAG rating", rag, raw=True) + dl("Direction of travel", arrows, raw=True))
+            + dl("RAG rating", rag, raw=True) + dl("Direction of travel", arrows, raw=True)
+            + f'<p class="ehps-sc-key-note">{_e(DIRECTION_CAVEAT)}</p>')
     md = ["**Polarity:** " + "; ".join(f"{k} = {v}" for k, v in polarity),
           "**Data period:** " + "; ".join(f"{c} = {period_words.get(c, w)}" for c, w in periods),
           "**RAG rating:** Green = target achieved or exceeded; Amber = below target but at or above the "
           "minimum standard; Red = below the minimum standard; Not rated = no target.",
           "**Direction of travel:** ↑ improved; ↓ worse; → no change; ▲ higher and ▼ lower where neither "
-          "direction is better."]
+          f"direction is better. {DIRECTION_CAVEAT}"]
     return Block(html=f'<div class="ehps-sc-legend">{html}</div>', markdown="\n\n".join(md),
                  text="Key to the scorecard")
 
@@ -527,21 +534,42 @@ def data_notes(ind: Indicator, month: Period) -> list[tuple[str, str]]:
     return notes
 
 
+def spc_indicator(data: ScorecardData, indicator_id: str) -> Indicator | None:
+    """The indicator whose monthly values the SPC chart of ``indicator_id`` shows: itself for a
+    monthly flow, its ``spc_from`` flow for a rolling indicator, None for a snapshot (no chart)."""
+    ind = data.catalogue[indicator_id]
+    if ind.data_period == "month":
+        return ind
+    if ind.spc_from and ind.spc_from in data.catalogue:
+        return data.catalogue[ind.spc_from]
+    return None
+
+
 def spc_series(data: ScorecardData, indicator_id: str, area_code: str | None = None) -> pd.DataFrame:
     """The published monthly series of an indicator up to the latest month, with its XmR
-    columns (``month``, ``value``, ``spc_mean``, ``spc_lpl``, ``spc_upl``, ``spc_point_type``,
-    ``spc_rule``, ``spc_variation``, ``spc_assurance``, ``spc_points``, ``target``, ``floor``).
+    columns (``month``, ``value``, ``suppressed``, ``spc_mean``, ``spc_lpl``, ``spc_upl``,
+    ``spc_point_type``, ``spc_rule``, ``spc_variation``, ``spc_assurance``, ``spc_points``,
+    ``spc_baseline``, ``spc_phase_start``, ``spc_trial``, ``spc_missing``, ``spc_note``,
+    ``target``, ``floor``).
 
-    Suppressed months are not charted (the SPC limits in the results were computed over the
-    published points only)."""
+    Withheld months stay in the series with no value: the chart leaves a gap there, and the
+    limits in the results were computed without them (no moving range spans a gap)."""
     m = latest_month(data.period)
     r = data.results
     sel = r[(r["indicator_id"] == indicator_id) & (r["area_code"] == (area_code or data.area_code))
-            & (r["period_kind"] == "month") & (r["age_band"] == ALL_AGES) & r["value"].notna()
+            & (r["period_kind"] == "month") & (r["age_band"] == ALL_AGES)
             & (r["period_start"] <= pd.Timestamp(m.start))]
-    cols = ["period_start", "value", "spc_mean", "spc_lpl", "spc_upl", "spc_point_type", "spc_rule",
-            "spc_variation", "spc_assurance", "spc_points", "target", "floor"]
-    return sel.sort_values("period_start")[cols].rename(columns={"period_start": "month"}).reset_index(drop=True)
+    sel = sel.sort_values("period_start")
+    present = sel["value"].notna() | sel.get("suppressed", pd.Series(False, index=sel.index)).fillna(False).astype(bool)
+    if present.any():
+        sel = sel.loc[present.idxmax():]  # from the first month with a figure (published or withheld)
+    cols = ["period_start", "value", "suppressed", "spc_mean", "spc_lpl", "spc_upl", "spc_point_type", "spc_rule",
+            "spc_variation", "spc_assurance", "spc_points", "spc_baseline", "spc_phase_start", "spc_trial",
+            "spc_missing", "spc_note", "target", "floor"]
+    for c in cols:
+        if c not in sel.columns:
+            sel = sel.assign(**{c: None})
+    return sel[cols].rename(columns={"period_start": "month"}).reset_index(drop=True)
 
 
 def _spc_kind(point_type: str | None) -> str:
@@ -554,23 +582,58 @@ def _last(series: pd.DataFrame, column: str):
     return _get(series.iloc[-1].to_dict(), column) if len(series) else None
 
 
-def spc_alt_text(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> str:
-    """Alt text of the SPC chart: measure, area, months, limits, target, variation and assurance."""
+def _charted(series: pd.DataFrame) -> bool:
+    return len(series) >= 2 and series["spc_mean"].notna().any() and pd.notna(series["spc_mean"].iloc[-1])
+
+
+def spc_not_charted(data: ScorecardData, ind: Indicator, series: pd.DataFrame | None) -> str:
+    """Why there is no SPC chart, in a sentence."""
     who = data.area_name
-    if len(series) < 2:
-        return f"No SPC chart: fewer than two published months of {_subject(ind)} in {who}."
+    if series is None:
+        note = NOT_CHARTED_SNAPSHOT
+        return f"No SPC chart of {_subject(ind)} in {who}: {note}."
+    note = _last(series, "spc_note") if len(series) else None
+    if not note:
+        note = "fewer than two published months"
+    return f"No SPC chart of {_subject(ind)} in {who}: {str(note).removeprefix('not charted: ')}."
+
+
+#: Why a snapshot measure has no SPC chart (the results' ``spc_note`` in words).
+NOT_CHARTED_SNAPSHOT = ("it is a snapshot at the end of each month, and consecutive snapshots share most of their "
+                        "cases, so runs and shifts in them would not signal a change")
+
+
+def _baseline_words(series: pd.DataFrame) -> str:
+    phase = _last(series, "spc_phase_start")
+    n_base = _last(series, "spc_baseline")
+    start = pd.Timestamp(f"{phase}-01") if phase else series["month"].iloc[0]
+    words = (f"limits from the {int(n_base)} published months from {start:%B %Y}, fixed afterwards"
+             if n_base else "limits from every published month")
+    if phase and pd.Timestamp(f"{phase}-01") > series["month"].iloc[0]:
+        words += f" (rebased in {start:%B %Y} at a known change)"
+    return words
+
+
+def spc_alt_text(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> str:
+    """Alt text of the SPC chart: measure, area, months, limits and their baseline, target,
+    variation and assurance, withheld months and the trial-limits warning."""
+    who = data.area_name
+    if not _charted(series):
+        return spc_not_charted(data, ind, series)
     u = ind.unit
+    shown = series[series["value"].notna()]
     span = f"{series['month'].iloc[0]:%B %Y} to {series['month'].iloc[-1]:%B %Y}"
-    n = int(_last(series, "spc_points") or len(series))
-    text = (f"XmR (SPC) chart of monthly {_subject(ind)} in {who}, {span} ({n} points): mean "
+    n = int(_last(series, "spc_points") or len(shown))
+    text = (f"XmR (SPC) chart of monthly {_subject(ind)} in {who}, {span} ({len(shown)} published months): mean "
             f"{format_value(_last(series, 'spc_mean'), u)}, process limits "
-            f"{format_value(_last(series, 'spc_lpl'), u)} to {format_value(_last(series, 'spc_upl'), u)}")
+            f"{format_value(_last(series, 'spc_lpl'), u)} to {format_value(_last(series, 'spc_upl'), u)}, "
+            f"{_baseline_words(series)}")
     target = _last(series, "target")
-    if target is not None:
+    if target is not None and ind.polarity in ("H", "L"):
         text += f"; target {format_value(target, u)}"
-    floor = _last(series, "floor")
-    if floor is not None:
-        text += f", minimum standard {format_value(floor, u)}"
+        floor = _last(series, "floor")
+        if floor is not None:
+            text += f", minimum standard {format_value(floor, u)}"
     text += f". Latest point, {series['month'].iloc[-1]:%B %Y}, {format_value(series['value'].iloc[-1], u)}."
     variation = _last(series, "spc_variation")
     if variation in stats.VARIATION_TEXT:
@@ -578,8 +641,12 @@ def spc_alt_text(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> s
     assurance = _last(series, "spc_assurance")
     if assurance in stats.ASSURANCE_TEXT:
         text += f" Assurance: {stats.ASSURANCE_TEXT[assurance]}."
-    special = int((series["spc_point_type"].fillna("common_cause") != "common_cause").sum())
-    text += f" {special} of the {len(series)} points show special cause variation."
+    special = int((shown["spc_point_type"].fillna("common_cause") != "common_cause").sum())
+    text += f" {special} of the {len(shown)} points show special cause variation."
+    missing = int(series["value"].isna().sum())
+    if missing:
+        text += (f" {missing} month{'s are' if missing != 1 else ' is'} withheld to protect confidentiality and "
+                 "left as a gap.")
     if n < SPC_MIN_POINTS:
         text += f" {spc_warning(n)}."
     return text
@@ -591,8 +658,9 @@ def spc_warning(n_points: int) -> str:
 
 
 def spc_figure(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> Figure:
-    """An XmR chart: the series, mean, process limits, target and minimum standard; special
-    cause points in the Making Data Count colours, each kind with its own marker shape."""
+    """An XmR chart: the series (with gaps at withheld months), mean and process limits of each
+    phase, the end of the baseline, target and minimum standard; special cause points in the
+    Making Data Count colours, each kind with its own marker shape."""
     u = ind.unit
     with matplotlib.rc_context(CHART_STYLE):
         fig = Figure(figsize=(8, 3.8), layout="constrained")
@@ -600,28 +668,43 @@ def spc_figure(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> Fig
         x = series["month"]
         ax.plot(x, series["value"], color="#505a5f", linewidth=1.2, zorder=2)
         handles = []
-        kinds = series["spc_point_type"].map(_spc_kind)
+        shown = series[series["value"].notna()]
+        kinds = shown["spc_point_type"].map(_spc_kind)
         for kind, (colour, marker, label) in SPC_STYLE.items():
-            pts = series[kinds == kind]
+            pts = shown[kinds == kind]
             if len(pts):
                 ax.scatter(pts["month"], pts["value"], color=colour, marker=marker, s=46 if kind != "common_cause"
                            else 26, edgecolors="#0b0c0c", linewidths=0.7, zorder=3)
                 handles.append(Line2D([], [], color=colour, marker=marker, linestyle="", markeredgecolor="#0b0c0c",
                                       markersize=7, label=label))
-        mean, lpl, upl = (_last(series, c) for c in ("spc_mean", "spc_lpl", "spc_upl"))
-        lines = [(mean, "#0b0c0c", "-", "Mean"), (lpl, "#505a5f", "--", "Process limits"), (upl, "#505a5f", "--", None)]
+        phases = series["spc_phase_start"].fillna("").to_numpy()
+        for key in dict.fromkeys(phases):
+            part = series[phases == key]
+            for col, colour, style in (("spc_mean", "#0b0c0c", "-"), ("spc_lpl", "#505a5f", "--"),
+                                       ("spc_upl", "#505a5f", "--")):
+                ax.plot(part["month"], part[col].astype(float), color=colour, linestyle=style, linewidth=1.4,
+                        drawstyle="steps-mid", zorder=1)
+        handles.append(Line2D([], [], color="#0b0c0c", linestyle="-", linewidth=1.4, label="Mean"))
+        handles.append(Line2D([], [], color="#505a5f", linestyle="--", linewidth=1.4, label="Process limits"))
+        n_base = _last(series, "spc_baseline")
+        first_phase = series[phases == phases[-1]]
+        published = first_phase[first_phase["value"].notna()]
+        if n_base and len(published) > int(n_base):
+            end = published["month"].iloc[int(n_base) - 1]
+            ax.axvline(end + pd.Timedelta(days=15), color="#505a5f", linestyle=":", linewidth=1.2, zorder=1)
+            handles.append(Line2D([], [], color="#505a5f", linestyle=":", linewidth=1.2,
+                                  label="End of baseline: limits fixed after"))
+        lines = []
         target, floor = _last(series, "target"), _last(series, "floor")
-        if target is not None:
+        if target is not None and ind.polarity in ("H", "L"):
             lines.append((target, SPC_TARGET_COLOUR, (0, (6, 2, 1, 2)), f"Target ({format_value(target, u)})"))
-        if floor is not None:
-            lines.append((floor, SPC_TARGET_COLOUR, ":", f"Minimum standard ({format_value(floor, u)})"))
+            if floor is not None:
+                lines.append((floor, SPC_TARGET_COLOUR, ":", f"Minimum standard ({format_value(floor, u)})"))
         for y, colour, style, label in lines:
-            if y is None:
-                continue
             ax.axhline(y, color=colour, linestyle=style, linewidth=1.4, zorder=1)
-            if label:
-                handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=1.4, label=label))
-        ys = [v for v in [*series["value"], *(y for y, *_ in lines)] if v is not None]
+            handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=1.4, label=label))
+        ys = [float(v) for v in [*shown["value"], *series["spc_lpl"], *series["spc_upl"], *(y for y, *_ in lines)]
+              if v is not None and pd.notna(v)]
         lo, hi = min(ys), max(ys)
         pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1
         ax.set_ylim(lo - pad, hi + pad)
@@ -643,26 +726,47 @@ SPC_POINT_WORDS = {
 
 
 def _spc_parts(data: ScorecardData, indicator_id: str) -> tuple[str, str, str | None]:
-    """(figure HTML, alt text, SVG) of the SPC chart, its data table inside the figure; without
-    a chart (fewer than two published months) the HTML is a note and there is no SVG."""
-    ind = data.catalogue[indicator_id]
-    s = spc_series(data, indicator_id)
+    """(figure HTML, alt text, SVG) of the SPC chart, its data table inside the figure. Without
+    a chart (a snapshot, too many withheld months, fewer than two) the HTML says why and there
+    is no SVG. A rolling indicator is charted by its monthly flow (``spc_from``)."""
+    own = data.catalogue[indicator_id]
+    ind = spc_indicator(data, indicator_id)
+    if ind is None:
+        text = spc_not_charted(data, own, None)
+        return f'<p class="ehps-sc-missing">{_e(text)}</p>', text, None
+    s = spc_series(data, ind.id)
     alt = spc_alt_text(data, ind, s)
-    if len(s) < 2:
+    if not _charted(s):
         return f'<p class="ehps-sc-missing">{_e(alt)}</p>', alt, None
     svg = figure_to_svg(spc_figure(data, ind, s))
-    n = int(_last(s, "spc_points") or len(s))
+    n = int(_last(s, "spc_points") or s["value"].notna().sum())
     span = f"{s['month'].iloc[0]:%B %Y} to {s['month'].iloc[-1]:%B %Y}"
     caption = (f"SPC (XmR) chart of {ind.title}, {data.area_name}, by month, {span}. Process limits are the mean "
-               "plus or minus 2.66 times the average moving range.")
-    if ind.data_period in ("R12M", "YTD"):
-        caption += (" Each month's figure shares most of its months with the one before, so runs and shifts are "
-                    "expected: read the signals with care.")
+               f"plus or minus 2.66 times the average moving range, {_baseline_words(s)}. Points are classed by "
+               "the Making Data Count rules (NHSRplotthedots 0.2): beyond a limit, 7 rising or falling (by the "
+               "direction of the trend), 2 of 3 near a limit, 7 on one side of the mean.")
+    if own.id != ind.id:
+        caption = (f"{own.title} is a rolling 12 months, used for its RAG rating; its consecutive figures share 11 "
+                   f"months, so it is not charted. This chart shows the monthly figures it adds up. " + caption)
+    missing = int(s["value"].isna().sum())
+    if missing:
+        caption += (f" {missing} withheld month{'s are' if missing != 1 else ' is'} left as "
+                    f"{'gaps' if missing != 1 else 'a gap'}: no moving range, run or trend spans "
+                    f"{'them' if missing != 1 else 'it'}.")
+    if own.target is not None and own.polarity in ("H", "L") and _last(s, "spc_assurance") is None:
+        caption += (" No assurance icon: the target is not for this area" if own.target_scope == "county"
+                    and not data.is_kent else " No assurance icon: the target is not set on these monthly figures")
+        caption += "."
     caption += f" Source: {ind.source}."
     warning = (f'<p class="ehps-sc-warning"><strong>Warning:</strong> {_e(spc_warning(n))}.</p>'
                if n < SPC_MIN_POINTS else "")
     rows = []
     for rec in s.itertuples(index=False):
+        if pd.isna(rec.value):
+            cell = SUPPRESSED if rec.suppressed else NOT_AVAILABLE
+            rows.append(f'<tr><th scope="row">{rec.month:%b %Y}</th><td>{_e(cell)}</td>'
+                        '<td class="ehps-sc-text">Withheld: not charted (a gap)</td></tr>')
+            continue
         kind = rec.spc_point_type or "common_cause"
         words = SPC_POINT_WORDS.get(kind, kind)
         if isinstance(rec.spc_rule, str) and rec.spc_rule in SPC_RULE_WORDS:
@@ -771,5 +875,6 @@ __all__ = [
     "load_scorecard", "definitions", "load_commentary", "county_title", "about_scorecard", "scs_rows", "scs_table",
     "scorecard_legend", "rag_counts", "rag_sentence", "rag_summary", "activity_areas", "activity_rows",
     "activity_table", "red_indicators", "rag_bands_text", "data_period_text", "data_notes", "spc_series", "spc_chart",
+    "spc_indicator",
     "trend_rows", "exception_report", "exception_reports", "amber_commentary"
 ]
