@@ -121,10 +121,10 @@ class TestGradient:
         a = needs.atlas_from(can_atlas.scorecard, can_atlas.lsoas, g)
         block = imd_atlas.district_gradient_table(a)
         row = re.search(r'<th scope="row">Canterbury</th>(.*?)</tr>', block.html).group(1)
-        assert re.findall(r"<td>(.*?)</td>", row) == ["582.8", "c", "442.1", "none", "278.6"]
+        assert re.findall(r"<td>(.*?)</td>", row) == ["582.8", "c", "442.1", "none", "278.6", "n/a", "n/a"]
         # districts absent from the gradient table show n/a
         row = re.search(r'<th scope="row">Dover</th>(.*?)</tr>', block.html).group(1)
-        assert re.findall(r"<td>(.*?)</td>", row) == ["n/a"] * 5
+        assert re.findall(r"<td>(.*?)</td>", row) == ["n/a"] * 7  # 5 quintiles, SII, RII
         assert "none: the district has no neighbourhood in that quintile." in block.html
 
 

@@ -106,6 +106,7 @@ def _results(extra: list[dict] | None = None) -> pd.DataFrame:
         # notifications per 10,000 (N): 97.8 with interval 86.9 to 109.8 and Kent 83.0 outside it,
         # above -> "Higher than Kent (no judgement)"; 3rd of 11 (one district withheld)
         _row("ehn_rate", CAN, Q4, 97.8, numerator=289.0, denominator=29546.0, ci_lower=86.9, ci_upper=109.8,
+             compared_with_kent="higher",
              kent_value=83.0, rank=3, rank_of=11, direction_previous="lower"),
         _row("ehn_rate", KENT, Q4, 83.0, numerator=2791.0, denominator=336090.0),
         # cases open (count): not ranked, not compared
@@ -469,8 +470,11 @@ class TestDistrictTable:
             in block.html
 
     def test_kent_inside_the_interval_is_similar(self, results):
+        # the comparison is the published one (assess compares no-judgement indicators since issue 11)
         same = results.copy()
-        same.loc[(same["indicator_id"] == "ehn_rate") & (same["area_code"] == CAN), "kent_value"] = 90.0
+        can_rate = (same["indicator_id"] == "ehn_rate") & (same["area_code"] == CAN)
+        same.loc[can_rate, "kent_value"] = 90.0
+        same.loc[can_rate, "compared_with_kent"] = "similar"
         data = scorecard_from_results(same, META, CAN, Q4)
         assert district_dashboard.district_rows(data).set_index("indicator_id").loc["ehn_rate", "comparison"] == \
             "Similar to Kent"

@@ -132,6 +132,10 @@ DIRECTION_SYMBOL = {"improved": "↑", "worse": "↓", "no change": "→", "high
 DIRECTION_WORDS = {"improved": "Improved", "worse": "Worse", "no change": "No change",
                    "higher": "Higher (no judgement)", "lower": "Lower (no judgement)", "not compared": "Not compared"}
 COMPARISON_WORDS = {"better": "Better than Kent", "similar": "Similar to Kent", "worse": "Worse than Kent",
+                    "higher": "Higher than Kent (no judgement)", "lower": "Lower than Kent (no judgement)",
+                    "better (99.8%)": "Better than Kent (99.8%)", "worse (99.8%)": "Worse than Kent (99.8%)",
+                    "higher (99.8%)": "Higher than Kent (99.8%, no judgement)",
+                    "lower (99.8%)": "Lower than Kent (99.8%, no judgement)",
                     "not compared": "Not compared"}
 
 
@@ -169,7 +173,8 @@ def direction_badge(direction: str | None) -> str:
 def comparison_badge(comparison: str | None) -> str:
     """HTML for a comparison with Kent, in words."""
     key = comparison if comparison in COMPARISON_WORDS else "not compared"
-    return f'<span class="ehps-cmp ehps-cmp-{key.replace(" ", "-")}">{COMPARISON_WORDS[key]}</span>'
+    css = key.split(" (")[0].replace(" ", "-")
+    return f'<span class="ehps-cmp ehps-cmp-{css}">{COMPARISON_WORDS[key]}</span>'
 
 
 # -- title -----------------------------------------------------------------------------------------

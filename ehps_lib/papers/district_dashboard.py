@@ -101,18 +101,10 @@ def _check_dashboard_area(data: ScorecardData) -> None:
 
 
 def _kent_comparison(row: dict, ind: Indicator) -> tuple[str, str]:
-    """(words, html) of the comparison with Kent. Judged indicators use the published
-    comparison; for those where neither direction is better (rates), the same interval test
-    says higher, similar or lower, without judgement."""
+    """(words, html) of the published comparison with Kent: better, similar or worse for a
+    judged indicator; higher, similar or lower (no judgement) where neither direction is better,
+    as Fingertips compares them (Kent's value against the district's interval)."""
     published = _get(row, "compared_with_kent", stats.NOT_COMPARED)
-    if ind.polarity == "N" and (ind.is_rate or ind.is_percentage):
-        v, lo, hi, k = (_get(row, c) for c in ("value", "ci_lower", "ci_upper", "kent_value"))
-        if None not in (v, lo, hi, k):
-            if lo <= k <= hi:
-                return "Similar to Kent", comparison_badge(stats.SIMILAR)
-            word = "higher" if v > k else "lower"
-            text = f"{word.capitalize()} than Kent (no judgement)"
-            return text, f'<span class="ehps-cmp ehps-cmp-{word}">{text}</span>'
     key = published if published in COMPARISON_WORDS else stats.NOT_COMPARED
     return COMPARISON_WORDS[key], comparison_badge(key)
 

@@ -61,6 +61,7 @@ from .needs import (
     gradient_chart,
     gradient_rows,
     imd_map,
+    inequality_row,
     profile_table,
 )
 from .scorecard_data import load_scorecard
@@ -269,9 +270,10 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
     """The indicator by national quintile for every district (rows) and Kent: the gradient
     inside each district, side by side."""
     ind = _indicator(a, indicator_id)
-    columns = ["Area"] + [dep.group_label(dep.QUINTILE, q).replace("Quintile ", "Q") for q in range(1, 6)]
+    columns = (["Area"] + [dep.group_label(dep.QUINTILE, q).replace("Quintile ", "Q") for q in range(1, 6)]
+               + ["SII (95% CI)", "RII (95% CI)"])
     rows_out = []
-    any_sup = any_none = False
+    any_sup = any_none = any_sii = False
     if a.gradient is None:
         text = _unavailable_text(a)
         return Block(html=f'<p class="ehps-atlas-note">{_e(text)}</p>', markdown=text, text=text)
@@ -289,6 +291,13 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
             else:
                 cells.append(_value_text(rec["value"], bool(rec["suppressed"]), ind.unit))
                 any_sup = any_sup or bool(rec["suppressed"])
+        ineq = inequality_row(a, indicator_id, code, dep.QUINTILE)
+        if ineq is None or pd.isna(ineq["sii"]):
+            cells += [NOT_AVAILABLE, NOT_AVAILABLE]
+        else:
+            any_sii = True
+            cells += [f"{ineq['sii']:,.1f} ({ineq['sii_lower']:,.1f} to {ineq['sii_upper']:,.1f})",
+                      f"{ineq['rii']:,.2f} ({ineq['rii_lower']:,.2f} to {ineq['rii_upper']:,.2f})"]
         rows_out.append((_e(area_name(code, a.on)), cells))
     caption = (f"{ind.title} by national IMD 2019 quintile of the child's home neighbourhood (Q1 = most deprived "
                f"20% in England), each district and Kent, {_window_words(a)}")
@@ -298,6 +307,12 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
                      "one could be worked out).")
     if any_none:
         notes.append(f"{NO_LSOAS}: the district has no neighbourhood in that quintile.")
+    notes.append("SII: slope index of inequality, the modelled gap between the most and least deprived ends (most "
+                 "minus least deprived, in the indicator's unit); RII: relative index, their ratio. As "
+                 "PHEindicatormethods' phe_sii, from the published quintiles only, with 95% confidence intervals "
+                 f"from simulation. {NOT_AVAILABLE}: not calculated, because a quintile is withheld or empty."
+                 if any_sii or a.inequality is not None else
+                 f"SII and RII: {NOT_AVAILABLE}, not published with this period's results.")
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
     table = _table_html(caption, columns, rows_out)
     md_rows = [(html.unescape(h), v) for h, v in rows_out]

@@ -27,6 +27,8 @@ from .scorecard_data import ScorecardData, ScorecardError
 
 #: Published table of the deprivation gradient, beside ``indicators.parquet``.
 GRADIENT_TABLE = "deprivation"
+#: Published table of the gradient's slope and relative index of inequality.
+INEQUALITY_TABLE = "inequality"
 #: Default indicator mapped by district.
 NEED_INDICATOR = "ehn_rate"
 NO_LSOAS = "none"
@@ -44,12 +46,15 @@ class AtlasData:
     ``scorecard`` holds the area, the period, the published indicator results and their
     metadata; ``lsoas`` the neighbourhoods with IMD 2019 and child population
     (:func:`ehps_lib.indicators.deprivation.lsoa_deprivation`); ``gradient`` the published deprivation
-    gradient, or None when the period's results were computed without it.
+    gradient, or None when the period's results were computed without it; ``inequality`` its
+    slope and relative index of inequality (:func:`ehps_lib.indicators.deprivation.inequality_indices`),
+    or None.
     """
 
     scorecard: ScorecardData
     lsoas: pd.DataFrame
     gradient: pd.DataFrame | None = None
+    inequality: pd.DataFrame | None = None
 
     @property
     def area_code(self) -> str:
@@ -99,9 +104,10 @@ class AtlasData:
         return dep.district_profile(self.lsoas, self.on)
 
 
-def atlas_from(scorecard: ScorecardData, lsoas: pd.DataFrame, gradient: pd.DataFrame | None) -> AtlasData:
+def atlas_from(scorecard: ScorecardData, lsoas: pd.DataFrame, gradient: pd.DataFrame | None,
+               inequality: pd.DataFrame | None = None) -> AtlasData:
     """Build :class:`AtlasData` from tables already in memory (pure; used by tests)."""
-    return AtlasData(scorecard=scorecard, lsoas=lsoas, gradient=gradient)
+    return AtlasData(scorecard=scorecard, lsoas=lsoas, gradient=gradient, inequality=inequality)
 
 
 def from_scorecard(scorecard: ScorecardData) -> AtlasData:
@@ -113,7 +119,11 @@ def from_scorecard(scorecard: ScorecardData) -> AtlasData:
         gradient = io.read_results_table(scorecard.period.slug, GRADIENT_TABLE)
     except FileNotFoundError:
         gradient = None
-    return atlas_from(scorecard, dep.lsoa_deprivation(), gradient)
+    try:
+        inequality = io.read_results_table(scorecard.period.slug, INEQUALITY_TABLE)
+    except FileNotFoundError:
+        inequality = None
+    return atlas_from(scorecard, dep.lsoa_deprivation(), gradient, inequality)
 
 
 # -- shared pieces -------------------------------------------------------------------------------------
@@ -493,11 +503,66 @@ def gradient_chart(a: AtlasData, indicator_id: str = NEED_INDICATOR, heading_lev
                         table=gradient_table(a, indicator_id), css="ehps-atlas-chart")
     summary = _gradient_sentence(a, indicator_id)
     para = f'<p class="ehps-atlas-summary">{_e(summary)}</p>' if summary else ""
-    return Block(html=heading + para + body, text=alt, svg=svg)
+    return Block(html=heading + para + body + inequality_html(a, indicator_id), text=alt, svg=svg)
+
+
+# -- slope and relative index of inequality --------------------------------------------------------------
+def inequality_row(a: AtlasData, indicator_id: str, area_code: str | None = None,
+                   grouping: str | None = None) -> dict | None:
+    """The published SII/RII row of an indicator for an area and grouping, or None."""
+    if a.inequality is None or a.inequality.empty:
+        return None
+    t = a.inequality
+    sel = t[(t["indicator_id"] == indicator_id) & (t["area_code"] == (area_code or a.area_code))
+            & (t["grouping"] == (grouping or _gradient_grouping(a)))]
+    return None if sel.empty else sel.iloc[0].to_dict()
+
+
+def _number(v: float, unit: str) -> str:
+    return format_value(v, unit) if unit == "%" else f"{v:,.1f}"
+
+
+def inequality_sentence(a: AtlasData, indicator_id: str, area_code: str | None = None,
+                        grouping: str | None = None) -> str:
+    """The slope and relative index of inequality in words, with their 95 % intervals; or why
+    they are not given. Empty when the table was not published."""
+    row = inequality_row(a, indicator_id, area_code, grouping)
+    if row is None:
+        return ""
+    ind = _indicator(a, indicator_id)
+    who = a.district_name(row["area_code"]) if row["area_code"] != KENT_CODE else "Kent"
+    word = "deciles" if row["grouping"] == dep.DECILE else "quintiles"
+    if pd.isna(row["sii"]):
+        return (f"Slope and relative index of inequality, {who}: {str(row['note']).removeprefix('not calculated: ')}, "
+                "so they are not calculated.")
+    unit = "percentage points" if ind.is_percentage else ind.unit.replace("rate ", "")
+    sii = f"{row['sii']:,.1f}" if not ind.is_percentage else f"{row['sii']:,.1f}"
+    text = (f"Slope index of inequality (SII), {who}, by {word}: {sii} {unit} (95% confidence interval "
+            f"{row['sii_lower']:,.1f} to {row['sii_upper']:,.1f}), the modelled gap between the most and the least "
+            f"deprived ends of the area, most minus least deprived. Relative index (RII): {row['rii']:,.2f} "
+            f"({row['rii_lower']:,.2f} to {row['rii_upper']:,.2f}), the most deprived end's modelled value over "
+            "the least deprived end's.")
+    if row["sii_lower"] <= 0 <= row["sii_upper"]:
+        text += " The interval includes no gap (0): the gradient may be chance."
+    return text
+
+
+def inequality_html(a: AtlasData, indicator_id: str) -> str:
+    """The SII/RII paragraph under a gradient chart, with a note on the method (empty when the
+    inequality table was not published)."""
+    sentence = inequality_sentence(a, indicator_id)
+    if not sentence:
+        return ""
+    method = ("Calculated as PHEindicatormethods' phe_sii does (Low and Low 2004): a regression of the published "
+              "values on each group's relative rank in the population, weighted by its population; the 95% "
+              "intervals come from 100,000 simulations of the values within their own intervals. Only published "
+              "figures are used: an area with a withheld group has no SII.")
+    return (f'<div class="ehps-atlas-inequality"><p>{_e(sentence)}</p>'
+            f'<p class="ehps-table-note">{_e(method)}</p></div>')
 
 
 __all__ = [
     "AtlasData", "from_scorecard", "atlas_from", "imd_map", "imd_counts", "imd_alt_text", "imd_table",
     "profile_table", "profile_rows", "gradient_rows", "gradient_ratio", "gradient_table", "gradient_alt_text",
-    "gradient_chart"
+    "gradient_chart", "inequality_row", "inequality_sentence", "inequality_html"
 ]
