@@ -198,7 +198,7 @@ class StatisticsSettings:
 
     published_intervals: tuple[float, ...] = (95.0, 99.8)  # interval levels published beside each value
     comparison_levels: tuple[float, ...] = (95.0,)  # (95,) Fingertips' default; (95, 99.8) its two-level form
-    spc_baseline_points: int | None = 12
+    spc_baseline_points: int | None = None
     spc_screen_outliers: bool = True
     spc_trend_run: int = 7
     spc_shift_run: int = 7

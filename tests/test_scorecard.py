@@ -346,8 +346,7 @@ class TestExceptionReports:
         alt = re.search(r'<img [^>]*alt="([^"]+)"', html).group(1)
         assert alt.startswith("XmR (SPC) chart of monthly ")
         assert "in Kent, March 2016 to March 2017 (4 published months)" in alt
-        assert ("mean 95, process limits 80 to 110, limits from the 4 published months from March 2016, fixed "
-                "afterwards.") in alt
+        assert "mean 95, process limits 80 to 110, limits from all 4 published months from March 2016." in alt
         assert "target" not in alt.split("Latest point")[0]
         assert "Special cause variation: improvement (higher)." in alt
         assert "Assurance" not in alt

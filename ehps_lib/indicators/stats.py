@@ -15,6 +15,7 @@ references named in each docstring (``peers-and-methods.md`` §3):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -409,7 +410,7 @@ class SpcOptions:
     no chart when more than this share of a series' months is withheld.
     """
 
-    baseline_points: int | None = 12
+    baseline_points: int | None = None
     screen_outliers: bool = True
     trend_run: int = 7
     shift_run: int = 7
@@ -548,15 +549,17 @@ def _phase_limits(y: np.ndarray, options: SpcOptions) -> tuple[float, float, int
         present = present[: options.baseline_points]
     base = np.full(len(y), np.nan)
     base[present] = y[present]
-    mean = float(np.nanmean(base))
+    # means as exactly rounded sums (math.fsum), as R's mean() all but is: a point exactly on the
+    # mean must come out on it, not a rounding error to one side
+    mean = math.fsum(y[present]) / len(present)
     mr = np.abs(np.diff(base))
     mr = mr[~np.isnan(mr)]
     if not len(mr):
         return mean, float("nan"), len(present)
-    amr = float(mr.mean())
+    amr = math.fsum(mr) / len(mr)
     if options.screen_outliers:
         mr = mr[mr < SPC_SCREEN * amr]
-        amr = float(mr.mean()) if len(mr) else float("nan")
+        amr = math.fsum(mr) / len(mr) if len(mr) else float("nan")
     return mean, amr, len(present)
 
 
@@ -636,38 +639,15 @@ def xmr(values: Sequence[float], improvement: str = "increase", target=None, *,
         side = np.where(present, np.sign(y - mean), 0).astype(int)
         close = present & ~outside & ((y < near_lpl) | (y > near_upl))
 
-    trend = np.zeros(n, dtype=int)
-    trend_dir = np.zeros(n, dtype=int)
-    two3 = np.zeros(n, dtype=int)
-    shift = np.zeros(n, dtype=int)
-    for k in range(len(starts)):
-        for seg in _segments(present & (phase == k)):
-            ys = y[seg]
-            part = part_of_run(trend_ends(ys, options.trend_run), options.trend_run)
-            trend[seg] = part
-            # the trend's direction at each point: the step to the next point if that point is
-            # in a trend too, else the step from the previous one (ptd_special_cause_type)
-            d = np.sign(np.diff(ys)).astype(int)
-            right = np.append(d, d[-1] if len(d) else 0)
-            left = np.insert(d, 0, 0)
-            nxt = np.append(part[1:], 0)
-            trend_dir[seg] = np.where((nxt == 1) & (part == 1), right, left)
-            two3[seg] = two_in_three(close[seg], side[seg]) * close[seg]
-            shift[seg] = part_of_run(run_one_side(side[seg], options.shift_run), options.shift_run)
-
     rule = np.full(n, None, dtype=object)
     sense = np.zeros(n, dtype=int)  # +1 above the mean or increasing, -1 below or decreasing
-    for i in range(n):
-        if not present[i]:
-            continue
-        if outside[i]:
-            rule[i], sense[i] = "beyond_limit", 1 if side[i] == 1 else -1
-        elif trend[i]:
-            rule[i], sense[i] = "trend", 1 if trend_dir[i] == 1 else -1
-        elif two3[i]:
-            rule[i], sense[i] = "two_in_three", 1 if side[i] > 0 else -1
-        elif shift[i]:
-            rule[i], sense[i] = "shift", 1 if side[i] > 0 else -1
+    for k in range(len(starts)):
+        for seg in _segments(present & (phase == k)):
+            ys, sides = y[seg], side[seg]
+            trend = part_of_run(trend_ends(ys, options.trend_run), options.trend_run)
+            two3 = two_in_three(close[seg], sides) * close[seg]
+            shift = part_of_run(run_one_side(sides, options.shift_run), options.shift_run)
+            rule[seg], sense[seg] = special_cause_rules(ys, sides, outside[seg], trend, two3, shift)
     special = np.array([r is not None for r in rule])
     cause_type = np.array([None if not present[i] else "Common Cause" if r is None
                            else RULE_NAMES[r][0 if sense[i] > 0 else 1] for i, r in enumerate(rule)], dtype=object)
@@ -693,6 +673,47 @@ def xmr(values: Sequence[float], improvement: str = "increase", target=None, *,
         baseline_points=int(used[last]), missing=int((~present).sum()),
     )
     return points, summary
+
+
+def special_cause_rules(y, side, outside, trend, two_three, shift) -> tuple[np.ndarray, np.ndarray]:
+    """The rule that classes each point, and its sense, from the rule flags of one run of
+    consecutive points (NHSRplotthedots ``ptd_special_cause_type``).
+
+    In order: beyond a limit (sense: its side of the mean), part of a trend (sense: the
+    trend's direction, the step to the next point when that point is in the trend too, else
+    the step from the previous one), two in three (its side), shift (its side). Returns
+    ``(rule, sense)``: rule codes (None for common cause) and +1 (above the mean, or rising)
+    or -1.
+
+    Examples
+    --------
+    >>> rule, sense = special_cause_rules([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 1, -1, -1, -1, -1],
+    ...                                   [0, 0, 0, 0, 0, 1, 1, 0], [1, 1, 0, 0, 0, 0, 0, 0],
+    ...                                   [0, 0, 0, 0, 1, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0, 0])
+    >>> [None if r is None else RULE_NAMES[r][0 if s > 0 else 1] for r, s in zip(rule, sense)]
+    ['7 Point Trend (Increasing)', '7 Point Trend (Increasing)', '7 Points Above CL', '7 Points Above CL', '2 in 3 Below CL', 'Below LCL', 'Below LCL', None]
+    """
+    y = np.asarray(y, dtype=float)
+    side, outside = np.asarray(side), np.asarray(outside)
+    trend, two_three, shift = (np.asarray(v) != 0 for v in (trend, two_three, shift))
+    n = len(y)
+    d = np.sign(np.diff(y)).astype(int)
+    right = np.append(d, d[-1] if len(d) else 0)
+    left = np.insert(d, 0, 0)
+    nxt = np.append(trend[1:], False)
+    trend_dir = np.where(nxt & trend, right, left)
+    rule = np.full(n, None, dtype=object)
+    sense = np.zeros(n, dtype=int)
+    for i in range(n):
+        if outside[i]:
+            rule[i], sense[i] = "beyond_limit", 1 if side[i] == 1 else -1
+        elif trend[i]:
+            rule[i], sense[i] = "trend", 1 if trend_dir[i] == 1 else -1
+        elif two_three[i]:
+            rule[i], sense[i] = "two_in_three", 1 if side[i] > 0 else -1
+        elif shift[i]:
+            rule[i], sense[i] = "shift", 1 if side[i] > 0 else -1
+    return rule, sense
 
 
 def _point_type(sense: int, direction: int) -> str:

@@ -606,9 +606,14 @@ NOT_CHARTED_SNAPSHOT = ("it is a snapshot at the end of each month, and consecut
 def _baseline_words(series: pd.DataFrame) -> str:
     phase = _last(series, "spc_phase_start")
     n_base = _last(series, "spc_baseline")
+    n_points = _last(series, "spc_points")
     start = pd.Timestamp(f"{phase}-01") if phase else series["month"].iloc[0]
-    words = (f"limits from the {int(n_base)} published months from {start:%B %Y}, fixed afterwards"
-             if n_base else "limits from every published month")
+    if n_base and n_points and int(n_base) < int(n_points):
+        words = f"limits from the first {int(n_base)} published months from {start:%B %Y}, fixed afterwards"
+    elif n_base:
+        words = f"limits from all {int(n_base)} published months from {start:%B %Y}"
+    else:
+        words = "limits from every published month"
     if phase and pd.Timestamp(f"{phase}-01") > series["month"].iloc[0]:
         words += f" (rebased in {start:%B %Y} at a known change)"
     return words
@@ -687,8 +692,8 @@ def spc_figure(data: ScorecardData, ind: Indicator, series: pd.DataFrame) -> Fig
         handles.append(Line2D([], [], color="#0b0c0c", linestyle="-", linewidth=1.4, label="Mean"))
         handles.append(Line2D([], [], color="#505a5f", linestyle="--", linewidth=1.4, label="Process limits"))
         n_base = _last(series, "spc_baseline")
-        first_phase = series[phases == phases[-1]]
-        published = first_phase[first_phase["value"].notna()]
+        latest_phase = series[phases == phases[-1]]
+        published = latest_phase[latest_phase["value"].notna()]
         if n_base and len(published) > int(n_base):
             end = published["month"].iloc[int(n_base) - 1]
             ax.axvline(end + pd.Timedelta(days=15), color="#505a5f", linestyle=":", linewidth=1.2, zorder=1)
