@@ -60,7 +60,8 @@ class TestRuleHelpers:
         rule, sense = stats.special_cause_rules(case["y"], case["relative_to_mean"],
                                                 np.abs(case["outside_limits"]), case["part_trend"],
                                                 case["part_two_in_three"], case["part_shift"])
-        got = ["Common Cause" if r is None else stats.RULE_NAMES[r][0 if s > 0 else 1] for r, s in zip(rule, sense)]
+        got = ["Common Cause" if r is None else stats.RULE_NAMES[r][0 if s > 0 else 1]
+               for r, s in zip(rule, sense, strict=True)]
         assert got == case["expected"]
 
     def test_two_close_points_on_opposite_sides_are_common_cause(self):
@@ -73,7 +74,7 @@ class TestRuleHelpers:
         a = UNIT["assurance"]
         for direction in ("increase", "decrease", "neutral"):
             got = [stats._assurance(a["target"], lo, hi, {"increase": 1, "decrease": -1, "neutral": 0}[direction])
-                   for lo, hi in zip(a["lpl"], a["upl"])]
+                   for lo, hi in zip(a["lpl"], a["upl"], strict=True)]
             assert got == [None if e is None else e.replace("inconsistent", "hit_and_miss") for e in a[direction]]
 
     @pytest.mark.parametrize(("r_type", "direction", "icon"), UNIT["icons"]["cases"])
@@ -93,7 +94,7 @@ class TestPublishedLimits:
 
     def test_the_transcribed_series_is_the_snapshots(self):
         r = UNIT["rnorm_limits"]
-        for full, printed in zip(r["y"], r["snapshot_y"]):
+        for full, printed in zip(r["y"], r["snapshot_y"], strict=True):
             assert float(f"{full:.3g}") == pytest.approx(printed)
 
     @pytest.mark.parametrize(("part", "key"), [(slice(0, 20), "all"), (slice(0, 10), "facet_0_first_10"),
@@ -171,7 +172,7 @@ def reference_ptd_spc(y, direction, fix_after=None, screen=True, rebase=(), targ
 
         def part_of_seven(v):
             vp = v + [0] * 6
-            return [1 if any(abs(vp[i + j]) == 1 for j in range(7)) else 0 for i in range(m)]
+            return [1 if any(abs(vp[i + j]) == 1 for j in range(7)) else 0 for i in range(len(v))]
 
         # ptd_seven_point_trend
         if m < 7:

@@ -690,8 +690,11 @@ def special_cause_rules(y, side, outside, trend, two_three, shift) -> tuple[np.n
     >>> rule, sense = special_cause_rules([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 1, -1, -1, -1, -1],
     ...                                   [0, 0, 0, 0, 0, 1, 1, 0], [1, 1, 0, 0, 0, 0, 0, 0],
     ...                                   [0, 0, 0, 0, 1, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0, 0])
-    >>> [None if r is None else RULE_NAMES[r][0 if s > 0 else 1] for r, s in zip(rule, sense)]
-    ['7 Point Trend (Increasing)', '7 Point Trend (Increasing)', '7 Points Above CL', '7 Points Above CL', '2 in 3 Below CL', 'Below LCL', 'Below LCL', None]
+    >>> names = [None if r is None else RULE_NAMES[r][0 if s > 0 else 1] for r, s in zip(rule, sense, strict=True)]
+    >>> names[:4]
+    ['7 Point Trend (Increasing)', '7 Point Trend (Increasing)', '7 Points Above CL', '7 Points Above CL']
+    >>> names[4:]
+    ['2 in 3 Below CL', 'Below LCL', 'Below LCL', None]
     """
     y = np.asarray(y, dtype=float)
     side, outside = np.asarray(side), np.asarray(outside)
