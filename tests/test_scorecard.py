@@ -516,3 +516,16 @@ class TestSparklines:
         alts = re.findall(r'alt="([^"]+)"', block.html)
         assert all(a.startswith("Small line chart of monthly") and "Kent" in a for a in alts)
         assert block.html.count("<details") == 2 and block.html.count("<caption>") == 2
+
+
+class TestTestedChange:
+    def test_dashboard_captions_movement_as_untested_and_names_tested_trends(self, results):
+        frame = results.copy()
+        rows = (frame["indicator_id"] == "closed_positive_pct") & (frame["area_code"] == CAN) & (frame["period"] == Q4)
+        frame.loc[rows, "trend"] = "decreasing"
+        html = district_dashboard.district_table(scorecard_from_results(frame, META, CAN, Q4)).html
+        assert "Movement compares two quarters only, without a statistical test" in html
+        assert "Cases closed with a positive outcome: decreasing and getting worse." in html
+
+    def test_scorecard_legend_captions_direction_of_travel(self, kent):
+        assert "compares two figures only, without a statistical test" in county_scorecard.scorecard_legend(kent).html

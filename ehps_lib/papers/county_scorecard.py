@@ -521,14 +521,19 @@ def data_period_text(ind: Indicator, month: Period) -> str:
     return f"Figures shown are for each calendar month. The result for {m} shows the activity in {m}."
 
 
-def data_notes(ind: Indicator, month: Period) -> list[tuple[str, str]]:
+def data_notes(ind: Indicator, month: Period, trend: str | None = None) -> list[tuple[str, str]]:
     """The exception report's data notes as (label, text): target and bands, tolerance,
-    data period, source and the catalogue's notes."""
+    data period, source, the recent trend (when given: the results' ``trend`` of the month) and
+    the catalogue's notes."""
     target_line = rag_bands_text(ind)
     notes = [("Target", target_line.removeprefix("Target: ")),
              ("Tolerance", TOLERANCE[ind.polarity]),
              ("Data", data_period_text(ind, month)),
              ("Data source", ind.source)]
+    if trend is not None:
+        notes.append(("Recent trend", f"{stats.trend_words(trend, ind.polarity)} over the last five months "
+                      "(Fingertips' chi-squared test for trend at 99.8%)" if trend != stats.CANNOT_CALCULATE else
+                      "Cannot be calculated (fewer than five consecutive published months, or no interval)"))
     if ind.notes:
         notes.append(("Notes", note_text(ind)))
     return notes
@@ -827,7 +832,8 @@ def exception_report(data: ScorecardData, indicator_id: str, commentary: Comment
             + "</tr></tbody>")
     table = _html_table(f"Trend data – month end: {ind.title}, {data.area_name}", [head + "</tr>"], body,
                         "ehps-table ehps-sc-trend")
-    notes = "".join(f"<div><dt>{_e(k)}:</dt><dd>{_e(v)}</dd></div>" for k, v in data_notes(ind, m))
+    trend = _get(_row(data, indicator_id, m), "trend")
+    notes = "".join(f"<div><dt>{_e(k)}:</dt><dd>{_e(v)}</dd></div>" for k, v in data_notes(ind, m, trend))
     anchor = f"exception-{indicator_id}"
     figure, _alt, _svg = _spc_parts(data, indicator_id)
     html = (f'<section class="ehps-exception" aria-labelledby="{anchor}">'

@@ -183,8 +183,27 @@ def district_table(data: ScorecardData) -> Block:
     else:
         notes.append("Quarter figures: counts and rates are for the three months together; snapshots are at the "
                      "quarter end; rolling 12 months to the quarter end.")
+    notes.append(trend_note(data))
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
                  markdown=md + "".join(f"\n{n}\n" for n in notes), text=caption)
+
+
+def trend_note(data: ScorecardData) -> str:
+    """The caption of the movement column: an untested two-point change; and which indicators
+    changed significantly over the last five quarters (or months, for a monthly edition;
+    Fingertips' recent trend)."""
+    tested = []
+    for ind in _case_indicators(data):
+        trend = _get(_row(data, ind.id, data.period), "trend")
+        if trend in (stats.TREND_INCREASING, stats.TREND_DECREASING):
+            tested.append(f"{ind.title}: {stats.trend_words(trend, ind.polarity).lower()}")
+    word = _kind_word(data.period)
+    text = (f"Movement compares two {word}s only, without a statistical test: a change may be chance. Tested over "
+            f"the last five {word}s (Fingertips' chi-squared test for trend at 99.8%, robust to leaving out any "
+            f"one {word}): ")
+    if tested:
+        return text + "; ".join(tested) + ". The other indicators show no significant change or cannot be tested."
+    return text + f"no indicator shows a significant change (or there are too few published {word}s to test)."
 
 
 def load_public(data: ScorecardData) -> pd.DataFrame:
