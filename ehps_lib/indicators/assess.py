@@ -339,8 +339,9 @@ def _add_spc(out: pd.DataFrame, cat: dict[str, Indicator], flows: set[str], opti
         ints["spc_missing"][pos] = summary.missing
         trial[pos] = per_phase < options.trial_below
         if summary.missing:
-            obj["spc_note"][pos] = (f"{summary.missing} withheld month{'s' if summary.missing != 1 else ''} "
-                                    "left as gaps: no moving range, run or trend spans them")
+            obj["spc_note"][pos] = (f"{summary.missing} withheld months left as gaps: no moving range, run or trend "
+                                    "spans them" if summary.missing != 1 else
+                                    "1 withheld month left as a gap: no moving range, run or trend spans it")
     for col, arr in {**num, **obj}.items():
         out[col] = arr
     for col, arr in ints.items():
