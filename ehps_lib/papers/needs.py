@@ -21,7 +21,7 @@ from ..indicators import deprivation as dep
 from ..indicators.catalogue import Indicator
 from ..periods import Period
 from . import maps
-from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, _table_markdown, format_value
+from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, format_value
 from .charts import figure_to_svg
 from .scorecard_data import ScorecardData, ScorecardError
 
@@ -313,10 +313,7 @@ def profile_table(a: AtlasData, compact: bool | None = None) -> Block:
     ]
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
     table = _table_html(caption, PROFILE_COLUMNS, rows)
-    md_rows = [(html.unescape(h.split(" <span")[0]), v) for h, v in rows]
-    return Block(html=f'{_scroll_region(caption, "ehps-atlas-profile")}{table}{note}</div>',
-                 markdown=_table_markdown(caption, PROFILE_COLUMNS, md_rows) + "".join(f"\n{n}\n" for n in notes),
-                 text=caption)
+    return Block(html=f'{_scroll_region(caption, "ehps-atlas-profile")}{table}{note}</div>', text=caption)
 
 
 def _population_year(a: AtlasData) -> str:
@@ -489,7 +486,7 @@ def gradient_chart(a: AtlasData, indicator_id: str = NEED_INDICATOR, heading_lev
     rows = gradient_rows(a, indicator_id)
     if rows.empty:
         text = _unavailable_text(a)
-        return Block(html=f'{heading}<p class="ehps-atlas-note">{_e(text)}</p>', markdown=text, text=text)
+        return Block(html=f'{heading}<p class="ehps-atlas-note">{_e(text)}</p>', text=text)
     grouping = _gradient_grouping(a)
     kent = None if a.is_kent else gradient_rows(a, indicator_id, KENT_CODE, grouping)
     fig = maps.gradient_figure(rows, area_label=a.area_name, y_label=_axis_label(ind),
