@@ -19,8 +19,11 @@ same HTML so that the two can never say different things:
 * the synthetic-data banner, commentary, notes and warnings become Quarto callouts
   (https://quarto.org/docs/authoring/callouts.html);
 * what Markdown cannot say is raw Typst (``{=typst}`` blocks, which every other format
-  ignores): a landscape page for the 13-column scorecard, smaller type for wide tables, a page
-  break before each exception report;
+  ignores): smaller type and tighter cells for wide tables, the smallest for the 13-column
+  scorecard. Not a landscape page or a page break: Quarto puts every cell output in a Typst
+  ``#block[...]`` (Pandoc writes a div so), where Typst allows no page settings ("page
+  configuration is not allowed inside of containers"), and a rotated table could not break
+  across pages; so the PDF's wide tables are portrait, with columns sized to their content;
 * text is escaped, so that nothing in it is read as Markdown (``*``, ``|``, ``$``, ``@`` ...),
   and straight quotes stay straight.
 
@@ -44,10 +47,8 @@ CALLOUTS = {
     "ehps-sc-commentary": ("note", "Commentary"),
     "ehps-sc-data-notes": ("note", "Data notes"),
 }
-#: Wrappers whose tables are set on a landscape page in the PDF.
-LANDSCAPE_CLASSES = {"ehps-sc-landscape"}
-#: Sections that start on a new page in print.
-NEW_PAGE_CLASSES = {"ehps-exception"}
+#: Wrappers of the widest tables (landscape in the built-in print): the smallest type in the PDF.
+WIDE_CLASSES = {"ehps-sc-landscape"}
 #: Text hidden from sight in print (and so from the PDF).
 HIDDEN_CLASSES = {"ehps-visually-hidden"}
 #: Shown in capitals by the style sheet, so in capitals in the PDF too.
@@ -55,15 +56,15 @@ UPPER_CLASSES = {"committee-subject"}
 #: The paper's title: in a Quarto PDF it comes from the front matter.
 TITLE_CLASSES = {"ehps-title"}
 
-#: Type size of tables in the PDF by number of columns (fewer columns: the size in page.typ).
-TABLE_TYPE_SIZES = ((11, "7pt"), (8, "8pt"))
-#: Pandoc's line width: a pipe table with a longer line gets relative column widths from its
-#: separator line's dashes; one with no longer line is sized to its content.
-PANDOC_COLUMNS = 72
-#: Total dashes of a pipe table's separator line when it sets widths: more than 72.
+#: Type size of tables in the PDF by number of columns (the body is 10pt).
+TABLE_TYPE_SIZES = ((11, "7pt"), (8, "8pt"), (0, "9pt"))
+#: Type size of the widest tables (:data:`WIDE_CLASSES`).
+WIDE_TYPE_SIZE = "6.5pt"
+#: Total dashes of a pipe table's separator line: more than Pandoc's 72 columns, so the dashes
+#: set the columns' relative widths (a table with a caption always has a line that long).
 WIDTH_DASHES = 160
-#: Longest cell text that still widens a column, by position (first column: the row heads).
-WIDTH_CAP_FIRST, WIDTH_CAP = 48, 24
+#: Longest cell text that still widens a column: a column of row headings, any other column.
+WIDTH_CAP_HEADINGS, WIDTH_CAP = 40, 16
 #: Width of a figure in the HTML (CSS pixels) that fills the PDF's text width.
 FULL_WIDTH_PX = 800
 
@@ -143,41 +144,42 @@ def figure(src: str, *, alt: str, caption: str, width: str = "100%") -> str:
 # -- tables -------------------------------------------------------------------------------------------
 def table(caption: str, columns: list[str], rows: list[list[str]], *, align: list[str] | None = None,
           widths: list[float] | None = None, section_rows: Iterable[int] = (), type_size: str | None = None,
-          landscape: bool = False) -> str:
-    """A pipe table with every column and its caption; relative column widths when a row is too
-    long for Pandoc to size the columns to their content.
+          wide: bool = False, heading_column: int = 0) -> str:
+    """A pipe table with every column, its caption and relative column widths.
 
     ``rows`` hold plain text; a row whose index is in ``section_rows`` is a heading that spans
-    the table (its text is set in bold in the first cell). ``align`` holds ``"left"`` or
-    ``"right"`` per column (default: the first left, the others right when every cell is a
-    figure); ``widths`` relative weights (default: from the lengths of the texts).
-    ``type_size`` (Typst, e.g. ``"8pt"``) and ``landscape`` wrap the table in raw Typst.
+    the table (its text is set in bold in the ``heading_column``, the column of row headings).
+    ``align`` holds ``"left"`` or ``"right"`` per column (default: the first left, the others
+    right when every cell is a figure); ``widths`` relative weights (default: from the lengths
+    of the texts, the column of row headings allowed the widest).
+    ``type_size`` (Typst, e.g. ``"8pt"``; default by the number of columns) and ``wide`` (the
+    smallest type, tighter cells) set the table's type in raw Typst, in a scope that ends with it.
     """
     n = len(columns)
     sections = set(section_rows)
     body = [list(r) + [""] * (n - len(r)) for r in rows]
     align = align or _default_align(columns, [r for i, r in enumerate(body) if i not in sections])
-    weights = widths or _weights(columns, [r for i, r in enumerate(body) if i not in sections])
+    weights = widths or _weights(columns, [r for i, r in enumerate(body) if i not in sections], heading_column)
     lines = ["| " + " | ".join(md_escape(c) or " " for c in columns) + " |"]
     for i, row in enumerate(body):
         cells = [md_escape(c) for c in row]
         if i in sections:
-            cells = [f"**{cells[0]}**" if cells[0] else ""] + [""] * (n - 1)
+            label = next((c for c in cells if c), "")
+            cells = [""] * n
+            cells[min(heading_column, n - 1)] = f"**{label}**" if label else ""
         lines.append("| " + " | ".join(cells) + " |")
-    if widths is None and max(len(line) for line in lines) <= PANDOC_COLUMNS:
-        dashes = [3] * n  # a narrow table: Pandoc sizes its columns to their content
-    else:
-        total = sum(weights) or 1.0
-        dashes = [max(3, round(w / total * WIDTH_DASHES)) for w in weights]
+    total = sum(weights) or 1.0
+    dashes = [max(3, round(w / total * WIDTH_DASHES)) for w in weights]
     sep = "|" + "|".join((":" + "-" * d if a == "left" else "-" * d + ":")
                          for a, d in zip(align, dashes, strict=True)) + "|"
     out = "\n".join([lines[0], sep, *lines[1:]]) + (f"\n\n: {md_escape(caption)}" if caption else "")
+    if wide:
+        type_size = type_size or WIDE_TYPE_SIZE
     if type_size is None:
         type_size = next((size for cols, size in TABLE_TYPE_SIZES if n >= cols), None)
     if type_size:
-        out = raw_typst(f"#[\n#set text(size: {type_size})") + "\n\n" + out + "\n\n" + raw_typst("]")
-    if landscape:
-        out = raw_typst("#set page(flipped: true)") + "\n\n" + out + "\n\n" + raw_typst("#set page(flipped: false)")
+        inset = "\n#set table(inset: 3pt)" if wide else ""
+        out = raw_typst(f"#[\n#set text(size: {type_size}){inset}") + "\n\n" + out + "\n\n" + raw_typst("]")
     return out
 
 
@@ -190,13 +192,14 @@ def _default_align(columns: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
-def _weights(columns: list[str], rows: list[list[str]]) -> list[float]:
+def _weights(columns: list[str], rows: list[list[str]], heading_column: int = 0) -> list[float]:
     out = []
     for j, head in enumerate(columns):
-        cap = WIDTH_CAP_FIRST if j == 0 else WIDTH_CAP
-        longest_word = max((len(w) for w in head.split()), default=1)
-        cells = [len(r[j]) for r in rows if j < len(r)]
-        out.append(float(max(4, min(cap, max([longest_word, *cells])))))
+        cap = WIDTH_CAP_HEADINGS if j == heading_column else WIDTH_CAP
+        # a heading's longest word must fit (or it is hyphenated); long cell texts may wrap
+        longest_word = max((len(w) for w in head.split()), default=1) + 1
+        cells = [len(r[j]) + 1 for r in rows if j < len(r)]
+        out.append(float(max(4, longest_word, min(cap, max(cells, default=0)))))
     return out
 
 
@@ -323,10 +326,8 @@ def _block(el) -> list[str]:
         else:
             body = _join(_blocks(children))
         return [callout(kind, body, title or default)]
-    if cls & NEW_PAGE_CLASSES:
-        return [raw_typst("#pagebreak(weak: true)"), *_blocks(el.contents)]
-    if cls & LANDSCAPE_CLASSES:
-        return [_table_or_blocks(el, landscape=True)]
+    if cls & WIDE_CLASSES:
+        return [_table_or_blocks(el, wide=True)]
     if name == "h1":
         if cls & TITLE_CLASSES:
             return []
@@ -358,15 +359,15 @@ def _block(el) -> list[str]:
     return _blocks(el.contents)
 
 
-def _table_or_blocks(el, *, landscape: bool) -> str:
-    """An element whose tables are set on a landscape page; its other content as usual."""
+def _table_or_blocks(el, *, wide: bool) -> str:
+    """An element whose tables are the widest; its other content as usual."""
     tables = el.find_all("table")
     parts = []
     for node in el.contents:
         if getattr(node, "name", None) == "table":
-            parts.append(_table(node, landscape=landscape))
+            parts.append(_table(node, wide=wide))
         elif getattr(node, "name", None) and node.find("table") is not None:
-            parts.append(_table_or_blocks(node, landscape=landscape))
+            parts.append(_table_or_blocks(node, wide=wide))
         else:
             parts.extend(_blocks([node]))
     return _join(parts) if tables else _join(_blocks(el.contents))
@@ -572,7 +573,7 @@ def _cell_text(cell) -> str:
     return _text(cell, hidden=True)
 
 
-def _table(el, *, landscape: bool = False) -> str:
+def _table(el, *, wide: bool = False) -> str:
     caption, grid, head_count = table_grid(el)
     if not grid:
         return ""
@@ -604,7 +605,10 @@ def _table(el, *, landscape: bool = False) -> str:
         if spans_all:
             sections.append(i)
         rows.append([c[0] for c in r])
-    return table(caption, columns, rows, section_rows=sections, landscape=landscape)
+    # the column of row headings (<th scope="row">): the first with headings in every row
+    plain = [r for i, r in enumerate(body) if i not in sections]
+    heading_column = next((j for j in range(n) if plain and all(r[j][1] and r[j][2] > 0 for r in plain)), 0)
+    return table(caption, columns, rows, section_rows=sections, wide=wide, heading_column=heading_column)
 
 
 __all__ = ["html_to_markdown", "md_escape", "table", "figure", "callout", "raw_typst", "raw_html", "table_grid"]
