@@ -60,7 +60,10 @@ class Block:
         return self.markdown
 
     def _repr_svg_(self) -> str | None:
-        return self.svg
+        # Only for a block with no other form: every reader (JupyterLab, the built-in engine,
+        # Quarto's web page and PDF) takes the HTML or the Markdown first, which already hold
+        # the chart, so the SVG would only double the notebook's size.
+        return self.svg if not (self.html or self.markdown) else None
 
     def __repr__(self) -> str:
         # The plain-text form: the block's own text, else its words without markup (short).
