@@ -512,7 +512,7 @@ def quarto_notebook(nb, *, title: str | None = None, classification: str | None 
                 continue
             data = out.get("data")
             if out.get("output_type") in ("display_data", "execute_result") and data and "text/html" in data:
-                html_form = _joined(data["text/html"])
+                html_form = strip_lab_styles(_joined(data["text/html"]))  # as published: no JupyterLab styles
                 md_form = _joined(data["text/markdown"]) if "text/markdown" in data else None
                 if md_form is None:
                     md_form = markup.html_to_markdown(html_form)
