@@ -69,7 +69,7 @@ class InjectedFaultError(OSError):
     """The failure :func:`fault_point` raises when a test asks for one."""
 
 
-def fault_point(step: str) -> None:
+def fault_point(step: str, path: str | Path | None = None) -> None:
     """A named step of ingest or a build where a test can inject a failure.
 
     Does nothing unless the environment variable ``EHPS_FAULT`` names this step, as
@@ -78,6 +78,8 @@ def fault_point(step: str) -> None:
     * ``kill``: the process ends at once (SIGKILL), as on a power cut;
     * ``raise``: :class:`InjectedFaultError` (an ``OSError``) is raised;
     * ``enospc``: ``OSError(ENOSPC)`` is raised, as when the disk is full;
+    * ``erofs``: ``OSError(EROFS)`` is raised, as for a read-only folder (tests run as root,
+      whom file permissions do not stop);
     * ``pause``: the process writes ``STEP.reached`` in the folder ``EHPS_FAULT_DIR`` and
       waits until ``STEP.release`` appears there (for tests of concurrent builds).
 
@@ -85,6 +87,8 @@ def fault_point(step: str) -> None:
     ----------
     step
         The step's name, e.g. ``publish.swap``.
+    path
+        The file or folder the step writes, named by the errors raised.
     """
     spec = os.environ.get(FAULT_ENV)
     if not spec:
@@ -99,8 +103,9 @@ def fault_point(step: str) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
         elif action == "raise":
             raise InjectedFaultError(f"fault injected at {step}")
-        elif action == "enospc":
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), f"<fault injected at {step}>")
+        elif action in ("enospc", "erofs"):
+            code = errno.ENOSPC if action == "enospc" else errno.EROFS
+            raise OSError(code, os.strerror(code), str(path) if path else f"<fault injected at {step}>")
         elif action == "pause":
             folder = Path(os.environ.get(FAULT_DIR_ENV, tempfile.gettempdir()))
             (folder / f"{step}.reached").write_text(str(os.getpid()), encoding="utf-8")
@@ -320,6 +325,23 @@ def copy_verified(source: str | Path, target: str | Path, sha256: str) -> Path:
         if h.hexdigest() != sha256:
             raise DamagedFileError(f"{source} has changed since it was made (its SHA-256 is not the one recorded)")
     return Path(target)
+
+
+def read_json_verified(path: str | Path, sha256: str):
+    """A JSON file, only if its bytes have the digest ``sha256`` (see :func:`copy_verified`).
+
+    Raises
+    ------
+    DamagedFileError
+        When they do not, or the file is not JSON.
+    """
+    data = Path(path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise DamagedFileError(f"{path} has changed since it was made (its SHA-256 is not the one recorded)")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DamagedFileError(f"{path} is damaged: not valid JSON ({exc})") from exc
 
 
 # -- the workspace lock -------------------------------------------------------------------------
@@ -817,20 +839,38 @@ def copy_file(source: str | Path, target: str | Path) -> Path:
     return Path(target)
 
 
+def check_writable(folder: str | Path, step: str = "check_writable") -> None:
+    """Make ``folder`` if needed and write (then remove) a file in it (``step``: its name as a
+    :func:`fault_point`).
+
+    Raises
+    ------
+    OSError
+        When the folder cannot be made or written, with the folder as its filename.
+    """
+    folder = Path(folder)
+    fault_point(step, folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, probe = tempfile.mkstemp(prefix=".ehps-write-check.", dir=folder)
+    os.close(fd)
+    os.unlink(probe)
+
+
 def remove_tree(path: str | Path) -> None:
     """Remove a folder and everything in it, if it exists."""
     if Path(path).exists():
         shutil.rmtree(path)
 
 
-def make_public(path: str | Path) -> None:
+def make_public(path: str | Path, *, tree: bool = True) -> None:
     """Make a published folder (or file) readable by everyone: folders 755, files 644.
 
     Atomic writes and staging folders are created private (``mkstemp``/``mkdtemp`` use 600
     and 700); a site is meant to be served, so it is opened up once it is complete.
+    ``tree=False`` opens the folder itself only, not what it holds.
     """
     path = Path(path)
-    targets = [path, *path.rglob("*")] if path.is_dir() else [path]
+    targets = [path, *path.rglob("*")] if path.is_dir() and tree else [path]
     for p in targets:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
 
