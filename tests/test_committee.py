@@ -94,6 +94,15 @@ class TestDetailsFiles:
         with pytest.raises(PaperDetailsError, match=message):
             committee_paper.load_details(Q4, papers)
 
+    def test_a_day_that_does_not_exist_names_the_key_and_the_reason(self, papers):
+        # Written by hand, unquoted, YAML reads it as a date and failed with only "day is out of range"
+        (papers / "2016-17-Q4.yml").write_text("meeting_date: 2017-06-31\n", encoding="utf-8")
+        with pytest.raises(PaperDetailsError) as info:
+            committee_paper.load_details(Q4, papers)
+        assert str(info.value) == (f"{papers / '2016-17-Q4.yml'}: key 'meeting_date': 2017-06-31 is not a date (day "
+                                   "is out of range for month): give a day that exists, as YYYY-MM-DD, or null to "
+                                   "take it from the period")
+
     def test_a_missing_default_is_a_clear_error(self, tmp_path):
         with pytest.raises(PaperDetailsError, match=r"default\.yml: file not found"):
             committee_paper.load_details(Q4, tmp_path)

@@ -31,6 +31,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -924,3 +926,71 @@ class TestAccounting:
         assert saved["files"] == json.loads(json.dumps(faults_result.files))
         assert "cases_2016.csv (UTF-8): 2 read = 0 valid, not published + 2 quarantined (2 rejected, 0 superseded)" \
             in faults_result.summary()
+
+
+# -- issue 10: ingest under injected faults ---------------------------------------------------------------
+def publishable_faults(tmp_path: Path) -> Path:
+    """The faults fixture without its structurally broken file: publishable at a 70% limit."""
+    folder = copy_fixture("extract_faults", tmp_path)
+    (folder / "cases_2016.csv").unlink()
+    return folder
+
+
+def processed_tables(data: Path) -> dict[str, list]:
+    tables, _ = io.read_processed(data)
+    return {name: frame.iloc[:, 0].tolist() for name, frame in tables.items()}
+
+
+class TestIngestFaults:
+    # while writing the staging folder, with it complete, and once swapped in (before the old one is removed)
+    STEPS = ["ingest.wrote_cases", "ingest.staged", "replace_dir.exchanged"]
+
+    @pytest.mark.parametrize("step", STEPS)
+    def test_a_kill_while_publishing_leaves_the_old_or_the_new_extract_whole(self, tmp_path, step):
+        data = tmp_path / "data"
+        env = {**os.environ, "EHPS_DATA_DIR": str(data)}
+        new = publishable_faults(tmp_path)
+        old = ingest([CLEAN], data_dir=data, max_reject_share=0.05)
+        before = processed_tables(data)
+        proc = subprocess.run([sys.executable, "-m", "ehps_lib.cli", "ingest", str(new), "--max-reject-share", "0.7"],
+                              env={**env, "EHPS_FAULT": f"kill@{step}"}, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == -9, proc.stdout + proc.stderr
+        after = processed_tables(data)
+        swapped = self.STEPS.index(step) >= self.STEPS.index("replace_dir.exchanged")
+        expected = ingest([new], data_dir=tmp_path / "fresh", max_reject_share=0.7)
+        assert after == ({n: t.iloc[:, 0].tolist() for n, t in expected.tables.items()} if swapped else before)
+        record = json.loads((data / "quarantine" / "_ingest.json").read_text())
+        assert record["published"] is False and record["decision"].startswith("interrupted while publishing")
+        assert sum(f["rows_read"] for f in record["files"]) == sum(
+            f["rows_valid"] + f["rows_quarantined"] for f in record["files"]) == 15
+        # the next ingest clears what the killed one left
+        assert old.published and ingest([new], data_dir=data, max_reject_share=0.7).published
+        assert sorted(p.name for p in data.iterdir()) == ["processed", "quarantine"]
+
+    def test_without_an_atomic_exchange_a_kill_between_the_renames_is_undone(self, tmp_path, monkeypatch):
+        data = tmp_path / "data"
+        ingest([CLEAN], data_dir=data, max_reject_share=0.05)
+        before = processed_tables(data)
+        monkeypatch.setattr(io, "_exchange", lambda a, b: False)  # another system, or a file system without it
+        monkeypatch.setenv("EHPS_FAULT", "raise@replace_dir.moved_aside")
+        with pytest.raises(io.InjectedFaultError):
+            ingest([publishable_faults(tmp_path)], data_dir=data, max_reject_share=0.7)
+        assert not (data / "processed").exists()  # between the two renames
+        monkeypatch.delenv("EHPS_FAULT")
+        assert processed_tables(data) == before  # the reader puts the old folder back
+
+    def test_a_full_disk_is_one_message_and_the_old_extract_stays(self, tmp_path, monkeypatch, capsys):
+        from ehps_lib import cli
+
+        data = tmp_path / "data"
+        monkeypatch.setenv("EHPS_DATA_DIR", str(data))
+        ingest([CLEAN], data_dir=data, max_reject_share=0.05)
+        before = processed_tables(data)
+        monkeypatch.setenv("EHPS_FAULT", "enospc@ingest.wrote_notifications")
+        code = cli.main(["ingest", str(publishable_faults(tmp_path)), "--max-reject-share", "0.7"])
+        err = capsys.readouterr().err
+        assert code == 1 and "Traceback" not in err
+        assert err.strip() == (f"ehps: ingest: the disk is full (No space left on device) writing <fault injected at "
+                               f"ingest.wrote_notifications>: free some space and run again. Nothing was published: "
+                               f"{data / 'processed'} is as it was.")
+        assert processed_tables(data) == before

@@ -1481,18 +1481,20 @@ def ingest(paths: list[Path], *, data_dir: Path, max_reject_share: float = 0.05,
         io.write_csv(rejected[name], quarantine / f"{name}.csv")
     io.write_csv(problems_df, quarantine / "problems.csv")
 
+    record = {"ingested_at": _ingested_at(), "extract_date": extract_date.isoformat() if extract_date else None,
+              "synthetic": bool(synthetic), "tables": counts, "files": records}
     manifest = None
     if published:
         manifest = _manifest(records, tables, synthetic, extract_date)
+        # Written first as interrupted, so a record never claims a publication that did not finish.
+        io.write_json({"published": False, "decision": f"interrupted while publishing to {processed}", **record},
+                      quarantine / INGEST_RECORD)
         _publish(tables, manifest, processed)
         decision = f"Published to {_display(processed)}"
     else:
         kept = f"{_display(processed)} left as it was" if processed.exists() else "nothing was written"
         decision = f"NOT published: {'; '.join(decision_reasons)} ({kept})"
-    io.write_json({"published": published, "decision": decision, "ingested_at": _ingested_at(),
-                   "extract_date": extract_date.isoformat() if extract_date else None,
-                   "synthetic": bool(synthetic), "tables": counts, "files": records},
-                  quarantine / INGEST_RECORD)
+    io.write_json({"published": published, "decision": decision, **record}, quarantine / INGEST_RECORD)
     return IngestResult(tables=tables, problems=problems_df, rejected=rejected, counts=counts,
                         published=published, synthetic=synthetic, extract_date=extract_date,
                         decision=decision, data_dir=data_dir, manifest=manifest, files=records)
@@ -1627,13 +1629,13 @@ def _manifest(records: list[dict], tables: dict[str, pd.DataFrame], synthetic: b
         if record["path"] not in hashes:
             hashes[record["path"]] = io.sha256_file(record["path"])
         sources.append({**record, "sha256": hashes[record["path"]]})
-    dates = [t[c.name] for name, t in tables.items() for c in TABLES[name].columns
-             if c.kind == "date" and len(t)]
-    starts = [d.min() for d in dates if d.notna().any()]
+    received = tables["notifications"]["date_received"]
+    first = received.min() if received.notna().any() else None
     return {
         "synthetic": bool(synthetic),
         "extract_date": extract_date.isoformat() if extract_date else None,
-        "data_from": f"{min(starts):%Y-%m-%d}" if starts else None,
+        # the first notification: no period before it has anything to report
+        "data_from": f"{first:%Y-%m-%d}" if first is not None else None,
         "ingested_at": _ingested_at(),
         "ehps_lib_version": __version__,
         "sources": sources,
@@ -1642,7 +1644,12 @@ def _manifest(records: list[dict], tables: dict[str, pd.DataFrame], synthetic: b
 
 
 def _publish(tables: dict[str, pd.DataFrame], manifest: dict, processed: Path) -> None:
-    """Write the tables and manifest to a staging folder, then swap it in as ``processed``."""
+    """Write the tables and manifest to a staging folder, then swap it in as ``processed``.
+
+    Staging folders an interrupted ingest left are removed first (``ehps ingest`` holds the
+    workspace lock, so none belongs to another ingest)."""
+    for leftover in processed.parent.glob(f".{processed.name}.staging.*"):
+        io.remove_tree(leftover)
     staging = io.staging_dir(processed)
     try:
         for name, frame in tables.items():

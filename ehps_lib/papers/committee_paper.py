@@ -192,8 +192,10 @@ class _Checker:
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+            except ValueError as exc:
+                if "range" in str(exc):  # 2017-06-31: a date's shape, but no such day
+                    raise self.fail(key, f"{value.strip()} is not a date ({exc}): give a day that exists, as "
+                                         "YYYY-MM-DD, or null to take it from the period") from exc
         raise self.fail(key, f"expected a date (YYYY-MM-DD) or null, got {_describe(value)}")
 
     def mapping(self, key: str, value: object, allowed: tuple[str, ...]) -> dict:
@@ -317,12 +319,28 @@ def parse_details(layers: list[tuple[str, dict | None]], period: Period | str, *
     )
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, except that a date that does not exist (``2017-06-31``) is kept as
+    text, so that the checks can name its key, instead of failing inside the parser with
+    only "day is out of range for month"."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.Node):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def _read_yaml(path) -> dict | None:
     text = io.read_paper_details_text(path)
     if text is None:
         return None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise PaperDetailsError(f"{path}: not valid YAML: {exc}") from exc
     return {} if raw is None else raw
