@@ -23,7 +23,7 @@ Steps:
    (:mod:`ehps_lib.publish.runner`), rendering HTML and PDF in the same process; each completed
    run's executed notebook (the audit trail), paper and CSV go into the cache at once, so an
    interrupted build resumes from there. One failing run never stops the others; its
-   executed notebook goes to ``reports/failed/``, never over a published paper's.
+   executed notebook goes beside it as ``<template>.failed.ipynb``, never over a published paper's.
 5. **Publish** only if every run succeeded. A new build folder ``<site>.builds/<id>/`` is
    assembled beside the live one: the live site copied, then every paper's files copied
    from the cache (copies, never links, each checked against its recorded hash), the index,
