@@ -735,8 +735,13 @@ def read_results(period_slug: str, base: Path | None = None) -> tuple[pd.DataFra
 
 
 def results_intact(period_slug: str, base: Path | None = None) -> bool:
-    """Whether a period's results are all there with the SHA-256 recorded when they were
-    written (so they can be reused rather than computed again)."""
+    """Whether a period's results can be reused: every table written with them (listed in
+    ``_meta.json``) is there and readable as Parquet. A truncated or overwritten file is not,
+    so the results are computed again rather than read. (A table edited by hand but still
+    valid Parquet is used as it is: the build's manifest records what every paper was made
+    from, with its SHA-256.)"""
+    import pyarrow.parquet as pq
+
     folder = results_dir(period_slug, base)
     try:
         files = read_json(folder / RESULTS_META).get("files")
@@ -744,7 +749,12 @@ def results_intact(period_slug: str, base: Path | None = None) -> bool:
         return False
     if not files or RESULTS_FILE not in files:
         return False
-    return all((folder / name).is_file() and sha256_file(folder / name) == digest for name, digest in files.items())
+    for name in files:
+        try:
+            pq.read_metadata(folder / name)
+        except Exception:  # noqa: BLE001 - missing, truncated or not Parquet: not reusable
+            return False
+    return True
 
 
 def _read_parquet_cached(path: Path) -> pd.DataFrame:
