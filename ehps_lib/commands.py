@@ -103,7 +103,8 @@ def run_ingest(args) -> int:
         except OSError as exc:
             from .publish.build import describe_os_error
 
-            _err(f"ingest: {describe_os_error(exc)}. Nothing was published: {io.processed_dir()} is as it was.")
+            print(f"ehps ingest: {describe_os_error(exc)}. Nothing was published: {io.processed_dir()} is as it "
+                  "was.", file=sys.stderr)
             return EXIT_FAILED
     print(result.summary())
     return EXIT_OK if result.published else EXIT_FAILED

@@ -990,7 +990,7 @@ class TestIngestFaults:
         code = cli.main(["ingest", str(publishable_faults(tmp_path)), "--max-reject-share", "0.7"])
         err = capsys.readouterr().err
         assert code == 1 and "Traceback" not in err
-        assert err.strip() == (f"ehps: ingest: the disk is full (No space left on device) writing <fault injected at "
+        assert err.strip() == (f"ehps ingest: the disk is full (No space left on device) writing <fault injected at "
                                f"ingest.wrote_notifications>: free some space and run again. Nothing was published: "
                                f"{data / 'processed'} is as it was.")
         assert processed_tables(data) == before
