@@ -137,6 +137,7 @@ def render_page(body: str, *, title: str, subtitle: str = "", synthetic: bool, c
     carries it (the scorecard's title block does).
     """
     body_has_banner = SYNTHETIC_BANNER_ATTR in body
+    body = prepare_tables(body)
     return _page_template().render(
         title=title, subtitle=subtitle, description=description, css=page_css(),
         classification=classification, synthetic=synthetic, show_banner=synthetic and not body_has_banner,
@@ -201,6 +202,82 @@ def _exporter():
 
     return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                         exclude_output_prompt=True, exclude_raw=True)
+
+
+# -- tables on every screen -------------------------------------------------------------------------
+#: Class of the scrolling wrapper every table sits in.
+TABLE_WRAP = "ehps-table-wrap"
+
+
+def _grid_cells(table) -> list[tuple[object, int, int, int]]:
+    """``(cell, row, first grid column, columns spanned)`` of every cell of ``table``, with
+    row and column spans resolved (a cell below a ``rowspan`` starts further right)."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, tr in enumerate(table.find_all("tr")):
+        c = 0
+        for cell in tr.find_all(["th", "td"], recursive=False):
+            while (r, c) in taken:
+                c += 1
+            rows = max(int(cell.get("rowspan", 1) or 1), 1)
+            cols = max(int(cell.get("colspan", 1) or 1), 1)
+            taken.update((r + i, c + j) for i in range(rows) for j in range(cols))
+            out.append((cell, r, c, cols))
+            c += cols
+    return out
+
+
+def _add_class(tag, name: str) -> None:
+    classes = tag.get("class") or []
+    if name not in classes:
+        tag["class"] = [*classes, name]
+
+
+def prepare_tables(body: str) -> str:
+    """Make every table of ``body`` usable on any screen: each sits in a scrolling region
+    (``div.ehps-table-wrap``, a labelled region that takes keyboard focus) that holds the
+    table's visually hidden text too, with the number of columns for the scroll cue; the cells
+    of the first column (and the second, when the first is only an ID beside row headers) are
+    marked so that the style sheet keeps them in view while the rest scrolls; a cell that
+    spans the whole row keeps its text in view too.
+
+    Returns the new HTML. Idempotent: a table already prepared is left as it is.
+    """
+    from bs4 import BeautifulSoup
+
+    if "<table" not in body:
+        return body
+    soup = BeautifulSoup(body, "html.parser")
+    for table in soup.find_all("table"):
+        cells = _grid_cells(table)
+        width = max((c + n for _, _, c, n in cells), default=0)
+        first_is_id = any(cell.name == "td" for cell, _, c, n in cells if c == 0 and n == 1) and any(
+            cell.name == "th" and cell.get("scope") == "row" for cell, _, c, n in cells if c == 1)
+        for cell, _, c, n in cells:
+            if n >= width and width > 1:
+                _add_class(cell, "ehps-span-all")
+                if not cell.find(class_="ehps-keep-left"):
+                    inner = soup.new_tag("span", attrs={"class": "ehps-keep-left"})
+                    for child in list(cell.contents):
+                        inner.append(child.extract())
+                    cell.append(inner)
+            elif c == 0:
+                _add_class(cell, "ehps-col1")
+            elif c == 1 and first_is_id:
+                _add_class(cell, "ehps-col2")
+        if first_is_id:
+            _add_class(table, "ehps-sticky2")
+        wrap = table.parent
+        if wrap is None or TABLE_WRAP not in (wrap.get("class") or []):
+            wrap = soup.new_tag("div", attrs={"class": TABLE_WRAP})
+            table.wrap(wrap)
+        caption = table.find("caption")
+        label = " ".join(caption.get_text(" ", strip=True).split()) if caption else "Table"
+        wrap["role"] = "region"
+        wrap["tabindex"] = "0"
+        wrap.attrs.setdefault("aria-label", label)
+        wrap["data-columns"] = str(width)
+    return str(soup)
 
 
 def tables_as_csv(body: str, prefix: str) -> tuple[str, dict[str, str]]:
