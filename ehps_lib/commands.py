@@ -80,7 +80,8 @@ def run_build(args) -> int:
     try:
         outcome = build.build(period=args.period, areas=args.areas, templates=args.templates,
                               workers=args.workers, engine=args.engine, site_dir=args.site,
-                              use_cache=not args.no_cache, progress=False if args.no_progress else None)
+                              use_cache=not args.no_cache, progress=False if args.no_progress else None,
+                              release=args.release)
     except (FileNotFoundError, ValueError) as exc:
         _err(str(exc))
         return EXIT_FAILED

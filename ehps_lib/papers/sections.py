@@ -33,9 +33,9 @@ def title_block(data: ScorecardData, product: str = PRODUCT, period_line: str | 
 
 
 # -- definitions -----------------------------------------------------------------------------------
-def definitions(data: ScorecardData) -> Block:
+def definitions(data: ScorecardData, level: int = 3) -> Block:
     """The catalogue definitions of the indicators shown (title, definition, unit, data period,
-    source and notes)."""
+    source and notes), each under a heading of ``level``."""
     from ..indicators.catalogue import DATA_PERIODS, POLARITIES
 
     parts, md = [], []
@@ -49,8 +49,8 @@ def definitions(data: ScorecardData) -> Block:
         if ind.notes:
             fields.append(("Notes", note_text(ind)))
         items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in fields)
-        parts.append(f'<section class="ehps-definition"><h3>{_e(ind.title)}</h3><dl>{items}</dl></section>')
-        md += [f"### {ind.title}", ""] + [f"- **{k}:** {v}" for k, v in fields] + [""]
+        parts.append(f'<section class="ehps-definition"><h{level}>{_e(ind.title)}</h{level}><dl>{items}</dl></section>')
+        md += [f"{'#' * level} {ind.title}", ""] + [f"- **{k}:** {v}" for k, v in fields] + [""]
     return Block(html=f'<div class="ehps-definitions">{"".join(parts)}</div>', markdown="\n".join(md),
                  text="Indicator definitions")
 

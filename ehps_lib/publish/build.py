@@ -43,7 +43,7 @@ from .. import __version__, config
 from ..data import digests, io
 from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name, resolve_area
 from ..periods import Period
-from ..sitemap import INDEX_FILE, MANIFEST_FILE, paper_files
+from ..sitemap import CATALOGUE_FILE, INDEX_FILE, MANIFEST_FILE, paper_files
 from . import cache, render
 from .site import update_site_index
 
@@ -110,6 +110,8 @@ class BuildOutcome:
     cached: int = 0
     published: bool = False
     up_to_date: bool = False
+    release: bool = False
+    release_gaps: list[str] = field(default_factory=list)
 
 
 # -- one run (in a worker process) -------------------------------------------------------------------
@@ -131,6 +133,7 @@ class RunJob:
     synthetic: bool
     classification: str
     provenance: dict
+    related: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -221,20 +224,22 @@ def _execution_error(exc: Exception) -> dict:
 
 
 def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> None:
-    results, _ = io.read_results(job.period_slug, Path(job.data_dir))
-    io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
     title = f"{job.area_name}: {job.template_title}, {job.period}"
     kw = dict(title=title, subtitle=Period.parse(job.period).title, synthetic=job.synthetic,
               classification=job.classification, provenance=job.provenance,
               links=[(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
-                     (f"The figures for {job.area_name} as CSV (every month and quarter to {job.period})",
+                     (f"Every figure of this paper as CSV, one per line ({job.area_name}, {job.period})",
                       names["csv"])],
-              nav=[("All papers", f"../../{INDEX_FILE}")])
+              nav=[("All papers", f"../../{INDEX_FILE}")], related=list(job.related))
     if job.engine == "quarto":
+        # Quarto's HTML is not parsed for its tables: the figures file is the area's published results.
+        results, _ = io.read_results(job.period_slug, Path(job.data_dir))
+        io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
         render.render_with_quarto(notebook, stage / names["html"], stage / names["pdf"])
     else:
         render.render_notebook(notebook, stage / names["html"], stage / names["pdf"],
-                               table_prefix=f"{job.template}-{job.area_code}-{job.period_slug}", **kw)
+                               table_prefix=f"{job.template}-{job.area_code}-{job.period_slug}",
+                               figures_name=names["csv"], **kw)
 
 
 def _scan(stage: Path, names: list[str]) -> list:
@@ -346,11 +351,17 @@ def _say(msg: str) -> None:
 def build(period: str = "latest", areas: list[str] | None = None, template: str | None = None,
           workers: int = 2, engine: str = "auto", site_dir: str | Path | None = None, *,
           templates: list[str] | None = None, reports_dir: str | Path | None = None, use_cache: bool = True,
-          scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None) -> BuildOutcome:
+          scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None,
+          release: bool | None = None) -> BuildOutcome:
     """Build the pack for ``period`` and publish it in ``site_dir`` (default ``ROOT/site``).
 
     ``templates`` (or a single ``template``) chooses the papers (default: every registered
     template); ``areas`` restricts the areas. See the module docstring for the steps.
+
+    ``release`` (default: True for a real extract, False for a synthetic one): a release
+    refuses to publish, before running anything, while any paper has a gap a Member must not
+    see (:func:`release_gaps`: a Red indicator without commentary, illustrative names, no
+    meeting date or contacts), naming each; a draft publishes and lists them.
 
     Raises
     ------
@@ -390,6 +401,23 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     synthetic = bool(meta.get("synthetic"))
     note = " (SYNTHETIC DATA)" if synthetic else ""
     log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+    outcome_release = (not synthetic) if release is None else bool(release)
+    gaps = release_gaps([(spec.id, code, _safe_area_name(code, p.start)) for spec in specs
+                         for code in _areas_for(spec, areas)], p.label)
+    if outcome_release and gaps:
+        log(f"Release refused: {len(gaps)} gap(s) must be filled before the {p.label} pack is published "
+            "(or build a draft with --draft):")
+        for g in gaps:
+            log(f"  - {g}")
+        refused = BuildOutcome(ok=False, period=p.label, site_dir=site, release=True, release_gaps=gaps,
+                               failures=[Failure("-", "release", "release", g) for g in gaps])
+        refused.seconds = time.perf_counter() - started
+        log("Nothing was published: the site is as it was.")
+        return refused
+    if gaps:
+        log(f"Draft build{note}: a release would need {len(gaps)} more thing(s):")
+        for g in gaps:
+            log(f"  - {g}")
     built = render.build_time()
     commit = render.git_commit(root)
     provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
@@ -402,26 +430,31 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+    planned = [(spec, code) for spec in specs for code in _areas_for(spec, areas)]
+    catalogue = io.read_json_or(site / CATALOGUE_FILE, {"papers": []}).get("papers", [])
     jobs: list[RunJob] = []
     for spec in specs:
         template_path = root / "notebooks" / f"{spec.id}.ipynb"
         template_digest = io.sha256_file(template_path)
         for code in _areas_for(spec, areas):
             data_digest = data_keys["county"] if spec.areas == "county" else data_keys.get(code, data_keys["county"])
+            related = _related(spec, code, p, planned, catalogue, site)
             key = digests.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
-                                     "data": data_digest, "inputs": _inputs_digest(spec, code, written)})
+                                     "data": data_digest, "inputs": _inputs_digest(spec, code, written),
+                                     "related": related})
             jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
                                area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
                                template_path=str(template_path), project_root=str(root), reports_dir=str(reports),
                                cache_dir=str(data / "cache" / "runs"), data_dir=str(data), engine=engine_used,
                                synthetic=synthetic, classification=settings.classification,
-                               provenance={**provenance, "template": spec.id, "area_code": code}))
+                               provenance={**provenance, "template": spec.id, "area_code": code},
+                               related=tuple(tuple(x) for x in related)))
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
     runs = cache.RunCache(data / "cache" / "runs")
     cached = {j.key for j in jobs if use_cache and runs.get(j.key) is not None}
-    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site)
-    if len(cached) == len(jobs) and _site_has(site, p, jobs):
+    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site, release=outcome_release, release_gaps=gaps)
+    if len(cached) == len(jobs) and _site_has(site, p, jobs) and _site_gaps(site, p) == gaps:
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
         outcome.seconds = time.perf_counter() - started
@@ -466,6 +499,61 @@ def _site_has(site: Path, period: Period, jobs: list[RunJob]) -> bool:
         return False
     keys = {r["key"] for r in io.read_json(manifest).get("runs", [])}
     return {j.key for j in jobs} <= keys
+
+
+def _related(spec: config.TemplateSpec, code: str, p: Period, planned: list, catalogue: list[dict],
+             site: Path) -> list[list[str]]:
+    """Links from a paper to its area's other papers of the period (this build's and those already
+    published) and to its previous edition (the same paper of the previous period, when the site
+    holds it): ``[[text, relative href], ...]``."""
+    name = _safe_area_name(code, p.start)
+    out: list[list[str]] = []
+    seen = {spec.id}
+    for other, c in planned:
+        if c == code and other.id not in seen:
+            seen.add(other.id)
+            out.append([f"{other.title}, {name}, {p.label}", paper_files(other.id, code, p.slug)["html"]])
+    for e in catalogue:
+        if e.get("period") == p.label and e.get("area_code") == code and e.get("template") not in seen \
+                and (site / e["html"]).is_file():
+            seen.add(e["template"])
+            out.append([f"{e.get('template_title') or e['template']}, {name}, {p.label}",
+                        e["html"].rsplit("/", 1)[-1]])
+    before = p.previous()
+    for e in catalogue:
+        if (e.get("period"), e.get("area_code"), e.get("template")) == (before.label, code, spec.id) \
+                and (site / e["html"]).is_file():
+            out.append([f"Previous edition: {spec.title}, {e.get('area_name', name)}, {before.label}",
+                        f"../../{e['html']}"])
+    return out
+
+
+def _site_gaps(site: Path, period: Period) -> list[str]:
+    """The release gaps recorded in the site's manifest of ``period``."""
+    return io.read_json(site / period.slug / MANIFEST_FILE).get("release", {}).get("gaps", [])
+
+
+def release_gaps(papers: list[tuple[str, str, str]], period: str) -> list[str]:
+    """Every gap that stops a release of ``papers`` (template, area code, area name) for
+    ``period``, each prefixed with its paper: what each paper module's ``release_gaps(area_code,
+    period)`` reports (papers without one have none). A check that cannot run is a gap too."""
+    import importlib
+
+    out = []
+    for template, code, name in papers:
+        try:
+            module = importlib.import_module(f"ehps_lib.papers.{template}")
+        except ImportError:
+            continue
+        check = getattr(module, "release_gaps", None)
+        if check is None:
+            continue
+        try:
+            found = check(code, period)
+        except Exception as exc:  # noqa: BLE001 - reported as a gap, never hidden
+            found = [f"the release check could not run: {type(exc).__name__}: {exc}"]
+        out += [f"{_template_spec(template).title} for {name}: {g}" for g in found]
+    return out
 
 
 def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, progress, *, total: int,
@@ -566,8 +654,10 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, si
                                template_title=_template_spec(paper.template).title) for paper in outcome.papers]
         index = update_site_index(stage, entries, classification=settings.classification,
                                   provenance={"ehps_lib_version": provenance["ehps_lib_version"],
-                                              "git_commit": provenance["git_commit"], "build_time": built})
+                                              "git_commit": provenance["git_commit"], "build_time": built},
+                                  draft_gaps={p.label: outcome.release_gaps} if outcome.release_gaps else None)
         manifest = _manifest(p, meta, provenance, records, data, started)
+        manifest["release"] = {"mode": "release" if outcome.release else "draft", "gaps": outcome.release_gaps}
         io.write_json(manifest, stage / p.slug / MANIFEST_FILE)
         io.write_json(manifest, stage / MANIFEST_FILE)
         if scan:
@@ -636,4 +726,4 @@ def summary(outcome: BuildOutcome, *, synthetic: bool = False) -> str:
     return "\n".join(lines)
 
 
-__all__ = ['build', 'BuildOutcome', 'Paper', 'Failure', 'run_job', 'summary']
+__all__ = ['build', 'BuildOutcome', 'Paper', 'Failure', 'run_job', 'summary', 'release_gaps']
