@@ -17,7 +17,6 @@ Typical notebook use::
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import matplotlib
@@ -213,19 +212,23 @@ def load_public(data: ScorecardData) -> pd.DataFrame:
 
 
 def public_year(public: pd.DataFrame, indicator_id: str, area_code: str, period: Period) -> str | None:
-    """The latest calendar year of ``indicator_id`` for ``area_code`` that ended by the end of
-    ``period`` (a paper never shows a year after its own period); None when there is none.
+    """The latest year of ``indicator_id`` for ``area_code`` whose figures had been published by
+    the end of ``period`` (:func:`ehps_lib.indicators.public.first_published`: a paper never shows
+    figures released after its own period); None when there is none.
 
     Examples
     --------
-    >>> pub = pd.DataFrame({"indicator_id": ["x"] * 3, "area_code": ["A"] * 3, "period": ["2015", "2016", "2017"],
-    ...                     "value": [1.0, 2.0, 3.0]})
-    >>> public_year(pub, "x", "A", Period.parse("2016-17 Q4")), public_year(pub, "x", "A", Period.parse("2016-17 Q1"))
-    ('2016', '2015')
+    >>> pub = pd.DataFrame({"indicator_id": ["cypf_teenage_conceptions"] * 3, "area_code": ["A"] * 3,
+    ...                     "period": ["2014", "2015", "2016"], "value": [1.0, 2.0, 3.0]})
+    >>> [public_year(pub, "cypf_teenage_conceptions", "A", Period.parse(p)) for p in ("2016-17 Q4", "2016-17 Q3")]
+    ['2015', '2014']
     """
+    from ..indicators.public import first_published
+
     sel = public[(public["indicator_id"] == indicator_id) & (public["area_code"] == area_code)
                  & public["value"].notna()]
-    years = sorted(int(y) for y in sel["period"] if str(y).isdigit() and dt.date(int(y), 12, 31) <= period.end)
+    years = sorted(int(y) for y in sel["period"]
+                   if str(y).isdigit() and first_published(indicator_id, int(y)) <= period.end)
     return str(years[-1]) if years else None
 
 
@@ -273,7 +276,13 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         caption = (f"{data.area_name}: Children and Young People's Framework (CYPF) indicators from public data, "
                    "latest calendar year ended by the end of the period, with the movement since the year before")
         html, table_md = _dashboard_table(caption, frame, _outcome_label)
+        from ..indicators.public import EDITION, first_published
+
         notes = ["Sources: " + "; ".join(sorted({data.catalogue[i].source for i in frame["indicator_id"]})) + "."]
+        notes += [f"{data.catalogue[i].title}: {y}, the latest year published by the end of the period (first "
+                  f"published by {first_published(i, int(y)):%B %Y}); figures as in {EDITION.get(i, 'the source')}, "
+                  "which may include later revisions." for i, y in zip(frame["indicator_id"], frame["year"],
+                                                                        strict=True)]
         parts.append(f'<div class="ehps-table-wrap ehps-sc-cypf">{html}{_notes_html(notes)}</div>')
         md.append(table_md + "".join(f"\n{n}\n" for n in notes))
     else:

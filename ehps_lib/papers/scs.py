@@ -466,8 +466,9 @@ def activity_table(data: ScorecardData) -> Block:
     table = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-sc-activity")
     cells = [getattr(r, c) for r in frame.itertuples(index=False) for c in ACTIVITY_COLUMNS]
     notes = ["SCS: Specialist Children's Services. North Kent is Dartford, Gravesham and Sevenoaks; East Kent "
-             "Canterbury, Swale and Thanet; South Kent Ashford, Dover and Shepway (Folkestone and Hythe from "
-             "April 2018); West Kent Maidstone, Tonbridge and Malling and Tunbridge Wells."]
+             "Canterbury, Swale and Thanet; South Kent Ashford, Dover and "
+             f"{area_name('E07000112', data.period.end)}; West Kent Maidstone, Tonbridge and Malling and "
+             "Tunbridge Wells (district names as at the end of the period)."]
     notes += [n for n in _cell_notes(cells) if not n.startswith(NOT_APPLICABLE)]
     if SUPPRESSED in cells:
         notes.append("A change is withheld (c) when either month's count is withheld.")

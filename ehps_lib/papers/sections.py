@@ -39,6 +39,14 @@ def definitions(data: ScorecardData, level: int = 3) -> Block:
     from ..indicators.catalogue import DATA_PERIODS, POLARITIES
 
     parts, md = [], []
+    population = (data.meta.get("reference") or {}).get("population")
+    if population and any(ind.is_rate for ind in data.indicators):
+        note = (f"Rates per 10,000 children use the {population}: the latest estimate published by the end of "
+                "the period." if not population.startswith("none") else
+                f"No population estimate published by the end of the period is held ({population}), so rates "
+                "are not available.")
+        parts.append(f'<p class="ehps-definitions-vintage">{_e(note)}</p>')
+        md += [note, ""]
     for ind in data.indicators:
         fields = [("Definition", ind.definition), ("Unit", ind.unit),
                   ("Data period", DATA_PERIODS.get(ind.data_period, ind.data_period)),
