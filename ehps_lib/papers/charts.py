@@ -29,6 +29,30 @@ CHART_STYLE = {
 }
 
 
+#: A line chart is drawn only from at least this share of its months (and never from fewer than 3):
+#: fewer points show no trend, and a line through them would suggest one.
+MIN_SHARE_OF_POINTS = 0.5
+MIN_POINTS = 3
+
+
+def too_few_points(known: int, months: int) -> bool:
+    """Whether ``known`` published points of ``months`` are too few to draw a line.
+
+    Examples
+    --------
+    >>> too_few_points(1, 12), too_few_points(6, 12), too_few_points(2, 3)
+    (True, False, True)
+    """
+    return known < max(MIN_POINTS, round(months * MIN_SHARE_OF_POINTS))
+
+
+def too_few_text(area: str, known: int, months: int) -> str:
+    """Why a chart is not drawn: "Not drawn: only 1 of the 12 months can be published for ..."."""
+    return (f"Not drawn: only {known} of the {months} months can be published for {area} (the others are "
+            "withheld to protect confidentiality, or not available), too few to show a trend. The months that can "
+            "be published are in the table.")
+
+
 def figure_to_svg(fig: Figure) -> str:
     """SVG text of a figure, deterministic (fixed ids, no date), then close the figure."""
     buf = _bytes_io.BytesIO()
@@ -51,4 +75,4 @@ def _img(svg: str, alt: str, width: int, height: int) -> str:
     return f'<img src="{uri}" alt="{_e(alt)}" width="{width}" height="{height}">'
 
 
-__all__ = ['figure_to_svg']
+__all__ = ['figure_to_svg', 'too_few_points', 'too_few_text']

@@ -47,7 +47,7 @@ from .blocks import (
     direction_badge,
     format_value,
 )
-from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, _img, figure_to_svg
+from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, _img, figure_to_svg, too_few_points, too_few_text
 from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, load_commentary
 from .needs import from_scorecard, gradient_chart, imd_map, profile_table
 from .scorecard_data import (
@@ -138,10 +138,12 @@ def district_rows(data: ScorecardData) -> pd.DataFrame:
         cmp_text, cmp_html = _kent_comparison(row, ind)
         rank, reason = _rank_cell(row, ind)
         movement = _get(row, "direction_previous", stats.NOT_COMPARED)
+        now, before = data.cell(ind.id), data.cell(ind.id, data.period.previous())
         out.append({"group": ind.group, "indicator_id": ind.id, "title": ind.title, "unit": _unit_label(ind),
-                    "district": data.cell(ind.id), "kent": data.cell(ind.id, area_code=KENT_CODE),
+                    "district": now, "kent": data.cell(ind.id, area_code=KENT_CODE),
                     "comparison": cmp_text, "comparison_html": cmp_html, "rank": rank, "rank_reason": reason,
-                    "movement": movement, "movement_html": direction_badge(movement)})
+                    "movement": movement, "movement_words": _dot_words(movement, ind.polarity, now, before),
+                    "movement_html": direction_badge(movement, ind.polarity, now, before)})
     return pd.DataFrame(out)
 
 
@@ -160,7 +162,7 @@ def _dashboard_table(caption: str, frame: pd.DataFrame, group_label) -> tuple[st
                        f"<td>{_e(r.district)}</td><td>{_e(r.kent)}</td><td>{r.comparison_html}</td>"
                        f"<td>{_e(r.rank)}</td><td>{r.movement_html}</td></tr>")
             md_rows.append((f"{r.title} ({r.unit})", [r.district, r.kent, r.comparison, r.rank,
-                                                       _dot_words(r.movement)]))
+                                                       r.movement_words]))
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
     html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-sc-dashboard")
     return html, _table_markdown(caption, _DASH_COLUMNS, md_rows)
@@ -256,10 +258,11 @@ def cypf_rows(data: ScorecardData, public: pd.DataFrame) -> pd.DataFrame:
                     "comparison_html": comparison_badge(cmp),
                     "rank": stats.rank_label(rank, len(ranked)) if rank is not None else NOT_AVAILABLE,
                     "rank_reason": None if rank is not None else "missing",
-                    "movement": movement, "movement_html": direction_badge(movement)})
+                    "movement": movement, "movement_words": _dot_words(movement, ind.polarity),
+                    "movement_html": direction_badge(movement, ind.polarity)})
     return pd.DataFrame(out, columns=["group", "indicator_id", "title", "year", "unit", "district", "kent",
                                       "comparison", "comparison_html", "rank", "rank_reason", "movement",
-                                      "movement_html"])
+                                      "movement_words", "movement_html"])
 
 
 def _outcome_label(group: str) -> str:
@@ -350,6 +353,8 @@ def _movement_words(values: pd.Series, unit: str) -> str:
     known = values.dropna()
     if known.empty:
         return "no values available"
+    if len(known) == 1:
+        return f"one month published ({format_value(known.iloc[0], unit)})"
     a, b = format_value(known.iloc[0], unit), format_value(known.iloc[-1], unit)
     return f"unchanged at {b}" if a == b else f"{'rising' if known.iloc[-1] > known.iloc[0] else 'falling'} " \
                                               f"from {a} to {b}"
@@ -403,20 +408,30 @@ def sparklines(data: ScorecardData, months: int = SPARKLINE_MONTHS) -> Block:
     for ind in sparkline_indicators(data):
         s = sparkline_series(data, ind.id, months)
         alt = sparkline_alt_text(data, ind, s)
-        svg = figure_to_svg(sparkline_figure(data, ind, s))
+        known = int(s["area"].notna().sum())
         rows = "".join(f'<tr><th scope="row">{rec.month:%b %Y}</th><td>{_e(rec.area_cell)}</td>'
                        f"<td>{_e(rec.kent_cell)}</td></tr>" for rec in s.itertuples(index=False))
         table = _html_table(f"{ind.title} by month, {data.area_name} and Kent",
                             [f'<tr><th scope="col">Month</th><th scope="col">{_e(data.area_name)}</th>'
                              '<th scope="col">Kent</th></tr>'], f"<tbody>{rows}</tbody>")
+        if too_few_points(known, len(s)):
+            figures.append(f'<div class="ehps-sc-spark ehps-sc-spark-none"><p><strong>{_e(ind.title)}</strong> '
+                           f"({_e(_unit_label(ind))}). {_e(too_few_text(data.area_name, known, len(s)))}</p>"
+                           f'<div class="ehps-table-wrap">{table}</div></div>')
+            continue
+        svg = figure_to_svg(sparkline_figure(data, ind, s))
         figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190)}'
                        f"<figcaption><strong>{_e(ind.title)}</strong> ({_e(_unit_label(ind))}), "
                        f"{s['month'].iloc[0]:%b %Y} to {s['month'].iloc[-1]:%b %Y}</figcaption>"
                        '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'
                        f"{table}</details></figure>")
     key = (f"Each small chart shows {data.area_name} as a dark blue solid line with circles and Kent as an "
-           "orange dashed line with squares; a gap is a month withheld to protect confidentiality.")
-    html = f'<p class="ehps-sc-spark-key">{_e(key)}</p><div class="ehps-sc-sparks">{"".join(figures)}</div>'
+           "orange dashed line with squares; a gap is a month withheld to protect confidentiality. Each chart's "
+           "monthly figures are in the table with it (on the web page) and in the CSV files.")
+    cells = [c for ind in sparkline_indicators(data) for c in sparkline_series(data, ind.id, months)["area_cell"]]
+    notes = [n for n in _cell_notes(cells) if not n.startswith(NOT_APPLICABLE)]
+    html = (f'<p class="ehps-sc-spark-key">{_e(key)}</p><div class="ehps-sc-sparks">{"".join(figures)}</div>'
+            f"{_notes_html(notes)}")
     return Block(html=html, text=key)
 
 

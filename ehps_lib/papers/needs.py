@@ -318,15 +318,17 @@ def profile_table(a: AtlasData, compact: bool | None = None) -> Block:
                                   if r.area_code == a.area_code and not a.is_kent else "")
         rank = NOT_AVAILABLE if pd.isna(r.rank_in_kent) else f"{int(r.rank_in_kent)} of 12"
         if r.area_code == KENT_CODE:
-            rank = "Kent: all 12 districts"
+            rank = "-"  # Kent is not ranked among its own districts (explained in the notes)
         rows.append((name, [f"{r.lsoas:,}", f"{r.lsoas_quintile_1:,} ({format_value(r.pct_lsoas_quintile_1, '%')})",
                             _count_text(r.children),
                             (f"{r.children_quintile_1:,} ({format_value(r.pct_children_quintile_1, '%')})"
                              if pd.notna(r.children_quintile_1) else NOT_AVAILABLE),
                             format_value(r.idaci_pct, "%"), rank]))
     caption = f"Deprivation profile of {'Kent and its districts' if len(prof) > 2 else a.area_name + ' and Kent'}"
-    children = (f"Children aged 0-17: ONS small-area population estimate, mid-{_population_year(a)}."
-                if _has_population(a) else f"Children aged 0-17, {NOT_AVAILABLE}: {no_population_text(a)}")
+    children = ("Rank -: Kent is not ranked among its districts. "
+                f"Children aged 0-17: ONS small-area population estimate, mid-{_population_year(a)}."
+                if _has_population(a) else "Rank -: Kent is not ranked among its districts. "
+                f"Children aged 0-17, {NOT_AVAILABLE}: {no_population_text(a)}")
     notes = [f"Neighbourhoods: LSOA 2011; deprivation: {imd_label(a)}, national quintiles. {children}"]
     if a.lsoas["idaci_score"].notna().any():
         notes.append("Income-deprived children: IDACI score of each neighbourhood weighted by its children aged 0-15 "

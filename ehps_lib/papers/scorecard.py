@@ -37,7 +37,7 @@ from .blocks import (
     _unit_words,
     format_value,
 )
-from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, figure_to_svg
+from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, figure_to_svg, too_few_points, too_few_text
 from .scorecard_data import (
     ScorecardData,
     _indicator,
@@ -154,6 +154,8 @@ def _describe(values: pd.Series, unit: str) -> str:
     known = values.dropna()
     if known.empty:
         return "with no values available"
+    if len(known) == 1:
+        return f"with one month published ({format_value(known.iloc[0], unit)})"
     a, b = known.iloc[0], known.iloc[-1]
     fa, fb = format_value(a, unit), format_value(b, unit)
     if fa == fb:
@@ -213,6 +215,16 @@ def trend_chart(data: ScorecardData, indicator_id: str, heading_level: int | Non
     ind = _indicator(data, indicator_id)
     s = trend_series(data, indicator_id)
     alt = trend_alt_text(data, indicator_id, s)
+    known = int(s[data.area_name].notna().sum()) if data.area_name in s.columns else 0
+    if too_few_points(known, max(len(s), 1)):
+        names = [c for c in s.columns if c != "month"]
+        rows = [(_e(_month_words(rec["month"])), [format_value(rec[n], ind.unit) for n in names])
+                for _, rec in s.iterrows()]
+        heading = f"<h{heading_level}>{_e(ind.title)}</h{heading_level}>" if heading_level else ""
+        text = too_few_text(data.area_name, known, len(s))
+        table = _table_html(f"{ind.title} by month, {' and '.join(names)}", ["Month", *names], rows) if rows else ""
+        return Block(html=f'{heading}<p class="ehps-sc-missing">{_e(text)}</p>'
+                          f'<div class="ehps-table-wrap">{table}</div>', markdown=text, text=text)
     svg = figure_to_svg(trend_figure(data, indicator_id, s))
     uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     names = [c for c in s.columns if c != "month"]

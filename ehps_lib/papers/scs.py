@@ -153,8 +153,9 @@ def about_scorecard(data: ScorecardData) -> Block:
         f"“{NOT_APPLICABLE}”, as the "
         "council does for snapshot measures.",
         "Each result with a target is rated Green, Amber or Red against its target and minimum standard; "
-        "indicators without a published target are not rated. The direction of travel says whether "
-        "performance improved, not whether the number went up; it compares two figures without a statistical "
+        "indicators without a published target are not rated. In the direction of travel the arrow shows "
+        "whether the result went up (▲) or down (▼) and the words whether that is better (improved) or worse; "
+        "it compares two figures without a statistical "
         "test, so a small change may be chance. The SPC charts of the exception reports show which changes are "
         "more than common cause variation.",
     ]
@@ -162,8 +163,9 @@ def about_scorecard(data: ScorecardData) -> Block:
     return Block(html=f'<div class="ehps-sc-about">{html}</div>', markdown="\n\n".join(text), text=text[0])
 
 
-def _dot_cell(direction: str | None) -> str:
-    return direction_badge(direction or stats.NOT_COMPARED)
+def _dot_cell(direction: str | None, polarity: str | None = None, now: str | None = None,
+              before: str | None = None) -> str:
+    return direction_badge(direction or stats.NOT_COMPARED, polarity, now, before)
 
 
 def _rolling_cell(data: ScorecardData, ind: Indicator, row: dict, month: Period) -> tuple[str, str]:
@@ -252,16 +254,18 @@ def scs_table(data: ScorecardData) -> Block:
         md_rows.append((f"**{group}**", [""] * 12))
         for r in part.itertuples(index=False):
             cells = [r.polarity, r.data_period, r.result_html, _e(r.numerator), _e(r.denominator), _e(r.target),
-                     _e(r.month_ago), _dot_cell(r.direction_month_ago), _e(r.year_ago),
-                     _dot_cell(r.direction_year_ago), r.rolling3_html]
+                     _e(r.month_ago), _dot_cell(r.direction_month_ago, r.polarity, r.result, r.month_ago),
+                     _e(r.year_ago), _dot_cell(r.direction_year_ago, r.polarity, r.result, r.year_ago),
+                     r.rolling3_html]
             # "3." not "3": the site's disclosure scan reads PDF text as prose, where an ID before a
             # title such as "Notifications ..." would look like a small count ("3 Notifications").
             trs.append(f'<tr><td class="ehps-sc-id">{r.id}.</td><th scope="row">{_e(r.title)}</th>'
                        + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
             md_rows.append((str(r.id), [r.title, r.polarity, r.data_period, r.result_text, r.numerator,
                                         r.denominator, r.target, r.month_ago,
-                                        _dot_words(r.direction_month_ago), r.year_ago,
-                                        _dot_words(r.direction_year_ago), r.rolling3]))
+                                        _dot_words(r.direction_month_ago, r.polarity, r.result, r.month_ago),
+                                        r.year_ago, _dot_words(r.direction_year_ago, r.polarity, r.result,
+                                                               r.year_ago), r.rolling3]))
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
     caption = (f"Scorecard for {data.area_name}, {_month_name(m)} (the last month of {data.period.label}): "
                "each Early Help indicator's latest result and RAG rating, a month and a year earlier, "
@@ -291,12 +295,13 @@ def scorecard_legend(data: ScorecardData, level: int = 3) -> Block:
            (rag_badge(stats.AMBER), "Below target but at or above the minimum standard"),
            (rag_badge(stats.RED), "Below the minimum standard"),
            (rag_badge(None), "No target has been published, or there is no result to rate")]
-    arrows = [(direction_badge(d), w) for d, w in (
-        (stats.IMPROVED, "Performance improved, whether the number went up or down"),
-        (stats.WORSE, "Performance got worse"),
-        (stats.NO_CHANGE, "The same result"),
-        (stats.HIGHER, "Went up, where neither direction is better"),
-        (stats.LOWER, "Went down, where neither direction is better"))]
+    arrows = [(direction_badge(d, pol), w) for d, pol, w in (
+        (stats.IMPROVED, "H", "The result went up, and higher is better"),
+        (stats.IMPROVED, "L", "The result went down, and lower is better"),
+        (stats.WORSE, "L", "The result went up, and lower is better"),
+        (stats.WORSE, "H", "The result went down, and higher is better"),
+        (stats.NO_CHANGE, None, "The same result as printed"),
+        (stats.HIGHER, None, "Went up, where neither direction is better"))]
 
     def dl(title: str, items: list[tuple[str, str]], raw: bool = False) -> str:
         body = "".join(f"<dt>{k if raw else _e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
@@ -310,8 +315,8 @@ def scorecard_legend(data: ScorecardData, level: int = 3) -> Block:
           "**Data period:** " + "; ".join(f"{c} = {period_words.get(c, w)}" for c, w in periods),
           "**RAG rating:** Green = target achieved or exceeded; Amber = below target but at or above the "
           "minimum standard; Red = below the minimum standard; Not rated = no target.",
-          "**Direction of travel:** ↑ improved; ↓ worse; → no change; ▲ higher and ▼ lower where neither "
-          f"direction is better. {DIRECTION_CAVEAT}"]
+          "**Direction of travel:** ▲ the result went up, ▼ it went down, ► no change as printed; the words say "
+          f"whether the change is an improvement, worse, or neither (no judgement). {DIRECTION_CAVEAT}"]
     return Block(html=f'<div class="ehps-sc-legend">{html}</div>', markdown="\n\n".join(md),
                  text="Key to the scorecard")
 
