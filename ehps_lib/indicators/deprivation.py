@@ -540,6 +540,9 @@ def inequality_indices(gradient: pd.DataFrame, catalogue: dict[str, Indicator] |
             note = "not calculated: a group's figure is withheld to protect confidentiality"
         elif not (ind.is_rate or ind.is_percentage):
             note = "not calculated: the indicator is neither a rate nor a percentage"
+        elif part["value"].isna().any():
+            note = ("not calculated: a group has no figure (for a rate, no child population by neighbourhood had "
+                    "been published by the end of the period)")
         elif (part["value"] <= 0).any() or (ind.is_percentage and (part["value"] >= 100).any()):
             note = "not calculated: a group's value is 0 (or 100%), which the method cannot transform"
         if note is not None:
