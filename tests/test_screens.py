@@ -135,3 +135,34 @@ def test_a_wide_table_says_it_scrolls_on_a_phone_only(site, browser):
             page.close()
     assert any("13 columns" in c for c in cues[390])
     assert not any("13 columns" in c for c in cues[1280])
+
+
+#: Smallest text in a chart or map, in CSS pixels as shown (9 px is about 7 pt).
+MIN_TEXT_PX = 9.0
+
+_TEXT_SIZES = """() => Array.from(document.querySelectorAll('figure img'))
+  .filter(i => i.getBoundingClientRect().width > 0)
+  .map(i => {
+    const source = i.closest('picture') && i.closest('picture').querySelector('source');
+    const scale = source && i.currentSrc === source.srcset ? source.dataset.textScale : i.dataset.textScale;
+    return [i.alt.slice(0, 60), parseFloat(scale) * i.getBoundingClientRect().width];
+  })"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_chart_and_map_text_is_legible(site, browser, width):
+    """Each chart or map states its smallest text as a share of its width (``data-text-scale``);
+    shown at its displayed width, that text must be at least MIN_TEXT_PX high."""
+    report, seen = {}, 0
+    for path in _pages(site):
+        page = _open(browser, path, width)
+        try:
+            sizes = page.evaluate(_TEXT_SIZES)
+        finally:
+            page.close()
+        seen += len(sizes)
+        small = [(alt, round(px, 1)) for alt, px in sizes if not px >= MIN_TEXT_PX]
+        if small:
+            report[str(path.relative_to(site))] = small
+    assert seen > 5
+    assert report == {}

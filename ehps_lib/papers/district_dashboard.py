@@ -47,7 +47,16 @@ from .blocks import (
     direction_badge,
     format_value,
 )
-from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, _img, figure_to_svg, too_few_points, too_few_text
+from .charts import (
+    AREA_COLOUR,
+    CHART_STYLE,
+    KENT_COLOUR,
+    _img,
+    figure_to_svg,
+    text_scale,
+    too_few_points,
+    too_few_text,
+)
 from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, load_commentary
 from .needs import from_scorecard, gradient_chart, imd_map, profile_table
 from .scorecard_data import (
@@ -381,7 +390,7 @@ def _tick_format(ax, suffix: str):
 
 def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Figure:
     """One small multiple: the area (dark blue, solid, circles) and Kent (orange, dashed, squares)."""
-    with matplotlib.rc_context({**CHART_STYLE, "font.size": 8}):
+    with matplotlib.rc_context({**CHART_STYLE, "font.size": 9}):
         # Fixed margins rather than constrained layout: twelve small multiples a paper, and the
         # labels (at most "100.0%") always fit.
         fig = Figure(figsize=(4.2, 1.9))
@@ -395,7 +404,7 @@ def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Fi
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
         ax.yaxis.set_major_locator(mticker.MaxNLocator(4))
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(_tick_format(ax, "%" if ind.is_percentage else "")))
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=7.5,
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=9,
                   handlelength=2.5)
     return fig
 
@@ -419,8 +428,10 @@ def sparklines(data: ScorecardData, months: int = SPARKLINE_MONTHS) -> Block:
                            f"({_e(_unit_label(ind))}). {_e(too_few_text(data.area_name, known, len(s)))}</p>"
                            f'<div class="ehps-table-wrap">{table}</div></div>')
             continue
-        svg = figure_to_svg(sparkline_figure(data, ind, s))
-        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190)}'
+        fig = sparkline_figure(data, ind, s)
+        scale = text_scale(fig)
+        svg = figure_to_svg(fig)
+        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190, scale)}'
                        f"<figcaption><strong>{_e(ind.title)}</strong> ({_e(_unit_label(ind))}), "
                        f"{s['month'].iloc[0]:%b %Y} to {s['month'].iloc[-1]:%b %Y}</figcaption>"
                        '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'

@@ -22,7 +22,7 @@ from ..indicators.catalogue import Indicator
 from ..periods import Period
 from . import maps
 from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, _table_markdown, format_value
-from .charts import figure_to_svg
+from .charts import responsive_img, text_scale
 from .scorecard_data import ScorecardData, ScorecardError
 
 #: Published table of the deprivation gradient, beside ``indicators.parquet``.
@@ -145,17 +145,20 @@ def _figure(fig, *, alt: str, caption: str, attribution: list[str], table: str, 
     equivalent in ``<details>``) and the SVG it shows. Maps (``raster``) are a quantised PNG."""
     w, h = fig.get_size_inches()
     if raster:
+        scale = text_scale(fig)
         png = maps.figure_to_png(fig)
         px_w, px_h = maps.png_size(png)
         w, h = px_w / maps.MAP_DPI, px_h / maps.MAP_DPI
         src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         svg = _png_svg(png, w * 72, h * 72)
+        # on a phone the map keeps a legible size and scrolls sideways in its own region
+        image = (f'<div class="ehps-map-scroll" role="region" tabindex="0" aria-label="Map (scroll sideways on a '
+                 f'narrow screen)"><img src="{src}" alt="{_e(alt)}" width="{round(w * 100)}" '
+                 f'height="{round(h * 100)}" data-text-scale="{scale:.4f}"></div>')
     else:
-        svg = figure_to_svg(fig)
-        src = _svg_uri(svg)
+        image, svg = responsive_img(fig, alt, round(w * 100), round(h * 100))
     credits = "".join(f'<span class="ehps-attribution">{_e(a)}</span>' for a in attribution)
-    body = (f'<figure class="ehps-figure ehps-atlas-figure{" " + css if css else ""}">'
-            f'<img src="{src}" alt="{_e(alt)}" width="{round(w * 100)}" height="{round(h * 100)}">'
+    body = (f'<figure class="ehps-figure ehps-atlas-figure{" " + css if css else ""}">{image}'
             f'<figcaption><span class="ehps-atlas-caption">{_e(caption)}</span>{credits}</figcaption>'
             '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'
             f"{table}</details></figure>")

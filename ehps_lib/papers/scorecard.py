@@ -12,7 +12,6 @@ Typical notebook use::
 
 from __future__ import annotations
 
-import base64
 import math
 
 import matplotlib
@@ -37,7 +36,7 @@ from .blocks import (
     _unit_words,
     format_value,
 )
-from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, figure_to_svg, too_few_points, too_few_text
+from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, responsive_img, too_few_points, too_few_text
 from .scorecard_data import (
     ScorecardData,
     _indicator,
@@ -225,8 +224,7 @@ def trend_chart(data: ScorecardData, indicator_id: str, heading_level: int | Non
         table = _table_html(f"{ind.title} by month, {' and '.join(names)}", ["Month", *names], rows) if rows else ""
         return Block(html=f'{heading}<p class="ehps-sc-missing">{_e(text)}</p>'
                           f'<div class="ehps-table-wrap">{table}</div>', markdown=text, text=text)
-    svg = figure_to_svg(trend_figure(data, indicator_id, s))
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    picture, svg = responsive_img(trend_figure(data, indicator_id, s), alt, 800, 360)
     names = [c for c in s.columns if c != "month"]
     span = f"{_month_words(s['month'].iloc[0])} to {_month_words(s['month'].iloc[-1])}" if len(s) else ""
     who = " and ".join(names)
@@ -235,7 +233,7 @@ def trend_chart(data: ScorecardData, indicator_id: str, heading_level: int | Non
             for _, rec in s.iterrows()]
     table = _table_html(f"{ind.title} by month, {who}, {span}", ["Month", *names], rows)
     heading = f"<h{heading_level}>{_e(ind.title)}</h{heading_level}>" if heading_level else ""
-    body = (f'{heading}<figure class="ehps-figure"><img src="{uri}" alt="{_e(alt)}" width="800" height="360">'
+    body = (f'{heading}<figure class="ehps-figure">{picture}'
             f"<figcaption>{_e(caption)}</figcaption>"
             '<details class="ehps-chart-data"><summary>Show the chart data as a table</summary>'
             f"{table}</details></figure>")

@@ -47,7 +47,7 @@ from .blocks import (
     rag_text,
     signed_change,
 )
-from .charts import CHART_STYLE, _img, figure_to_svg
+from .charts import CHART_STYLE, responsive_img
 from .commentary import (
     Commentary,
     _commentary_html,
@@ -389,7 +389,7 @@ def rag_summary(data: ScorecardData) -> Block:
     m = latest_month(data.period)
     sentence = rag_sentence(counts)
     alt = rag_alt_text(data, counts)
-    svg = figure_to_svg(rag_figure(counts))
+    picture, svg = responsive_img(rag_figure(counts), alt, 640, 220)
     caption = f"Latest performance RAG rating, {data.area_name}, {_month_name(m)}"
     rows = "".join(f'<tr><th scope="row">{rag_badge(k if k != NOT_RATED else None)}</th><td>{counts[k]}</td></tr>'
                    for k in RAG_ORDER)
@@ -397,7 +397,7 @@ def rag_summary(data: ScorecardData) -> Block:
                         f"<tbody>{rows}</tbody>", "ehps-table ehps-sc-rag-table")
     html = (f'<div class="ehps-sc-rag-summary"><p class="ehps-sc-rag-sentence">{_e(sentence)}</p>'
             f'<figure class="ehps-figure ehps-sc-rag-figure"><div class="ehps-sc-rag-body">'
-            f'<div class="ehps-sc-rag-chart">{_img(svg, alt, 640, 220)}</div>'
+            f'<div class="ehps-sc-rag-chart">{picture}</div>'
             f'<div class="ehps-sc-rag-tablecol"><div class="ehps-table-wrap">{table}</div></div></div>'
             f"<figcaption>{_e(caption)}: number of indicators by rating, as a chart and as a table.</figcaption>"
             "</figure></div>")
@@ -749,7 +749,7 @@ def _spc_parts(data: ScorecardData, indicator_id: str) -> tuple[str, str, str | 
     alt = spc_alt_text(data, ind, s)
     if not _charted(s):
         return f'<p class="ehps-sc-missing">{_e(alt)}</p>', alt, None
-    svg = figure_to_svg(spc_figure(data, ind, s))
+    picture, svg = responsive_img(spc_figure(data, ind, s), alt, 800, 380)
     n = int(_last(s, "spc_points") or s["value"].notna().sum())
     span = f"{s['month'].iloc[0]:%B %Y} to {s['month'].iloc[-1]:%B %Y}"
     caption = (f"SPC (XmR) chart of {ind.title}, {data.area_name}, by month, {span}. Process limits are the mean "
@@ -792,7 +792,7 @@ def _spc_parts(data: ScorecardData, indicator_id: str) -> tuple[str, str, str | 
               f"{format_value(_last(s, 'spc_lpl'), ind.unit)} to {format_value(_last(s, 'spc_upl'), ind.unit)}.")
     details = ('<details class="ehps-chart-data ehps-sc-spc-data"><summary>Show the SPC chart data as a table'
                f'</summary><p class="ehps-table-note">{_e(limits)}</p>{table}</details>')
-    figure = (f'<figure class="ehps-figure ehps-sc-spc">{_img(svg, alt, 800, 380)}'
+    figure = (f'<figure class="ehps-figure ehps-sc-spc">{picture}'
               f"<figcaption>{_e(caption)}</figcaption>{warning}{details}</figure>")
     return figure, alt, svg
 
