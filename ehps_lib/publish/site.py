@@ -110,7 +110,8 @@ def index_body(entries: list[dict], site: Path, draft_gaps: dict[str, list[str]]
             items = "".join(f"<li>{e(g)}</li>" for g in gaps)
             parts.append(f'<section class="ehps-draft" aria-labelledby="draft-heading"><h2 id="draft-heading">'
                          f"Draft: the {e(label)} pack is not ready for release</h2>"
-                         f"<p>A release would need {len(gaps)} more thing(s):</p><ul>{items}</ul></section>")
+                         f"<details><summary>A release would need {len(gaps)} more thing(s): show them</summary>"
+                         f"<ul>{items}</ul></details></section>")
     periods: dict[str, list[dict]] = {}
     for entry in sort_entries(entries):
         periods.setdefault(entry["period"], []).append(entry)
