@@ -152,8 +152,8 @@ def _figure(fig, *, alt: str, caption: str, attribution: list[str], table: str, 
         src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         svg = _png_svg(png, w * 72, h * 72)
         # on a phone the map keeps a legible size and scrolls sideways in its own region
-        image = (f'<div class="ehps-map-scroll" role="region" tabindex="0" aria-label="Map (scroll sideways on a '
-                 f'narrow screen)"><img src="{src}" alt="{_e(alt)}" width="{round(w * 100)}" '
+        image = (f'<div class="ehps-map-scroll" role="region" tabindex="0" aria-label="Map: {_e(caption)} '
+                 f'(scrolls sideways on a narrow screen)"><img src="{src}" alt="{_e(alt)}" width="{round(w * 100)}" '
                  f'height="{round(h * 100)}" data-text-scale="{scale:.4f}"></div>')
     else:
         image, svg = responsive_img(fig, alt, round(w * 100), round(h * 100))
