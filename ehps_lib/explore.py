@@ -333,7 +333,7 @@ def deprivation_map(area: str = "Kent", *, index: str = "imd", groups: str = "de
     from .data import reference
     from .geography import districts_in
     from .papers import maps
-    from .papers.blocks import Block, _e, _table_html, _table_markdown
+    from .papers.blocks import Block, _e, _table_html
     from .papers.needs import _figure
 
     code = resolve_area(area)
@@ -356,7 +356,8 @@ def deprivation_map(area: str = "Kent", *, index: str = "imd", groups: str = "de
     table = _table_html(title, ["Group", "Neighbourhoods"], [(_e(h), v) for h, v in rows])
     html, svg = _figure(fig, alt=alt, caption=caption, table=table, raster=True,
                         attribution=[reference.ATTRIBUTION["imd2019"], reference.ATTRIBUTION["boundaries"]])
-    return Block(html=html, markdown=_table_markdown(title, ["Group", "Neighbourhoods"], rows), text=alt, svg=svg)
+    # No hand-made Markdown: the Block derives it from the HTML (image, caption, alt text and table).
+    return Block(html=html, text=alt, svg=svg)
 
 
 # -- export --------------------------------------------------------------------------------------

@@ -93,6 +93,32 @@ class TestCsvAndPdf:
         assert rules == ["child_identifier", "pdf_without_html"]
 
 
+class TestSearchIndex:
+    """Quarto's search.json holds every page's text: it is published, so it is scanned."""
+
+    def test_small_count_and_identifier_in_the_search_index(self, tmp_path):
+        import json
+
+        path = tmp_path / "search.json"
+        path.write_text(json.dumps([
+            {"objectID": "a", "href": "2016-17-Q4/E07000106/scorecard.html", "title": "Canterbury",
+             "section": "Summary", "text": "1,234 notifications this quarter"},
+            {"objectID": "b", "href": "2016-17-Q4/E07000106/scorecard.html#x", "title": "Canterbury",
+             "section": "Notes", "text": "Only 3 children were referred; case SYN0000123 was late."},
+        ]), encoding="utf-8")
+        found = [(f.rule, f.where.split(" (")[0]) for f in disclosure.scan_search_index(path, SECRETS)]
+        assert found == [("small_count", "entry 2"), ("child_identifier", "entry 2")]
+        # scan_site reads it too
+        assert len(disclosure.scan_site(tmp_path, SECRETS)) == 2
+
+    def test_other_json_is_not_published_text(self, tmp_path):
+        import json
+
+        path = tmp_path / "manifest.json"
+        path.write_text(json.dumps({"runs": [{"key": "SYN0000123"}]}), encoding="utf-8")
+        assert disclosure.scan_search_index(path, SECRETS) == []
+
+
 class TestCommand:
     def test_check_disclosure_exit_codes(self, tmp_path, synthetic_data_dir, monkeypatch, capsys):
         monkeypatch.setenv("EHPS_DATA_DIR", str(synthetic_data_dir))

@@ -319,6 +319,24 @@ def read_notebook(path: str | Path):
         return nbformat.read(fh, as_version=4)
 
 
+def write_notebook(nb, path: str | Path) -> Path:
+    """Write a notebook (``nbformat`` version 4 node) atomically."""
+    import nbformat
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        nbformat.write(nb, fh)
+    return Path(path)
+
+
+def copy_tree(source: str | Path, target: str | Path) -> Path:
+    """Copy a folder's files into ``target`` (created; files already there are replaced)."""
+    source, target = Path(source), Path(target)
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            copy_file(path, target / path.relative_to(source))
+    return target
+
+
 def read_json_or(path: str | Path, default):
     """``read_json(path)``, or ``default`` when the file does not exist."""
     return read_json(path) if Path(path).is_file() else default
@@ -392,6 +410,11 @@ def read_paper_details_text(path: str | Path) -> str | None:
 
 
 # -- commentary files (ehps_lib.papers.county_scorecard) -----------------------------------------------------------
+def read_text(path: str | Path) -> str:
+    """A text file's content (UTF-8)."""
+    return Path(path).read_text(encoding="utf-8")
+
+
 def read_text_or_none(path: str | Path) -> str | None:
     """The text of a UTF-8 file, or None when it does not exist (e.g. a period's commentary)."""
     path = Path(path)

@@ -18,6 +18,8 @@ import pandas as pd
 
 from ..indicators.catalogue import Indicator
 from ..periods import Period
+from .markup import html_to_markdown
+from .markup import table as markup_table
 from .styles import for_lab
 
 NOT_AVAILABLE = "n/a"
@@ -32,12 +34,23 @@ SYNTHETIC_BANNER_ATTR = "data-ehps-synthetic-banner"
 @dataclass(frozen=True)
 class Block:
     """A piece of a paper: HTML for browsers and the built-in renderer, Markdown for Quarto's
-    PDF formats (when there is one), an SVG image for charts, and plain text."""
+    Typst PDF, an SVG image for charts, and plain text.
+
+    The Markdown form is made from the HTML (:func:`ehps_lib.papers.markup.html_to_markdown`:
+    every table with every column, every figure with its alt text and caption, callouts for
+    the banner and the commentary, raw Typst for landscape pages) unless one is given, so that
+    the web page and the PDF say the same thing. Quarto reads ``text/html`` for web pages and
+    ``text/markdown`` for PDFs (:mod:`ehps_lib.papers.markup`).
+    """
 
     html: str
     markdown: str | None = None
     text: str = ""
     svg: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.markdown is None and self.html:
+            object.__setattr__(self, "markdown", html_to_markdown(self.html))
 
     def _repr_html_(self) -> str:
         # In JupyterLab the block brings the workspace's styles with it, scoped to itself.
@@ -47,7 +60,10 @@ class Block:
         return self.markdown
 
     def _repr_svg_(self) -> str | None:
-        return self.svg
+        # Only for a block with no other form: every reader (JupyterLab, the built-in engine,
+        # Quarto's web page and PDF) takes the HTML or the Markdown first, which already hold
+        # the chart, so the SVG would only double the notebook's size.
+        return self.svg if not (self.html or self.markdown) else None
 
     def __repr__(self) -> str:
         # The plain-text form: the block's own text, else its words without markup (short).
@@ -113,13 +129,9 @@ def _table_html(caption: str, columns: list[str], rows: list[tuple[str, list[str
 
 
 def _table_markdown(caption: str, columns: list[str], rows: list[tuple[str, list[str]]]) -> str:
-    def cell(text: str) -> str:
-        return str(text).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |",
-             "|" + "|".join([":---"] + ["---:"] * (len(columns) - 1)) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in [head, *values]) + " |" for head, values in rows]
-    return "\n".join(lines) + f"\n\n: {cell(caption)}\n"
+    """A pipe table from plain-text rows ``(row heading, values)``: :func:`ehps_lib.papers.markup.table`
+    (every cell escaped, relative widths)."""
+    return markup_table(caption, columns, [[head, *values] for head, values in rows])
 
 
 # -- badges: colour is never the only cue ----------------------------------------------------------
@@ -240,13 +252,10 @@ def heading_block(area_name: str, product: str, period_line: str, extract_date: 
     parts = [f'<h1 class="ehps-title">{_e(title)}</h1>', f'<p class="ehps-period">{_e(period_line)}</p>']
     if extract_date:
         parts.append(f'<p class="ehps-extract">Data extracted on {_e(_long_date(extract_date))}.</p>')
-    md = [f"# {title}", "", period_line]
     if synthetic:
         parts.append(synthetic_banner_html())
-        md += ["", f"> **{SYNTHETIC_BANNER_TEXT}.** Every figure comes from a synthetic extract."]
     text = f"{title}\n{period_line}" + (f"\n{SYNTHETIC_BANNER_TEXT}" if synthetic else "")
-    return Block(html=f'<div class="ehps-title-block">{"".join(parts)}</div>', markdown="\n".join(md),
-                 text=text)
+    return Block(html=f'<div class="ehps-title-block">{"".join(parts)}</div>', text=text)
 
 
 def _long_date(value: object) -> str:

@@ -448,11 +448,8 @@ def header(paper: CommitteePaper) -> Block:
                    f"<dd>{f.html}</dd></div>" for f in fields)
     banner = synthetic_banner_html() if paper.data.synthetic else ""
     body = f'<div class="committee-paper">{banner}<dl class="committee-header">{rows}</dl></div>'
-    md = "\n\n".join(f"**{f.label}:** {f.markdown}" for f in fields)
-    if paper.data.synthetic:
-        md = "> **Synthetic data: not real children's records.**\n\n" + md
     text = "\n".join(f"{f.label}: {f.text}" for f in fields)
-    return Block(html=body, markdown=md, text=text)
+    return Block(html=body, text=text)
 
 
 def _slug(label: str) -> str:
@@ -575,26 +572,22 @@ def body(paper: CommitteePaper) -> Block:
     """The numbered sections as HTML: each an ``<h2>`` "2. Demand for Early Help" and
     paragraphs that carry their number as text ("2.1"); generated paragraphs are marked
     ``data-generated``."""
-    parts, md = [], []
+    parts = []
     sections = outline(paper)
     for s in sections:
         sid = f"committee-s{s.number}"
         paras = []
-        md.append(f"## {s.heading}")
         for p in s.paragraphs:
             pid = "committee-p" + p.number.replace(".", "-")
             mark = ' data-generated="narrative"' if p.generated else ""
             paras.append(f'<p class="committee-para" id="{pid}"{mark}><span class="committee-para-number">'
                          f"{p.number}</span> {p.html}</p>")
-            md.append(f"{p.number} {p.markdown}")
         parts.append(f'<section class="committee-section" aria-labelledby="{sid}"><h2 id="{sid}">'
                      f'<span class="committee-section-number">{s.number}.</span> {_e(s.title)}</h2>'
                      f"{''.join(paras)}{s.extra_html}</section>")
-        if s.extra_markdown:
-            md.append(s.extra_markdown)
     text = "\n".join(f"{s.heading}\n" + "\n".join(f"{p.number} {p.text}" for p in s.paragraphs)
                      for s in sections)
-    return Block(html=f'<div class="committee-body">{"".join(parts)}</div>', markdown="\n\n".join(md), text=text)
+    return Block(html=f'<div class="committee-body">{"".join(parts)}</div>', text=text)
 
 
 # -- what a release needs ------------------------------------------------------------------------
@@ -688,7 +681,7 @@ def appendices(paper: CommitteePaper, commentary: Commentary | None = None) -> B
                 '<section class="committee-appendix" aria-labelledby="committee-appendix-1">'
                 f'<h3 id="committee-appendix-1">{_e(heading)}</h3>{html_intro}{"".join(parts_html)}'
                 '</section></section>')
-    return Block(html=html_out, markdown="\n\n".join(parts_md), text=f"Appendices\n{heading}")
+    return Block(html=html_out, text=f"Appendices\n{heading}")
 
 
 __all__ = [

@@ -42,7 +42,6 @@ from .blocks import (
     _html_table,
     _notes_html,
     _subject,
-    _table_markdown,
     comparison_badge,
     direction_badge,
     format_value,
@@ -95,7 +94,7 @@ def dashboard_intro(data: ScorecardData) -> Block:
         "better, the highest). Counts are neither compared nor ranked, because they depend on the size of "
         "the district.",
     ]
-    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), markdown="\n\n".join(text), text=text[0])
+    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), text=text[0])
 
 
 def _kind_word(p: Period) -> str:
@@ -160,21 +159,17 @@ _DASH_COLUMNS = ["Indicator", "District figure", "Kent figure", "Comparison to K
                  "Movement since last period"]
 
 
-def _dashboard_table(caption: str, frame: pd.DataFrame, group_label) -> tuple[str, str]:
+def _dashboard_table(caption: str, frame: pd.DataFrame, group_label) -> str:
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in _DASH_COLUMNS) + "</tr>"
-    bodies, md_rows = [], []
+    bodies = []
     for group, part in frame.groupby("group", sort=False):
         trs = [f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="6">{_e(group_label(group))}</th></tr>']
-        md_rows.append((f"**{group_label(group)}**", [""] * 5))
         for r in part.itertuples(index=False):
             trs.append(f'<tr><th scope="row">{_e(r.title)} <span class="ehps-unit">({_e(r.unit)})</span></th>'
                        f"<td>{_e(r.district)}</td><td>{_e(r.kent)}</td><td>{r.comparison_html}</td>"
                        f"<td>{_e(r.rank)}</td><td>{r.movement_html}</td></tr>")
-            md_rows.append((f"{r.title} ({r.unit})", [r.district, r.kent, r.comparison, r.rank,
-                                                       r.movement_words]))
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
-    html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-sc-dashboard")
-    return html, _table_markdown(caption, _DASH_COLUMNS, md_rows)
+    return _html_table(caption, [head], "".join(bodies), "ehps-table ehps-sc-dashboard")
 
 
 def district_table(data: ScorecardData) -> Block:
@@ -183,7 +178,7 @@ def district_table(data: ScorecardData) -> Block:
     caption = (f"{data.area_name} dashboard, {data.period.title}: each Early Help indicator beside Kent, with "
                f"the comparison, the rank amongst the 12 districts and the movement since the previous "
                f"{_kind_word(data.period)}")
-    html, md = _dashboard_table(caption, frame, lambda g: g)
+    html = _dashboard_table(caption, frame, lambda g: g)
     notes = [f"{NOT_AVAILABLE} in the rank column: " + "; ".join(
         _RANK_REASONS[r] for r in ("count", "average", "missing") if r in set(frame["rank_reason"])) + "."]
     notes += [n for n in _cell_notes([*frame["district"], *frame["kent"]]) if not n.startswith(NOT_APPLICABLE)]
@@ -194,8 +189,7 @@ def district_table(data: ScorecardData) -> Block:
         notes.append("Quarter figures: counts and rates are for the three months together; snapshots are at the "
                      "quarter end; rolling 12 months to the quarter end.")
     notes.append(trend_note(data))
-    return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=md + "".join(f"\n{n}\n" for n in notes), text=caption)
+    return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>', text=caption)
 
 
 def trend_note(data: ScorecardData) -> str:
@@ -283,11 +277,11 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
     row), in the same columns, then the CYPF indicators that are Kent-only or have no data
     source yet."""
     frame = cypf_rows(data, public)
-    parts, md = [], []
+    parts = []
     if len(frame):
         caption = (f"{data.area_name}: Children and Young People's Framework (CYPF) indicators from public data, "
                    "latest calendar year ended by the end of the period, with the movement since the year before")
-        html, table_md = _dashboard_table(caption, frame, _outcome_label)
+        html = _dashboard_table(caption, frame, _outcome_label)
         from ..indicators.public import EDITION, first_published
 
         notes = ["Sources: " + "; ".join(sorted({data.catalogue[i].source for i in frame["indicator_id"]})) + "."]
@@ -296,7 +290,6 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
                   "which may include later revisions." for i, y in zip(frame["indicator_id"], frame["year"],
                                                                         strict=True)]
         parts.append(f'<div class="ehps-table-wrap ehps-sc-cypf">{html}{_notes_html(notes)}</div>')
-        md.append(table_md + "".join(f"\n{n}\n" for n in notes))
     else:
         parts.append("<p>No CYPF indicator from public data has a figure for this district up to this period.</p>")
     shown = set(frame["indicator_id"])
@@ -309,8 +302,7 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         lis = "".join(f"<li>{_e(c.title)} <span class=\"ehps-unit\">({_e(_outcome_label(c.group))})</span></li>"
                       for c in items)
         parts.append(f'<h3>{_e(heading)}</h3><ul class="ehps-sc-list">{lis}</ul>')
-        md.append(f"### {heading}\n\n" + "\n".join(f"- {c.title} ({_outcome_label(c.group)})" for c in items))
-    return Block(html="".join(parts), markdown="\n\n".join(md), text="CYPF indicators")
+    return Block(html="".join(parts), text="CYPF indicators")
 
 
 # -- commentary ----------------------------------------------------------------------------------
@@ -324,17 +316,15 @@ def district_commentary(data: ScorecardData, commentary: Commentary) -> Block | 
     written = commentary.district(data.area_code)
     if not written:
         return None
-    parts, md = ['<h2 id="district-commentary">Commentary</h2>'], ["## Commentary", ""]
+    parts = ['<h2 id="district-commentary">Commentary</h2>']
     if DISTRICT_SUMMARY in written:
         parts.append(f'<div class="ehps-sc-commentary">{_paragraphs(written[DISTRICT_SUMMARY])}</div>')
-        md += [written[DISTRICT_SUMMARY], ""]
     for ind_id, ind in data.catalogue.items():
         if ind_id in written:
             parts.append(f"<h3>{_e(ind.title)}</h3>"
                          f'<div class="ehps-sc-commentary">{_paragraphs(written[ind_id])}</div>')
-            md += [f"### {ind.title}", "", written[ind_id], ""]
     return Block(html=f'<section class="ehps-district-commentary">{"".join(parts)}</section>',
-                 markdown="\n".join(md).strip() + "\n", text=f"Commentary on {data.area_name}")
+                 text=f"Commentary on {data.area_name}")
 
 
 # -- sparklines -------------------------------------------------------------------------------------

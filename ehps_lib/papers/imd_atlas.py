@@ -26,8 +26,6 @@ beside Kent's.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 
@@ -37,7 +35,7 @@ from ..geography import DISTRICTS, KENT_CODE, area_name, districts_in
 from ..indicators import deprivation as dep
 from ..indicators.catalogue import ALL_AGES, Indicator
 from . import maps
-from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, _table_markdown, format_value, heading_block
+from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, format_value, heading_block
 from .needs import (
     NEED_INDICATOR,
     NO_LSOAS,
@@ -116,8 +114,7 @@ def key_facts(a: AtlasData) -> Block:
     if not facts:
         facts.append(f"Key facts are given for Kent and each district; see the papers of {a.area_name}'s districts.")
     items = "".join(f"<li>{_e(f)}</li>" for f in facts)
-    return Block(html=f'<ul class="ehps-atlas-facts">{items}</ul>', markdown="\n".join(f"- {f}" for f in facts),
-                 text="\n".join(facts))
+    return Block(html=f'<ul class="ehps-atlas-facts">{items}</ul>', text="\n".join(facts))
 
 
 def _join(names: list[str]) -> str:
@@ -145,8 +142,7 @@ def about(a: AtlasData) -> Block:
                      f"period ({w}) by the deprivation of the child's home neighbourhood. Counts from 1 to {k}, "
                      "and any figure from which one could be worked out, are withheld and shown as c.")
     html_ = "".join(f"<p>{_e(p)}</p>" for p in paras)
-    return Block(html=f'<div class="ehps-atlas-about">{html_}</div>', markdown="\n\n".join(paras),
-                 text="\n".join(paras))
+    return Block(html=f'<div class="ehps-atlas-about">{html_}</div>', text="\n".join(paras))
 
 
 # -- IDACI map -----------------------------------------------------------------------------------------
@@ -272,7 +268,7 @@ def _legend_title(ind: Indicator) -> str:
 def gradient_summary(a: AtlasData, indicator_id: str = NEED_INDICATOR) -> Block:
     """One or two sentences comparing the most and least deprived groups (a paragraph)."""
     sentence = _gradient_sentence(a, indicator_id) or _unavailable_text(a)
-    return Block(html=f'<p class="ehps-atlas-summary">{_e(sentence)}</p>', markdown=sentence, text=sentence)
+    return Block(html=f'<p class="ehps-atlas-summary">{_e(sentence)}</p>', text=sentence)
 
 
 def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) -> Block:
@@ -285,7 +281,7 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
     any_sup = any_none = any_sii = False
     if a.gradient is None:
         text = _unavailable_text(a)
-        return Block(html=f'<p class="ehps-atlas-note">{_e(text)}</p>', markdown=text, text=text)
+        return Block(html=f'<p class="ehps-atlas-note">{_e(text)}</p>', text=text)
     for code in [*DISTRICTS, KENT_CODE]:
         r = gradient_rows(a, indicator_id, code, dep.QUINTILE).set_index("group")
         cells = []
@@ -324,10 +320,7 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
                  f"SII and RII: {NOT_AVAILABLE}, not published with this period's results.")
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
     table = _table_html(caption, columns, rows_out)
-    md_rows = [(html.unescape(h), v) for h, v in rows_out]
-    return Block(html=f'{_scroll_region(caption)}{table}{note}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
-                 text=caption)
+    return Block(html=f'{_scroll_region(caption)}{table}{note}</div>', text=caption)
 
 
 # -- sources ---------------------------------------------------------------------------------------------
@@ -342,8 +335,7 @@ def sources(a: AtlasData) -> Block:
         ("Vintages", f"{_vintage(a)}; district names as at {a.on.day} {a.on:%B %Y}."),
     ]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
-    return Block(html=f'<dl class="ehps-atlas-sources">{dl}</dl>',
-                 markdown="\n".join(f"- **{k}:** {v}" for k, v in items), text="Sources and attribution")
+    return Block(html=f'<dl class="ehps-atlas-sources">{dl}</dl>', text="Sources and attribution")
 
 
 __all__ = [

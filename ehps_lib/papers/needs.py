@@ -21,7 +21,7 @@ from ..indicators import deprivation as dep
 from ..indicators.catalogue import Indicator
 from ..periods import Period
 from . import maps
-from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, _table_markdown, format_value
+from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, format_value
 from .charts import responsive_img, text_scale
 from .scorecard_data import ScorecardData, ScorecardError
 
@@ -343,10 +343,7 @@ def profile_table(a: AtlasData, compact: bool | None = None) -> Block:
                      "to weight them by), ranked among Kent's 12 districts.")
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
     table = _table_html(caption, PROFILE_COLUMNS, rows)
-    md_rows = [(html.unescape(h.split(" <span")[0]), v) for h, v in rows]
-    return Block(html=f'{_scroll_region(caption, "ehps-atlas-profile")}{table}{note}</div>',
-                 markdown=_table_markdown(caption, PROFILE_COLUMNS, md_rows) + "".join(f"\n{n}\n" for n in notes),
-                 text=caption)
+    return Block(html=f'{_scroll_region(caption, "ehps-atlas-profile")}{table}{note}</div>', text=caption)
 
 
 def _count_text(value) -> str:
@@ -523,7 +520,7 @@ def gradient_chart(a: AtlasData, indicator_id: str = NEED_INDICATOR, heading_lev
     rows = gradient_rows(a, indicator_id)
     if rows.empty:
         text = _unavailable_text(a)
-        return Block(html=f'{heading}<p class="ehps-atlas-note">{_e(text)}</p>', markdown=text, text=text)
+        return Block(html=f'{heading}<p class="ehps-atlas-note">{_e(text)}</p>', text=text)
     shown = rows["value"].notna() & ~rows["suppressed"].astype(bool)
     if int(shown.sum()) < 2:
         # a chart needs at least two values to compare; say why there is none, and give the counts
@@ -532,7 +529,7 @@ def gradient_chart(a: AtlasData, indicator_id: str = NEED_INDICATOR, heading_lev
         text = f"No chart of {_subject(ind)} by deprivation. {why}"
         return Block(html=f'{heading}<p class="ehps-atlas-note">{_e(text)}</p>'
                           f'<div class="ehps-table-wrap">{gradient_table(a, indicator_id)}</div>',
-                     markdown=text, text=text)
+                     text=text)
     grouping = _gradient_grouping(a)
     kent = None if a.is_kent else gradient_rows(a, indicator_id, KENT_CODE, grouping)
     fig = maps.gradient_figure(rows, area_label=a.area_name, y_label=_axis_label(ind),

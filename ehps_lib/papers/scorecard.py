@@ -32,7 +32,6 @@ from .blocks import (
     _notes,
     _subject,
     _table_html,
-    _table_markdown,
     _unit_words,
     format_value,
 )
@@ -115,9 +114,7 @@ def age_band_table(data: ScorecardData) -> Block:
         notes.append(_notes(False, True)[0])
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
     table = _table_html(caption, columns, [(_e(h), v) for h, v in rows])
-    return Block(html=f'<div class="ehps-table-wrap">{table}{note}</div>',
-                 markdown=_table_markdown(caption, columns, rows) + "".join(f"\n{n}\n" for n in notes),
-                 text=caption)
+    return Block(html=f'<div class="ehps-table-wrap">{table}{note}</div>', text=caption)
 
 
 def trend_series(data: ScorecardData, indicator_id: str, months: int = TREND_MONTHS) -> pd.DataFrame:

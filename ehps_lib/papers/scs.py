@@ -35,12 +35,10 @@ from .blocks import (
     SUPPRESSED,
     Block,
     _cell_notes,
-    _dot_words,
     _e,
     _html_table,
     _notes_html,
     _subject,
-    _table_markdown,
     direction_badge,
     format_value,
     rag_badge,
@@ -160,7 +158,7 @@ def about_scorecard(data: ScorecardData) -> Block:
         "more than common cause variation.",
     ]
     html = "".join(f"<p>{_e(t)}</p>" for t in text)
-    return Block(html=f'<div class="ehps-sc-about">{html}</div>', markdown="\n\n".join(text), text=text[0])
+    return Block(html=f'<div class="ehps-sc-about">{html}</div>', text=text[0])
 
 
 def _dot_cell(direction: str | None, polarity: str | None = None, now: str | None = None,
@@ -245,13 +243,13 @@ def scs_table(data: ScorecardData) -> Block:
              '<th scope="col">Denominator</th><th scope="col">Target</th>'
              '<th scope="col">Result</th><th scope="col">Direction of travel</th>'
              '<th scope="col">Result</th><th scope="col">Direction of travel</th></tr>')
-    colgroups = ("<colgroup><col></colgroup>" * 4 + '<colgroup span="4"></colgroup>'
-                 + '<colgroup span="2"></colgroup>' * 2 + "<colgroup><col></colgroup>")
+    # One <col> per column: a <colgroup span="4"> without <col> elements counts as one column to
+    # Pandoc's HTML reader (which Quarto uses on HTML tables), and the table lost 8 of its 13 columns.
+    colgroups = ("<colgroup><col></colgroup>" * 4 + "<colgroup>" + "<col>" * 4 + "</colgroup>"
+                 + ("<colgroup>" + "<col>" * 2 + "</colgroup>") * 2 + "<colgroup><col></colgroup>")
     bodies = []
-    md_rows = []
     for group, part in rows.groupby("group", sort=False):
         trs = [f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="13">{_e(group)}</th></tr>']
-        md_rows.append((f"**{group}**", [""] * 12))
         for r in part.itertuples(index=False):
             cells = [r.polarity, r.data_period, r.result_html, _e(r.numerator), _e(r.denominator), _e(r.target),
                      _e(r.month_ago), _dot_cell(r.direction_month_ago, r.polarity, r.result, r.month_ago),
@@ -261,11 +259,6 @@ def scs_table(data: ScorecardData) -> Block:
             # title such as "Notifications ..." would look like a small count ("3 Notifications").
             trs.append(f'<tr><td class="ehps-sc-id">{r.id}.</td><th scope="row">{_e(r.title)}</th>'
                        + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-            md_rows.append((str(r.id), [r.title, r.polarity, r.data_period, r.result_text, r.numerator,
-                                        r.denominator, r.target, r.month_ago,
-                                        _dot_words(r.direction_month_ago, r.polarity, r.result, r.month_ago),
-                                        r.year_ago, _dot_words(r.direction_year_ago, r.polarity, r.result,
-                                                               r.year_ago), r.rolling3]))
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
     caption = (f"Scorecard for {data.area_name}, {_month_name(m)} (the last month of {data.period.label}): "
                "each Early Help indicator's latest result and RAG rating, a month and a year earlier, "
@@ -273,12 +266,8 @@ def scs_table(data: ScorecardData) -> Block:
     table = _html_table(caption, [head1, head2], "".join(bodies), "ehps-table ehps-sc-table", colgroups)
     notes = _cell_notes([*rows["result"], *rows["month_ago"], *rows["year_ago"], *rows["rolling3"],
                          *rows["numerator"], *rows["denominator"]])
-    md_cols = ["ID", "Indicator", "Polarity", "Data period", f"{latest}: result and RAG", "Numerator",
-               "Denominator", "Target", f"{month_ago}: result", "Direction", f"{year_ago}: result", "Direction",
-               rolling]
-    md = _table_markdown(caption, md_cols, md_rows) + "".join(f"\n{n}\n" for n in notes)
     return Block(html=f'<div class="ehps-table-wrap ehps-sc-landscape">{table}{_notes_html(notes)}</div>',
-                 markdown=md, text=caption)
+                 text=caption)
 
 
 def scorecard_legend(data: ScorecardData, level: int = 3) -> Block:
@@ -311,14 +300,7 @@ def scorecard_legend(data: ScorecardData, level: int = 3) -> Block:
             + dl("Data period", [(code, period_words.get(code, words)) for code, words in periods])
             + dl("RAG rating", rag, raw=True) + dl("Direction of travel", arrows, raw=True)
             + f'<p class="ehps-sc-key-note">{_e(DIRECTION_CAVEAT)}</p>')
-    md = ["**Polarity:** " + "; ".join(f"{k} = {v}" for k, v in polarity),
-          "**Data period:** " + "; ".join(f"{c} = {period_words.get(c, w)}" for c, w in periods),
-          "**RAG rating:** Green = target achieved or exceeded; Amber = below target but at or above the "
-          "minimum standard; Red = below the minimum standard; Not rated = no target.",
-          "**Direction of travel:** ▲ the result went up, ▼ it went down, ► no change as printed; the words say "
-          f"whether the change is an improvement, worse, or neither (no judgement). {DIRECTION_CAVEAT}"]
-    return Block(html=f'<div class="ehps-sc-legend">{html}</div>', markdown="\n\n".join(md),
-                 text="Key to the scorecard")
+    return Block(html=f'<div class="ehps-sc-legend">{html}</div>', text="Key to the scorecard")
 
 
 # -- RAG summary ------------------------------------------------------------------------------------
@@ -401,9 +383,7 @@ def rag_summary(data: ScorecardData) -> Block:
             f'<div class="ehps-sc-rag-tablecol"><div class="ehps-table-wrap">{table}</div></div></div>'
             f"<figcaption>{_e(caption)}: number of indicators by rating, as a chart and as a table.</figcaption>"
             "</figure></div>")
-    md = sentence + "\n\n" + _table_markdown(caption, ["RAG rating", "Indicators"],
-                                              [(k, [str(counts[k])]) for k in RAG_ORDER])
-    return Block(html=html, markdown=md, text=sentence)
+    return Block(html=html, text=sentence)
 
 
 # -- activity table ----------------------------------------------------------------------------------
@@ -477,12 +457,7 @@ def activity_table(data: ScorecardData) -> Block:
     notes += [n for n in _cell_notes(cells) if not n.startswith(NOT_APPLICABLE)]
     if SUPPRESSED in cells:
         notes.append("A change is withheld (c) when either month's count is withheld.")
-    md_cols = ["Area", f"Cases open {this_m}", f"Cases open {last_m}", "Change", "Notifications", "Closed",
-               "Step-ups", "Step-downs"]
-    md_rows = [(("  " * r.level) + r.area, [getattr(r, c) for c in ACTIVITY_COLUMNS])
-               for r in frame.itertuples(index=False)]
-    md = _table_markdown(caption, md_cols, md_rows) + "".join(f"\n{n}\n" for n in notes)
-    return Block(html=f'<div class="ehps-table-wrap">{table}{_notes_html(notes)}</div>', markdown=md, text=caption)
+    return Block(html=f'<div class="ehps-table-wrap">{table}{_notes_html(notes)}</div>', text=caption)
 
 
 # -- exception reports ---------------------------------------------------------------------------------
@@ -856,7 +831,7 @@ def exception_reports(data: ScorecardData, commentary: Commentary, level: int = 
     m = latest_month(data.period)
     if not reds:
         text = f"No indicator is rated Red for {_month_name(m)}, so there are no exception reports."
-        return Block(html=f'<p class="ehps-sc-none">{_e(text)}</p>', markdown=text, text=text)
+        return Block(html=f'<p class="ehps-sc-none">{_e(text)}</p>', text=text)
     names = ", ".join(ind.title for ind in reds)
     intro = (f"{len(reds)} indicator{' is' if len(reds) == 1 else 's are'} rated Red for {_month_name(m)}: "
              f"{names}. {'Its exception report follows' if len(reds) == 1 else 'An exception report for each follows'}"
@@ -874,7 +849,7 @@ def amber_commentary(data: ScorecardData, commentary: Commentary, level: int = 3
     m = latest_month(data.period)
     if not ambers:
         text = f"No indicator is rated Amber for {_month_name(m)}."
-        return Block(html=f'<p class="ehps-sc-none">{_e(text)}</p>', markdown=text, text=text)
+        return Block(html=f'<p class="ehps-sc-none">{_e(text)}</p>', text=text)
     parts = [_note_html(commentary)]
     for ind in ambers:
         parts.append(f'<section class="ehps-sc-amber"><h{level}>{_e(ind.title)} <span aria-hidden="true">—</span> '
@@ -904,7 +879,7 @@ def scorecard_parts(data: ScorecardData, commentary: Commentary, level: int = 2)
     scorecard = scs_table(data)
     legend = scorecard_legend(data, inner)
     both = Block(html=scorecard.html + legend.html,
-                 markdown="\n\n".join(x for x in (scorecard.markdown, legend.markdown) if x), text=scorecard.text)
+                 text=scorecard.text)
     blocks = [about_scorecard(data), rag_summary(data), both, activity_table(data),
               amber_commentary(data, commentary, inner), exception_reports(data, commentary, inner),
               definitions(data, inner)]

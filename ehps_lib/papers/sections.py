@@ -16,7 +16,6 @@ from .blocks import (
     _notes,
     _period_short,
     _table_html,
-    _table_markdown,
     _unit_words,
     compact_number,
     heading_block,
@@ -38,7 +37,7 @@ def definitions(data: ScorecardData, level: int = 3) -> Block:
     source and notes), each under a heading of ``level``."""
     from ..indicators.catalogue import DATA_PERIODS, POLARITIES
 
-    parts, md = [], []
+    parts = []
     population = (data.meta.get("reference") or {}).get("population")
     if population and any(ind.is_rate for ind in data.indicators):
         note = (f"Rates per 10,000 children use the {population}: the latest estimate published by the end of "
@@ -46,7 +45,6 @@ def definitions(data: ScorecardData, level: int = 3) -> Block:
                 f"No population estimate published by the end of the period is held ({population}), so rates "
                 "are not available.")
         parts.append(f'<p class="ehps-definitions-vintage">{_e(note)}</p>')
-        md += [note, ""]
     for ind in data.indicators:
         fields = [("Definition", ind.definition), ("Unit", ind.unit),
                   ("Data period", DATA_PERIODS.get(ind.data_period, ind.data_period)),
@@ -58,8 +56,7 @@ def definitions(data: ScorecardData, level: int = 3) -> Block:
             fields.append(("Notes", note_text(ind)))
         items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in fields)
         parts.append(f'<section class="ehps-definition"><h{level}>{_e(ind.title)}</h{level}><dl>{items}</dl></section>')
-        md += [f"{'#' * level} {ind.title}", ""] + [f"- **{k}:** {v}" for k, v in fields] + [""]
-    return Block(html=f'<div class="ehps-definitions">{"".join(parts)}</div>', markdown="\n".join(md),
+    return Block(html=f'<div class="ehps-definitions">{"".join(parts)}</div>',
                  text="Indicator definitions")
 
 
@@ -138,7 +135,7 @@ def summary_table(data: ScorecardData) -> Block:
     columns = ["Indicator"] + [label for label, _ in periods]
     if not data.is_kent:
         columns.append(f"Kent, {_period_short(data.period)}")
-    rows_html, rows_md, missing, suppressed = [], [], False, False
+    rows_html, missing, suppressed = [], False, False
     for ind in data.indicators:
         shown = [data.cell(ind.id, p) for _, p in periods]
         if not data.is_kent:
@@ -147,15 +144,13 @@ def summary_table(data: ScorecardData) -> Block:
         suppressed = suppressed or SUPPRESSED in shown
         head = f'{_e(ind.title)} <span class="ehps-unit">({_e(_unit_words(ind).lower())})</span>'
         rows_html.append((head, shown))
-        rows_md.append((f"{ind.title} ({_unit_words(ind).lower()})", shown))
     caption = (f"Scorecard summary for {data.area_name}, {data.period.title}: each indicator for all ages, "
                "with the previous period and the same period a year earlier"
                + ("" if data.is_kent else ", and Kent for comparison"))
     notes = _notes(missing, suppressed)
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
     table = _table_html(caption, columns, rows_html)
-    md = _table_markdown(caption, columns, rows_md) + "".join(f"\n{n}\n" for n in notes)
-    return Block(html=f'<div class="ehps-table-wrap">{table}{note}</div>', markdown=md, text=caption)
+    return Block(html=f'<div class="ehps-table-wrap">{table}{note}</div>', text=caption)
 
 
 __all__ = ['title_block', 'summary_table', 'definitions', 'rag_bands_text', 'note_text']

@@ -49,6 +49,10 @@ from .site import update_site_index
 
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 STAGING_PREFIX = ".site.staging."
+#: Quarto's search index of the site (and of one paper, in a run's cache entry).
+SEARCH_FILE = "search.json"
+#: Quarto's JavaScript and style sheets, shared by every page it renders.
+SITE_LIBS = "site_libs"
 
 
 # -- outcome ---------------------------------------------------------------------------------------
@@ -168,7 +172,8 @@ def run_job(job: RunJob) -> dict:
         try:
             _execute(job, notebook)
         except Exception as exc:  # noqa: BLE001 - reported, never stops the build
-            failed = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.ipynb"
+            # kept for the analyst, beside the paper's last good notebook, which `quarto render` renders
+            failed = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.failed.ipynb"
             if notebook.is_file():
                 failed.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(notebook, failed)
@@ -181,18 +186,23 @@ def run_job(job: RunJob) -> dict:
             return {**out, "stage": "render", "message": f"{type(exc).__name__}: {exc}", "ename": type(exc).__name__,
                     "evalue": str(exc), "seconds": time.perf_counter() - start}
         rendered = time.perf_counter() - start - executed
-        findings = _scan(stage, [*names.values(), *(p.name for p in stage.glob("*-table-*.csv"))])
+        scanned = [*names.values(), *(p.name for p in stage.glob("*-table-*.csv"))]
+        if (stage / SEARCH_FILE).is_file():
+            scanned.append(SEARCH_FILE)
+        findings = _scan(stage, scanned)
         if findings:
             return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
                     "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
         tables = sorted(p.name for p in stage.glob(f"{job.template}-*-table-*.csv"))
         record = {"key": job.key, "template": job.template, "area_code": job.area_code, "period": job.period,
-                  "files": {**names, "notebook": "notebook.ipynb"}, "tables": tables,
+                  "files": {**names, "notebook": "notebook.ipynb"}, "tables": tables, "engine": job.engine,
+                  "search": SEARCH_FILE if (stage / SEARCH_FILE).is_file() else None,
+                  "site_libs": SITE_LIBS if (stage / SITE_LIBS).is_dir() else None,
                   "execute_seconds": round(executed, 3),
                   "render_seconds": round(rendered, 3)}
         io.write_json(record, stage / "run.json")
         entry = runs.commit(job.key, stage)
-        _copy_audit_notebook(job, entry / "notebook.ipynb")
+        _copy_audit_notebook(job, entry, [names["csv"], *tables])
         return {**out, "ok": True, "execute_seconds": executed, "render_seconds": rendered,
                 "seconds": time.perf_counter() - start}
     finally:
@@ -224,22 +234,48 @@ def _execution_error(exc: Exception) -> dict:
 
 
 def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> None:
+    """Render the paper with the job's engine into ``stage``, and replace the executed notebook
+    there by the notebook as Quarto renders it (:func:`render.quarto_notebook`), which is what
+    ``reports/`` keeps for ``quarto render``."""
+    period = Period.parse(job.period)
     title = f"{job.area_name}: {job.template_title}, {job.period}"
-    kw = dict(title=title, subtitle=Period.parse(job.period).title, synthetic=job.synthetic,
-              classification=job.classification, provenance=job.provenance,
-              links=[(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
-                     (f"Every figure of this paper as CSV, one per line ({job.area_name}, {job.period})",
-                      names["csv"])],
+    links = [(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
+             (f"Every figure of this paper as CSV, one per line ({job.area_name}, {job.period})", names["csv"])]
+    prefix = f"{job.template}-{job.area_code}-{job.period_slug}"
+    kw = dict(title=title, subtitle=period.title, synthetic=job.synthetic,
+              classification=job.classification, provenance=job.provenance, links=links,
               nav=[("All papers", f"../../{INDEX_FILE}")], related=list(job.related))
-    if job.engine == "quarto":
+    edition, tables = render.quarto_notebook(
+        io.read_notebook(notebook), title=title, classification=job.classification, synthetic=job.synthetic,
+        provenance={"build_time": render.build_time(), **job.provenance}, links=links, table_prefix=prefix,
+        resources=[names["csv"]], listing=_listing_fields(job, period))
+    if job.engine != "quarto":
+        # the paper's figures file: every number of its tables, one a line (render.tables_as_csv)
+        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix,
+                               figures_name=names["csv"], **kw)
+    else:
         # Quarto's HTML is not parsed for its tables: the figures file is the area's published results.
         results, _ = io.read_results(job.period_slug, Path(job.data_dir))
         io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
-        render.render_with_quarto(notebook, stage / names["html"], stage / names["pdf"])
-    else:
-        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"],
-                               table_prefix=f"{job.template}-{job.area_code}-{job.period_slug}",
-                               figures_name=names["csv"], **kw)
+    io.write_notebook(edition, notebook)
+    if job.engine == "quarto":
+        page = render.render_with_quarto(
+            notebook, stage / names["html"], stage / names["pdf"],
+            files={names["csv"]: io.read_text(stage / names["csv"]), **tables},
+            relative=f"{render.QUARTO_REPORTS}/{job.period_slug}/{job.area_code}/{job.template}.ipynb",
+            root=job.project_root)
+        for name, text in tables.items():
+            io.write_text(text, stage / name)
+        io.write_json(page.search, stage / SEARCH_FILE)
+
+
+def _listing_fields(job: RunJob, period: Period) -> dict:
+    """The fields of the site index that ``quarto render`` makes (``index.qmd``)."""
+    order = 0 if job.area_code == KENT_CODE else 1 if job.area_code in DISTRICTS else 2
+    return {"ehps-period": job.period, "ehps-period-title": period.title,
+            "ehps-period-start": period.start.isoformat(), "ehps-area": job.area_name,
+            "ehps-area-code": job.area_code, "ehps-area-order": order, "ehps-paper": job.template_title,
+            "ehps-synthetic": job.synthetic}
 
 
 def _scan(stage: Path, names: list[str]) -> list:
@@ -253,10 +289,17 @@ def _scan(stage: Path, names: list[str]) -> list:
     return found
 
 
-def _copy_audit_notebook(job: RunJob, source: Path) -> None:
-    target = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    io.copy_file(source, target)
+def _copy_audit_notebook(job: RunJob, entry: Path, csvs: list[str]) -> None:
+    """Keep the notebook in ``reports/<period>/<area>/`` (as Quarto renders it), with the CSV files
+    it links, for ``quarto render`` of the project; drop a failed run's notebook it replaces."""
+    folder = Path(job.reports_dir) / job.period_slug / job.area_code
+    io.copy_file(entry / "notebook.ipynb", folder / f"{job.template}.ipynb")
+    for name in csvs:
+        if (entry / name).is_file():
+            io.copy_file(entry / name, folder / name)
+    stale = folder / f"{job.template}.failed.ipynb"
+    if stale.is_file():
+        stale.unlink()
 
 
 # -- planning ----------------------------------------------------------------------------------------
@@ -391,7 +434,8 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
                 log(f"Template {t.id!r} is registered in config.yml but notebooks/{t.id}.ipynb is missing: skipped")
     if workers < 1:
         raise ValueError("--workers must be 1 or more")
-    engine_used = render.choose_engine(engine)
+    engine_used, engine_note = render.engine_choice(engine)
+    log(engine_note)
     site = Path(site_dir) if site_dir else root / "site"
     reports = Path(reports_dir) if reports_dir else root / "reports"
     data = config.data_dir()
@@ -636,11 +680,17 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, si
         if site.is_dir():
             _copy_tree(site, stage)
         records = []
+        search = io.read_json_or(stage / SEARCH_FILE, None)
         for j in jobs:
             entry = runs.entry(j.key)
             record = io.read_json(entry / "run.json")
             for name in [record["files"][kind] for kind in ("html", "pdf", "csv")] + record.get("tables", []):
                 _link_or_copy(entry / name, stage / j.period_slug / j.area_code / name)
+            if record.get("site_libs"):  # Quarto's scripts and styles, shared by its pages
+                _copy_tree(entry / record["site_libs"], stage / SITE_LIBS)
+            if record.get("search"):
+                search = render.merge_search_index(search or [], io.read_json(entry / record["search"]),
+                                                   [f"{j.period_slug}/{j.area_code}/{record['files']['html']}"])
             res = results.get(j.key)
             records.append({"key": j.key, "template": j.template, "area_code": j.area_code,
                             "parameters": {"area_code": j.area_code, "period": j.period},
@@ -660,14 +710,18 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, si
         manifest["release"] = {"mode": "release" if outcome.release else "draft", "gaps": outcome.release_gaps}
         io.write_json(manifest, stage / p.slug / MANIFEST_FILE)
         io.write_json(manifest, stage / MANIFEST_FILE)
+        gated = [index]
+        if search is not None:
+            gated.append(io.write_json(search, stage / SEARCH_FILE))
         if scan:
             from . import disclosure
 
             secrets = _secrets(data)
-            findings = disclosure.scan_file(index, secrets, root=stage)
+            findings = [f for path in gated for f in disclosure.scan_file(path, secrets, root=stage)]
             if findings:
                 outcome.ok, outcome.findings = False, findings
-                outcome.failures.append(Failure("-", "site index", "disclosure", disclosure.format_findings(findings)))
+                outcome.failures.append(Failure("-", "site index and search index", "disclosure",
+                                                disclosure.format_findings(findings)))
                 return outcome
         io.make_public(stage)
         io.replace_dir(stage, site)

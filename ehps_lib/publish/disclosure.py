@@ -1,6 +1,7 @@
 """Disclosure and privacy scan of a published site: the last check before anything is published.
 
-``ehps check-disclosure site/`` reads every published HTML page, PDF and CSV and reports:
+``ehps check-disclosure site/`` reads every published HTML page, PDF, CSV and search index
+(Quarto's ``search.json``) and reports:
 
 * **small counts** (rule ``small_count``): a count from 1 to the threshold (4) that was not
   suppressed. In HTML tables a cell is a count when its column header or its row header says
@@ -228,7 +229,32 @@ def pdf_pages_text(path: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
 
 
-SCANNERS = {".html": scan_html, ".htm": scan_html, ".csv": scan_csv, ".pdf": scan_pdf}
+# -- search index -------------------------------------------------------------------------------------
+def scan_search_index(path: Path, secrets: Secrets, threshold: int = 4, name: str | None = None) -> list[Finding]:
+    """A Quarto website's search index (``search.json``: every page's text, section by section),
+    read as prose: it holds no tables, so small counts are caught where a counted noun follows
+    them, and identifiers and birth months anywhere. Other JSON files (the build's manifest and
+    papers catalogue) are not published text and are left alone."""
+    import json
+
+    file = name or str(path)
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return [Finding(file, "file", "unreadable", path.name, "a JSON file that could not be read")]
+    if not (isinstance(entries, list) and all(isinstance(e, dict) for e in entries)
+            and any("text" in e for e in entries)):
+        return []
+    findings: list[Finding] = []
+    for i, entry in enumerate(entries, start=1):
+        where = f"entry {i} ({str(entry.get('href', ''))[:80]})"
+        text = " ".join(str(entry.get(k, "")) for k in ("title", "section", "text", "crumbs"))
+        findings += _prose_findings(file, where, text, threshold)
+        findings += _secret_findings(file, where, text + " " + str(entry.get("href", "")), secrets)
+    return findings
+
+
+SCANNERS = {".html": scan_html, ".htm": scan_html, ".csv": scan_csv, ".pdf": scan_pdf, ".json": scan_search_index}
 
 
 def published_files(site: Path) -> Iterable[Path]:

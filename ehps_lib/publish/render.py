@@ -24,12 +24,15 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape as _escape_html
 from importlib import resources
 from pathlib import Path
 
 from .. import __version__
 from ..data import io
+from ..papers import markup
 from ..papers.blocks import SYNTHETIC_BANNER_ATTR, synthetic_banner_html
 from ..papers.styles import strip_lab_styles, workspace_css
 
@@ -461,7 +464,8 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
-def tables_as_csv(body: str, prefix: str, figures_name: str | None = None) -> tuple[str, dict[str, str]]:
+def tables_as_csv(body: str, prefix: str, figures_name: str | None = None, start: int = 1
+                  ) -> tuple[str, dict[str, str]]:
     """Give every table of ``body`` a tidy CSV file (:func:`table_records`) and a download link
     under it; with ``figures_name``, also the paper's figures file: every number of every
     table, one per line (``table, caption, group, row, column, value, unit, status``).
@@ -474,7 +478,7 @@ def tables_as_csv(body: str, prefix: str, figures_name: str | None = None) -> tu
     soup = BeautifulSoup(body, "html.parser")
     files: dict[str, str] = {}
     figures: list[list[str]] = []
-    for n, table in enumerate(soup.find_all("table"), start=1):
+    for n, table in enumerate(soup.find_all("table"), start=start):
         header, rows, found = table_records(table)
         name = f"{prefix}-table-{n:02d}.csv"
         files[name] = _csv_text(header, rows)
@@ -558,58 +562,392 @@ def render_notebook(executed_nb: str | Path, html_out: str | Path, pdf_out: str 
 
 
 # -- Quarto ----------------------------------------------------------------------------------------
+#: The oldest Quarto the Quarto engine is used with: the one this workspace's Quarto support was
+#: written and checked against (Typst PDFs with data-URI images, alt text and callouts).
+QUARTO_MIN_VERSION = (1, 10)
+#: What a Quarto render reads from the workspace beside the notebook: the project file, the index
+#: page and the Typst and listing templates it names (copied into each render's scratch project).
+QUARTO_PROJECT_FILES = ("_quarto.yml", "index.qmd")
+#: Folder of the Quarto templates, inside the package and (by the same path) in the project.
+QUARTO_TEMPLATES = "ehps_lib/templates/quarto"
+#: Where the notebooks Quarto renders live in the project (``project.render`` in ``_quarto.yml``).
+QUARTO_REPORTS = "reports"
+#: Front-matter fields the site index (``index.qmd``'s listing template) reads from each paper.
+LISTING_FIELDS = ("ehps-period", "ehps-period-title", "ehps-period-start", "ehps-area", "ehps-area-code",
+                  "ehps-area-order", "ehps-paper", "ehps-synthetic")
+#: Marks a notebook already rearranged for Quarto by :func:`quarto_notebook`.
+EDITION_KEY = "ehps_quarto_edition"
+
+
 def quarto_available() -> bool:
     """Whether the ``quarto`` command is on ``PATH``."""
     return shutil.which("quarto") is not None
 
 
+def quarto_version(quarto: str = "quarto") -> tuple[int, ...] | None:
+    """The version of ``quarto`` (``quarto --version``) as numbers, or None when it cannot be run."""
+    try:
+        done = subprocess.run([quarto, "--version"], capture_output=True, text=True, timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"(\d+(?:\.\d+)+)", done.stdout)
+    return tuple(int(x) for x in m.group(1).split(".")) if m else None
+
+
+def _version_text(version: tuple[int, ...] | None) -> str:
+    return ".".join(str(x) for x in version) if version else "unknown"
+
+
 def choose_engine(engine: str) -> str:
-    """``"auto"`` → ``"quarto"`` when Quarto is installed, else ``"builtin"``.
+    """``"auto"`` → ``"quarto"`` when Quarto (1.10 or later) is installed, else ``"builtin"``.
 
     Raises
     ------
     ValueError
-        For an unknown engine, or ``"quarto"`` when Quarto is not installed.
+        For an unknown engine, or ``"quarto"`` when Quarto is not installed or too old.
     """
+    return engine_choice(engine)[0]
+
+
+def engine_choice(engine: str) -> tuple[str, str]:
+    """The engine to use for ``engine`` and a sentence saying which and why (printed by the build,
+    so that ``--engine auto`` never picks a renderer silently)."""
     if engine not in ENGINES:
         raise ValueError(f"Unknown render engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if engine == "builtin":
+        return "builtin", "Renderer: built-in (HTML from the project's template, PDF from WeasyPrint)."
+    found = shutil.which("quarto")
+    version = quarto_version(found) if found else None
+    recent = version is not None and version >= QUARTO_MIN_VERSION
+    need = _version_text(QUARTO_MIN_VERSION)
     if engine == "auto":
-        return "quarto" if quarto_available() else "builtin"
-    if engine == "quarto" and not quarto_available():
+        if found and recent:
+            return "quarto", (f"Renderer: Quarto {_version_text(version)} ({found}), chosen by --engine auto because "
+                              "it is installed; use --engine builtin for the built-in renderer.")
+        why = (f"Quarto {_version_text(version)} at {found} is older than {need}" if found
+               else "Quarto is not installed")
+        return "builtin", f"Renderer: built-in, chosen by --engine auto ({why})."
+    if not found:
         raise ValueError("The quarto engine needs the `quarto` command on PATH; use --engine builtin "
                          "(or auto) on machines without Quarto.")
-    return engine
+    if not recent:
+        raise ValueError(f"The quarto engine needs Quarto {need} or later; {found} is "
+                         f"{_version_text(version)}. Update Quarto, or use --engine builtin.")
+    return "quarto", f"Renderer: Quarto {_version_text(version)} ({found})."
+
+
+# -- the notebook as Quarto renders it ---------------------------------------------------------------
+def component_css() -> str:
+    """The page style sheet's rules for the papers' own components (class selectors: badges,
+    banners, tables' notes, figures, the scorecard's layout), without the rules for the built-in
+    page (``html``, ``body``, ``main``, headings, ``@page``), which would fight Quarto's theme."""
+    import tinycss2
+
+    def keep(rule) -> bool:
+        if rule.type != "qualified-rule":
+            return False
+        selectors = tinycss2.serialize(rule.prelude).split(",")
+        return all(sel.strip().startswith(".") for sel in selectors if sel.strip())
+
+    out = []
+    for rule in tinycss2.parse_stylesheet(page_css(), skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.at_keyword == "media" and rule.content is not None:
+            inner = [r for r in tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True)
+                     if keep(r)]
+            if inner:
+                out.append(f"@media {tinycss2.serialize(rule.prelude).strip()} {{"
+                           + "".join(tinycss2.serialize([r]) for r in inner) + "}")
+        elif keep(rule):
+            out.append(tinycss2.serialize([rule]))
+    return "\n".join(out)
+
+
+def _typst_string(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def compose_markdown(html_form: str, markdown_form: str) -> str:
+    """One ``text/markdown`` output that carries both forms: the HTML as a raw block (web pages)
+    and the Markdown inside a div hidden from HTML formats (the PDF), using Quarto's conditional
+    content (https://quarto.org/docs/authoring/conditional.html)."""
+    parts = [markup.raw_html(html_form)] if html_form.strip() else []
+    if markdown_form.strip():
+        fence = ":" * max(4, markup._longest_fence(markdown_form) + 1)
+        parts.append(f'{fence} {{.content-hidden when-format="html"}}\n{markdown_form.strip()}\n{fence}')
+    return "\n\n".join(parts) + "\n"
+
+
+def _front_matter_cell(nb):
+    for cell in nb.cells:
+        if cell.cell_type in ("raw", "markdown") and str(cell.source).lstrip().startswith("---"):
+            return cell
+    return None
+
+
+def read_front_matter(nb) -> dict:
+    """The YAML front matter of a notebook (its first raw cell between ``---`` lines), or {}."""
+    import yaml
+
+    cell = _front_matter_cell(nb)
+    if cell is None:
+        return {}
+    m = re.match(r"\s*---\s*\n(.*?)\n---\s*$", str(cell.source), flags=re.DOTALL)
+    return (yaml.safe_load(m.group(1)) or {}) if m else {}
+
+
+def quarto_front_matter(nb, fields: dict) -> None:
+    """Set ``fields`` in the notebook's front matter (adding a front-matter cell if it has none)."""
+    import nbformat
+    import yaml
+
+    matter = {**read_front_matter(nb), **fields}
+    text = "---\n" + yaml.safe_dump(matter, sort_keys=False, allow_unicode=True, width=1000) + "---"
+    cell = _front_matter_cell(nb)
+    if cell is None:
+        nb.cells.insert(0, nbformat.v4.new_raw_cell(text))
+    else:
+        cell.cell_type = "raw"
+        cell.source = text
+
+
+def quarto_notebook(nb, *, title: str | None = None, classification: str | None = None,
+                    synthetic: bool | None = None, provenance: dict | None = None,
+                    links: list[tuple[str, str]] | None = None, table_prefix: str | None = None,
+                    listing: dict | None = None, resources: list[str] | None = None):
+    """An executed notebook rearranged for Quarto: the notebook ``quarto render`` reads.
+
+    Returns ``(notebook, {file name: CSV text})``. Nothing is executed and no output is
+    changed in content; what changes is how the outputs offer themselves to Quarto:
+
+    * the front matter holds the paper's own title (area and period: the HTML ``<title>`` and
+      the PDF's title) and the fields of the site index (``listing``);
+    * each output that has HTML becomes one ``text/markdown`` output holding the HTML as a raw
+      block and the Markdown form for the PDF (:func:`compose_markdown`); an HTML output with no
+      Markdown form gets one made from its HTML (:func:`ehps_lib.papers.markup.html_to_markdown`).
+      No ``text/html`` is left: Quarto adds require.js and jQuery from a CDN to every page whose
+      notebook has one (quarto-cli ``src/core/jupyter/widgets.ts``);
+    * warnings written to stderr are dropped (``warning: false``);
+    * with ``table_prefix``, every table gets a CSV file and a download link under it, named as
+      the built-in engine names them (:func:`tables_as_csv`);
+    * a first cell carries the components' styles and the classification for the web page, and
+      the marks the PDF's running header reads (``templates/quarto/page.typ``); a last cell the
+      downloads (web page only) and the provenance ("About this paper").
+
+    Missing arguments are read from the notebook (title) or the settings (classification).
+
+    Raises
+    ------
+    RenderError
+        When the notebook holds an error output.
+    """
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    if errors:
+        raise RenderError(f"the notebook holds an error ({errors[0].get('ename')}: {errors[0].get('evalue')}); "
+                          "it is not published")
+    if classification is None:
+        from ..config import load_settings
+
+        classification = load_settings().classification
+    htmls = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+             if "text/html" in o.get("data", {})]
+    if synthetic is None:
+        synthetic = any(SYNTHETIC_BANNER_ATTR in _joined(h) for h in htmls)
+    files: dict[str, str] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue
+            data = out.get("data")
+            if out.get("output_type") in ("display_data", "execute_result") and data and "text/html" in data:
+                html_form = strip_lab_styles(_joined(data["text/html"]))  # as published: no JupyterLab styles
+                md_form = _joined(data["text/markdown"]) if "text/markdown" in data else None
+                if md_form is None:
+                    md_form = markup.html_to_markdown(html_form)
+                if table_prefix and "<table" in html_form:
+                    html_form, found = tables_as_csv(html_form, table_prefix, start=len(files) + 1)
+                    files.update(found)
+                new = {"text/markdown": compose_markdown(html_form, md_form)}
+                if "text/plain" in data:
+                    new["text/plain"] = data["text/plain"]
+                out = copy.deepcopy(out)
+                out["data"] = new
+                for meta_key in ("text/html", "text/markdown"):
+                    out.get("metadata", {}).pop(meta_key, None)
+            outputs.append(out)
+        cell["outputs"] = outputs
+    provenance = {"build_time": build_time(), **(provenance or {})}
+    marks = ("#metadata((classification: " + _typst_string(classification) + ", synthetic: "
+             + ("true" if synthetic else "false") + ")) <ehps-marks>")
+    top = (markup.raw_html(f"<style>\n{component_css()}\n</style>\n"
+                           '<p class="ehps-classification"><span class="ehps-visually-hidden">Security '
+                           f"classification: </span>{_escape_html(classification)}</p>")
+           + "\n\n" + markup.raw_typst(marks))
+    bottom = []
+    if links:
+        items = "".join(f'<li><a href="{_escape_html(href)}">{_escape_html(text)}</a></li>' for text, href in links)
+        bottom.append(markup.raw_html('<section class="ehps-downloads" aria-labelledby="downloads-heading">'
+                                      f'<h2 id="downloads-heading">Downloads</h2><ul>{items}</ul></section>'))
+    rows = _provenance_rows(provenance)
+    bottom.append("## About this paper\n\n" + "\n\n".join(f"**{markup.md_escape(k)}:** {markup.md_escape(v)}"
+                                                          for k, v in rows))
+    if synthetic:
+        bottom.append("**Built from synthetic data.** No real child\\'s record was used.")
+    front = _front_matter_cell(nb)
+    at = nb.cells.index(front) + 1 if front is not None else 0
+    nb.cells.insert(at, nbformat.v4.new_markdown_cell(top))
+    nb.cells.append(nbformat.v4.new_markdown_cell("\n\n".join(bottom)))
+    fields = dict(listing or {})
+    if title is None:
+        title = read_front_matter(nb).get("title")
+    if title:
+        fields.update(title=title, pagetitle=title)
+    if resources or files:
+        fields["resources"] = sorted({*(resources or []), *files})
+    quarto_front_matter(nb, fields)
+    for i, cell in enumerate(nb.cells, start=1):
+        cell["id"] = f"c{i}"
+    nb.metadata[EDITION_KEY] = True
+    return nb, files
+
+
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def is_quarto_notebook(nb) -> bool:
+    """Whether ``nb`` was made by :func:`quarto_notebook`."""
+    return bool(nb.metadata.get(EDITION_KEY))
+
+
+# -- rendering with Quarto ---------------------------------------------------------------------------
+@dataclass
+class QuartoPage:
+    """What one ``quarto render`` of a paper gave: its web page and PDF (written where asked),
+    Quarto's site libraries (folder) and the page's entries of the site's search index."""
+
+    html: Path
+    pdf: Path | None
+    site_libs: Path | None
+    search: list[dict] = field(default_factory=list)
+
+
+def quarto_scratch_project(folder: str | Path, root: str | Path | None = None) -> Path:
+    """Copy what a Quarto render reads from the workspace (``_quarto.yml``, ``index.qmd`` and
+    the Quarto templates) into ``folder``, so that a paper renders there exactly as in the
+    project, without touching the project's ``_site`` or ``.quarto`` (and with several renders
+    at once)."""
+    from ..config import project_root
+
+    root = Path(root or project_root())
+    folder = Path(folder)
+    for name in QUARTO_PROJECT_FILES:
+        if (root / name).is_file():
+            io.copy_file(root / name, folder / name)
+    templates = resources.files("ehps_lib").joinpath("templates", "quarto")
+    for item in templates.iterdir():
+        if item.is_file():
+            io.write_bytes(item.read_bytes(), folder / QUARTO_TEMPLATES / item.name)
+    return folder
+
+
+def relocate_page(text: str, depth: int = 3, levels: int = 1) -> str:
+    """An HTML page ``depth`` folders below the site root moved ``levels`` folders nearer it: every
+    relative link that climbs to the root (``../../../site_libs`` from depth 3) climbs ``levels``
+    fewer; links within the page's own folder are unchanged.
+
+    Quarto renders ``reports/<period>/<area>/x.ipynb`` to ``_site/reports/<period>/<area>/x.html``;
+    the site publishes it as ``<period>/<area>/x.html``, like every other paper.
+
+    Examples
+    --------
+    >>> relocate_page('<link href="../../../site_libs/q.css"><a href="x.pdf">', depth=3, levels=1)
+    '<link href="../../site_libs/q.css"><a href="x.pdf">'
+    """
+    climb = re.compile(r"(?<![./\w])((?:\.\./){" + str(depth) + r"})")
+    return climb.sub("../" * (depth - levels), text)
 
 
 def render_with_quarto(executed_nb: str | Path, html_out: str | Path, pdf_out: str | Path | None = None,
-                       *, quarto: str = "quarto", timeout: int = 600) -> tuple[Path, Path | None]:
-    """Render an executed notebook with ``quarto render`` (never executing it again).
+                       *, relative: str | None = None, edition: dict | None = None,
+                       files: dict[str, str] | None = None, quarto: str = "quarto",
+                       timeout: int = 1200, root: str | Path | None = None) -> QuartoPage:
+    """Render an executed notebook with ``quarto render`` (never executing it again), as
+    ``quarto render`` of the project would, and write its web page and PDF.
 
-    The notebook is copied into a scratch folder outside the project, so that Quarto renders
-    it as a single self-contained document (``embed-resources``) rather than as part of the
-    website in ``_quarto.yml``; the HTML and the Typst PDF are then published to
-    ``html_out`` and ``pdf_out``. To render the whole website instead, run ``quarto render``
-    at the workspace root.
+    The notebook is rearranged for Quarto (:func:`quarto_notebook`, with ``edition`` as its
+    arguments) unless it already is, and rendered in a scratch copy of the project
+    (:func:`quarto_scratch_project`) at ``relative`` (default
+    ``reports/paper/paper/<name>.ipynb``), with ``files`` (CSV) beside it. The page is moved up
+    from ``reports/`` (:func:`relocate_page`).
+
+    Raises
+    ------
+    RenderError
+        When Quarto fails or does not write the page or the PDF.
     """
     executed_nb = Path(executed_nb)
-    with tempfile.TemporaryDirectory(prefix="ehps-quarto-") as scratch:
-        work = Path(scratch) / executed_nb.name
-        io.copy_file(executed_nb, work)
-        targets = [("html", Path(html_out), work.with_suffix(".html"))]
-        if pdf_out is not None:
-            targets.append(("typst", Path(pdf_out), work.with_suffix(".pdf")))
-        for fmt, out, produced in targets:
-            cmd = [quarto, "render", work.name, "--to", fmt, "--no-execute", "-M", "echo:false"]
-            if fmt == "html":
-                cmd += ["-M", "embed-resources:true"]
+    nb = io.read_notebook(executed_nb)
+    files = dict(files or {})
+    if not is_quarto_notebook(nb):
+        nb, tables = quarto_notebook(nb, **(edition or {}))
+        files.update(tables)
+    relative = relative or f"{QUARTO_REPORTS}/paper/paper/{Path(html_out).stem}.ipynb"
+    with tempfile.TemporaryDirectory(prefix="ehps-quarto-") as scratch_dir:
+        scratch = quarto_scratch_project(scratch_dir, root)
+        target = scratch / relative
+        io.write_notebook(nb, target)
+        for name, text in files.items():
+            io.write_text(text, target.parent / name)
+        cmd = [quarto, "render", relative, "--no-execute"]
+        try:
             done = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True, timeout=timeout)
-            if done.returncode != 0 or not produced.is_file():
-                raise RenderError(f"quarto render {executed_nb} --to {fmt} failed:\n{done.stderr[-2000:]}")
-            io.copy_file(produced, out)
-    return Path(html_out), (Path(pdf_out) if pdf_out is not None else None)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise RenderError(f"quarto render {executed_nb} could not run: {exc}") from exc
+        site = scratch / "_site"
+        page = site / Path(relative).with_suffix(".html")
+        pdf = site / Path(relative).with_suffix(".pdf")
+        missing = [p.name for p in ([page] + ([pdf] if pdf_out is not None else [])) if not p.is_file()]
+        if done.returncode != 0 or missing:
+            raise RenderError(f"quarto render {executed_nb} failed (exit {done.returncode}"
+                              + (f"; no {', '.join(missing)}" if missing else "") + f"):\n{done.stderr[-3000:]}")
+        depth = len(Path(relative).parts) - 1  # reports/<period>/<area>/x.ipynb: 3 folders down
+        levels = 1 if Path(relative).parts[0] == QUARTO_REPORTS else 0  # published without reports/
+        io.write_text(relocate_page(io.read_text(page), depth, levels), html_out)
+        if pdf_out is not None:
+            io.copy_file(pdf, pdf_out)
+        libs = None
+        if (site / "site_libs").is_dir():
+            libs = Path(html_out).parent / "site_libs"
+            io.copy_tree(site / "site_libs", libs)
+        href = Path(relative).with_suffix(".html").as_posix()
+        moved = href.split("/", 1)[1] if href.startswith(QUARTO_REPORTS + "/") else href
+        search = [{**e, "href": moved + e["href"][len(href):]}
+                  for e in io.read_json_or(site / "search.json", [])
+                  if isinstance(e, dict) and str(e.get("href", "")).startswith(href)]
+    return QuartoPage(Path(html_out), Path(pdf_out) if pdf_out is not None else None, libs, search)
+
+
+def merge_search_index(old: list[dict], new: list[dict], hrefs: list[str]) -> list[dict]:
+    """The site's search index after a build: entries of the pages in ``hrefs`` replaced by
+    ``new``, every other entry kept."""
+    pages = set(hrefs)
+    kept = [e for e in old if str(e.get("href", "")).split("#")[0] not in pages]
+    return kept + list(new)
 
 
 __all__ = [
     "render_html", "render_page", "write_pdf", "pdf_bytes", "render_notebook", "quarto_available", "choose_engine",
-    "render_with_quarto", "build_time", "git_commit", "notebook_body", "RenderError"
+    "engine_choice", "quarto_version", "quarto_notebook", "quarto_front_matter", "read_front_matter",
+    "compose_markdown", "component_css", "render_with_quarto", "relocate_page", "merge_search_index",
+    "quarto_scratch_project", "QuartoPage", "build_time", "git_commit", "notebook_body", "tables_as_csv",
+    "RenderError"
 ]
