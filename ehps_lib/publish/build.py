@@ -254,9 +254,10 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
         render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix,
                                figures_name=names["csv"], **kw)
     else:
-        # Quarto's HTML is not parsed for its tables: the figures file is the area's published results.
-        results, _ = io.read_results(job.period_slug, Path(job.data_dir))
-        io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
+        # the same figures file as the built-in engine's, from the same tables
+        files: dict[str, str] = {}
+        render.render_html(notebook, tables=files, table_prefix=prefix, figures_name=names["csv"], **kw)
+        io.write_text(files[names["csv"]], stage / names["csv"])
     io.write_notebook(edition, notebook)
     if job.engine == "quarto":
         page = render.render_with_quarto(
