@@ -13,7 +13,7 @@ DATA   ?= data
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils \
                 chromium
 
-.PHONY: help report test lint lab clean clean-data system-deps venv synth indicators bench bench-indicators bench-build
+.PHONY: help report test lint lab clean clean-data system-deps venv synth indicators bench bench-indicators bench-build bench-audit
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,16 +58,22 @@ test: system-deps $(STAMP) node_modules/axe-core/axe.min.js  ## run every test: 
 lint: $(STAMP)  ## ruff over the library, tests and notebooks
 	$(BIN)/ruff check ehps_lib tests notebooks
 
-bench: bench-indicators bench-build  ## run every benchmark in bench/
+bench: bench-indicators bench-build bench-audit  ## run every benchmark in bench/
 
 bench-indicators: $(STAMP)  ## time the indicator engine (13 areas x 36 months, five-year extract)
 	$(BIN)/python bench/bench_indicators.py
 
+bench-audit: $(STAMP)  ## time the intruder audit over four quarterly packs (default extract; SAMPLE=0.1 for sparse)
+	$(BIN)/python bench/bench_audit.py $(if $(SAMPLE),--sample $(SAMPLE))
+
 bench-build: system-deps $(STAMP)  ## time ehps build against papermill + nbconvert, then rebuilds
 	$(BIN)/python bench/bench_build.py
 
-lab: $(STAMP)  ## start JupyterLab with the workspace kernel
-	$(BIN)/jupyter lab --notebook-dir=.
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+lab: $(STAMP)  ## start JupyterLab with the workspace kernel (LAB_PORT=8890, LAB_ARGS="--no-browser --ip=0.0.0.0")
+	@echo "Start with notebooks/explore/getting_started.ipynb; papers are templates in notebooks/."
+	$(BIN)/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(LAB_ARGS)
 
 clean:  ## remove generated reports and the site (keeps data and the venv)
 	rm -rf reports/*/ site _site .quarto

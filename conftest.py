@@ -85,23 +85,30 @@ def synthetic_data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """A site built from the fixture data with one paper of every template: Kent, and
-    Canterbury (E07000106) for the templates that cover districts. Shared by the browser and
-    paper tests; read only."""
+def built_pack(tmp_path_factory) -> tuple[Path, Path]:
+    """(site, reports): a site built with the built-in engine from the fixture data, with one
+    paper of every template (Kent, and Canterbury (E07000106) for the templates that cover
+    districts), and the reports folder holding each paper's notebook as Quarto renders it.
+    Shared by the browser, paper and Quarto tests; read only."""
     from ehps_lib.publish import build
 
     data = tmp_path_factory.mktemp("site-data")
     shutil.copytree(fixture_data_dir(), data, dirs_exist_ok=True)
     shutil.rmtree(data / "cache", ignore_errors=True)
     site = tmp_path_factory.mktemp("site") / "site"
+    reports = tmp_path_factory.mktemp("site-reports")
     mp = pytest.MonkeyPatch()
     mp.setenv("EHPS_DATA_DIR", str(data))
     try:
         outcome = build.build(period="latest", areas=["E10000016", "E07000106"], workers=2, engine="builtin",
-                              site_dir=site, reports_dir=tmp_path_factory.mktemp("site-reports"),
-                              log=lambda _m: None, progress=False)
+                              site_dir=site, reports_dir=reports, log=lambda _m: None, progress=False)
     finally:
         mp.undo()
     assert outcome.ok, [f.describe() for f in outcome.failures]
-    return site
+    return site, reports
+
+
+@pytest.fixture(scope="session")
+def built_site(built_pack) -> Path:
+    """The site of :func:`built_pack`."""
+    return built_pack[0]

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from . import __version__
@@ -31,7 +33,8 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from exc
+        why = f": {exc}" if "range" in str(exc) else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date{why} (use YYYY-MM-DD)") from exc
 
 
 def _share(text: str) -> float:
@@ -59,10 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ehps_lib {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show the Python traceback as well as the message")
+    # --debug is accepted after the command too; SUPPRESS keeps it from undoing one given before.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="on an error, show the Python traceback as well as the message")
+    waiting = argparse.ArgumentParser(add_help=False)
+    waiting.add_argument("--no-wait", action="store_true",
+                         help="if another build or ingest is running in this workspace, exit at once (status 1) "
+                              "instead of waiting for it to finish")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
-        "synth", formatter_class=_Formatter,
+        "synth", formatter_class=_Formatter, parents=[common, waiting],
         help="generate the built-in synthetic extract (and ingest it)",
         description="Generate a deterministic, realistic synthetic case-system extract calibrated to the "
         "figures the council published, write it as CSV, and ingest it into data/processed.",
@@ -81,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "which many counts are small, for testing disclosure control (no calibration report)")
 
     p = sub.add_parser(
-        "ingest", formatter_class=_Formatter,
+        "ingest", formatter_class=_Formatter, parents=[common, waiting],
         help="validate an extract into data/processed",
         description="Read the extract files (CSV, Parquet or Excel), validate every table against the data "
         "contract, report every problem at once (file, row, column, rule), write valid rows to "
@@ -92,10 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-reject-share", type=_share, default=settings.max_reject_share,
                    help="stop, publishing nothing, when a table rejects more than this share of its rows")
     p.add_argument("--extract-date", type=_date, default=None,
-                   help="the date the extract was taken (default: from extract.json, else the latest date in it)")
+                   help="the date the extract was taken (default: from extract.json beside the files; one of the "
+                   "two is required: it is never taken from the rows)")
 
     p = sub.add_parser(
-        "indicators", formatter_class=_Formatter,
+        "indicators", formatter_class=_Formatter, parents=[common, waiting],
         help="compute the indicator results for a period",
         description="Compute every indicator for Kent and each district for a month or quarter and write "
         "data/results/<period>/indicators.parquet and .csv.",
@@ -104,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", default="latest", help="'2016-17 Q2', '2016-08' or 'latest' (latest complete quarter)")
 
     p = sub.add_parser(
-        "build", formatter_class=_Formatter,
+        "build", formatter_class=_Formatter, parents=[common, waiting],
         help="build a period's pack of papers (HTML, PDF, CSV, index) and publish it",
         description="Compute the period's results if their inputs changed; run every paper template (scorecards, "
         "district dashboards, county scorecard, committee paper, needs atlas) with papermill for its areas in "
@@ -112,11 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
         "for disclosive content; and publish site/ only when every paper succeeded (the previous site stays "
         "otherwise).",
         epilog='examples:\n  ehps build --period "2016-17 Q2"\n'
-               '  ehps build --period latest --templates district_dashboard --areas E07000106',
+               '  ehps build --period latest --templates district_dashboard --areas Canterbury Swale\n'
+               '  ehps build --period 2017-02            (a monthly edition)',
     )
-    p.add_argument("--period", default="latest", help="'2016-17 Q2' or 'latest' (latest complete quarter)")
-    p.add_argument("--areas", nargs="*", default=None, metavar="CODE",
-                   help="area codes to build (default: Kent and all 12 districts)")
+    p.add_argument("--period", default="latest",
+                   help="a quarter ('2016-17 Q2', '2016-17-Q2', 'Q2 2016-17'), a month ('2017-02', 'February 2017') "
+                   "or 'latest' (the latest complete quarter)")
+    p.add_argument("--areas", nargs="*", default=None, metavar="AREA",
+                   help="areas to build, by name or code (Canterbury, E07000106, Shepway, East Kent); "
+                   "default: Kent and all 12 districts")
     p.add_argument("--templates", "--template", nargs="+", default=None, metavar="NAME", dest="templates",
                    help="paper templates (notebooks/NAME.ipynb) to build (default: every registered template: "
                    + ", ".join(t.id for t in settings.templates) + ")")
@@ -125,11 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="renderer: quarto when on PATH (auto), or the built-in engine")
     p.add_argument("--site", type=Path, default=None, help="output folder for the site (default: ROOT/site)")
     p.add_argument("--no-cache", action="store_true",
-                   help="run every paper again even if nothing it is made from has changed")
+                   help="run every paper again even if nothing it is made from has changed, replacing its cache "
+                   "entry")
     p.add_argument("--no-progress", action="store_true", help="print a line per paper instead of a progress bar")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--release", dest="release", action="store_true", default=None,
+                      help="refuse to publish while any paper has a gap a Member must not see (a Red indicator "
+                      "without commentary, illustrative names, no meeting date or contacts), naming each "
+                      "(default for a real extract)")
+    mode.add_argument("--draft", dest="release", action="store_false",
+                      help="publish even with such gaps, and list what a release would need (default for the "
+                      "synthetic extract)")
 
     p = sub.add_parser(
-        "check-disclosure", formatter_class=_Formatter,
+        "check-disclosure", formatter_class=_Formatter, parents=[common],
         help="scan a published site for small counts, child identifiers and birth dates; --audit: what an intruder "
              "can work out",
         description="Read every file under SITE (HTML pages with their tables, alt text and labels, PDFs, CSVs, "
@@ -149,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "every relation between published figures) and report any that can be narrowed below the "
                         "protection interval (0 to threshold + 1)")
     sub.add_parser(
-        "dictionary", formatter_class=_Formatter,
+        "dictionary", formatter_class=_Formatter, parents=[common],
         help="print the extract's data dictionary (Markdown), generated from the pandera contract",
         description="Print the data dictionary of the case-system extract. data/README.md holds a copy, "
         "kept in step by a test.",
@@ -159,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``ehps`` command; return its exit status.
+
+    Every error a user can cause (a bad period, a damaged file, a full disk, a folder that
+    cannot be written, a busy workspace, ...) is one message naming the file, key or row and
+    what to do, with status 1 and no traceback; ``--debug`` (or ``EHPS_DEBUG=1``) adds the
+    traceback. An error that is a fault of ehps itself says so.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -166,11 +200,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     from . import commands
 
+    debug = getattr(args, "debug", False) or os.environ.get("EHPS_DEBUG", "") not in ("", "0")
     try:
         return getattr(commands, f"run_{args.command.replace('-', '_')}")(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the one place every error becomes a message
+        if debug:
+            traceback.print_exc()
+        print(f"ehps {args.command}: {commands.error_message(exc, debug=debug)}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,7 @@ Settings live in ``ehps_lib/config.yml`` and are validated by :func:`load_settin
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,89 @@ import yaml
 
 class ConfigError(ValueError):
     """The settings file is wrong; the message names the bad key."""
+
+
+# -- YAML files people edit: parsed with line numbers, so errors can say where --------------------
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file and the line of every key and list item in it.
+
+    ``line(*path)`` is the 1-based line of the deepest part of ``path`` (mapping keys and list
+    indexes, e.g. ``line("indicators", 3, "params", "where")``) that the file holds.
+    """
+
+    data: object
+    source: str
+    lines: dict = field(default_factory=dict)
+
+    def line(self, *path) -> int | None:
+        for k in range(len(path), -1, -1):
+            if tuple(path[:k]) in self.lines:
+                return self.lines[tuple(path[:k])]
+        return None
+
+    def where(self, *path) -> str:
+        """``"<source>, line N"`` for the deepest known part of ``path``."""
+        n = self.line(*path)
+        return f"{self.source}, line {n}" if n else self.source
+
+
+def _node_lines(node, path: tuple, out: dict) -> None:
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            sub = (*path, key.value)
+            out[sub] = key.start_mark.line + 1
+            _node_lines(value, sub, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _node_lines(item, (*path, i), out)
+
+
+def yaml_error_message(exc: yaml.YAMLError, source: str) -> str:
+    """One plain sentence for a YAML syntax error: where it is and what to check."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    detail = f"{problem} ({context})" if context else problem
+    return (f"{where}: this is not valid YAML: {detail}. Check the indentation, the colons and the quoting "
+            "on that line and the one before.")
+
+
+def read_yaml(text: str, source: str) -> YamlDocument:
+    """Parse YAML text people edit, keeping the line of every key.
+
+    Raises
+    ------
+    ConfigError
+        For a syntax error: one sentence naming the file, line and column (no traceback).
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(yaml_error_message(exc, source)) from None
+    lines: dict = {}
+    if node is not None:
+        _node_lines(node, (), lines)
+    return YamlDocument(data=data, source=source, lines=lines)
+
+
+def did_you_mean(word: object, choices) -> str:
+    """``" Did you mean 'x'?"`` for the closest of ``choices``, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("SCHOOOL", ["SCHOOL", "HEALTH", "POLICE"])
+    " Did you mean 'SCHOOL'?"
+    >>> did_you_mean("zzz", ["SCHOOL"])
+    ''
+    """
+    import difflib
+
+    near = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" Did you mean '{near[0]}'?" if near else ""
 
 
 class ReferenceDataNotFoundError(FileNotFoundError):
@@ -99,6 +182,32 @@ class TemplateSpec:
     id: str
     title: str
     areas: str  # all | districts | county
+    #: What people write that the paper reads besides the results (:data:`TEMPLATE_INPUTS`):
+    #: a change to one of them rebuilds this paper only.
+    reads: tuple[str, ...] = ()
+
+
+#: The written inputs a template may read: the period's commentary file (all but the districts'
+#: part), its own district's entry in it, and the committee paper's details.
+TEMPLATE_INPUTS = ("commentary", "district_commentary", "paper_details")
+
+
+@dataclass(frozen=True)
+class StatisticsSettings:
+    """``statistics`` in config.yml: intervals, comparison, SPC and the inequality indices."""
+
+    published_intervals: tuple[float, ...] = (95.0, 99.8)  # interval levels published beside each value
+    comparison_levels: tuple[float, ...] = (95.0,)  # (95,) Fingertips' default; (95, 99.8) its two-level form
+    spc_baseline_points: int | None = None
+    spc_screen_outliers: bool = True
+    spc_trend_run: int = 7
+    spc_shift_run: int = 7
+    spc_trial_below: int = 13
+    spc_max_missing_share: float = 0.2
+    trend_points: int = 5
+    trend_level: float = 0.998
+    sii_repetitions: int = 100_000
+    sii_seed: int = 20140401
 
 
 @dataclass(frozen=True)
@@ -116,6 +225,7 @@ class Settings:
     templates: tuple[TemplateSpec, ...] = ()
     #: the protection rule of withheld counts: "values" or "zero" (ehps_lib.indicators.feasibility)
     suppression_interval: str = "values"
+    statistics: StatisticsSettings = StatisticsSettings()
 
     def template(self, template_id: str) -> TemplateSpec:
         for t in self.templates:
@@ -131,6 +241,50 @@ def _get(mapping: dict, key: str, where: str, kind: type | tuple[type, ...]):
     if not isinstance(value, kind):
         raise ConfigError(f"config.yml: '{where}{key}' must be {getattr(kind, '__name__', kind)}, got {value!r}")
     return value
+
+
+def parse_statistics(raw: dict | None) -> StatisticsSettings:
+    """Validate the optional ``statistics`` section (defaults for what it leaves out)."""
+    if raw is None:
+        return StatisticsSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError("config.yml: 'statistics' must be a mapping")
+    known = {"published_intervals", "comparison_levels", "spc", "trend", "inequality"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"config.yml: unknown key(s) under 'statistics': {sorted(unknown)}; known: {sorted(known)}")
+    d = StatisticsSettings()
+    levels = tuple(float(v) for v in raw.get("published_intervals", d.published_intervals))
+    if not levels or any(v not in (95.0, 99.8) for v in levels) or 95.0 not in levels:
+        raise ConfigError("config.yml: 'statistics.published_intervals' must list 95 and, optionally, 99.8")
+    comparison = tuple(float(v) for v in raw.get("comparison_levels", d.comparison_levels))
+    if comparison not in ((95.0,), (99.8,), (95.0, 99.8)):
+        raise ConfigError("config.yml: 'statistics.comparison_levels' must be [95], [99.8] or [95, 99.8]")
+    if any(v not in levels for v in comparison):
+        raise ConfigError("config.yml: every level in 'statistics.comparison_levels' must be published "
+                          "(listed in 'statistics.published_intervals')")
+    spc = raw.get("spc") or {}
+    baseline = spc.get("baseline_points", d.spc_baseline_points)
+    if baseline is not None and (not isinstance(baseline, int) or baseline < 2):
+        raise ConfigError("config.yml: 'statistics.spc.baseline_points' must be a whole number of 2 or more, "
+                          "or null to use every point")
+    runs = {k: spc.get(k, getattr(d, f"spc_{k}")) for k in ("trend_run", "shift_run", "trial_below")}
+    for k, v in runs.items():
+        if not isinstance(v, int) or v < 2:
+            raise ConfigError(f"config.yml: 'statistics.spc.{k}' must be a whole number of 2 or more")
+    share = float(spc.get("max_missing_share", d.spc_max_missing_share))
+    if not 0 <= share < 1:
+        raise ConfigError("config.yml: 'statistics.spc.max_missing_share' must be from 0 to below 1")
+    trend = raw.get("trend") or {}
+    ineq = raw.get("inequality") or {}
+    return StatisticsSettings(
+        published_intervals=levels, comparison_levels=comparison, spc_baseline_points=baseline,
+        spc_screen_outliers=bool(spc.get("screen_outliers", d.spc_screen_outliers)),
+        spc_trend_run=runs["trend_run"], spc_shift_run=runs["shift_run"], spc_trial_below=runs["trial_below"],
+        spc_max_missing_share=share, trend_points=int(trend.get("points", d.trend_points)),
+        trend_level=float(trend.get("level", d.trend_level)),
+        sii_repetitions=int(ineq.get("repetitions", d.sii_repetitions)), sii_seed=int(ineq.get("seed", d.sii_seed)),
+    )
 
 
 def parse_settings(raw: dict) -> Settings:
@@ -163,7 +317,13 @@ def parse_settings(raw: dict) -> Settings:
     templates = []
     for i, t in enumerate(_get(raw, "templates", "", list)):
         where = f"templates[{i}]."
-        spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str))
+        reads = t.get("reads", []) if isinstance(t, dict) else []
+        if not isinstance(reads, list) or any(r not in TEMPLATE_INPUTS for r in reads):
+            bad = next((r for r in (reads if isinstance(reads, list) else [reads]) if r not in TEMPLATE_INPUTS), reads)
+            raise ConfigError(f"config.yml: '{where}reads' may list {', '.join(TEMPLATE_INPUTS)}, got {bad!r}."
+                              f"{did_you_mean(bad, TEMPLATE_INPUTS)}")
+        spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str),
+                            tuple(reads))
         if spec.areas not in ("all", "districts", "county"):
             raise ConfigError(f"config.yml: '{where}areas' must be all, districts or county")
         templates.append(spec)
@@ -180,6 +340,7 @@ def parse_settings(raw: dict) -> Settings:
         build_workers=_get(build, "workers", "build.", int),
         templates=tuple(templates),
         suppression_interval=interval,
+        statistics=parse_statistics(raw.get("statistics")),
     )
 
 

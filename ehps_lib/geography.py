@@ -107,3 +107,55 @@ def districts_in(area_code: str) -> tuple[str, ...]:
     if area_code in SCS_AREA_CODES:
         return SCS_AREAS[SCS_AREA_CODES[area_code]]
     raise KeyError(f"Unknown area code {area_code!r}")
+
+
+class AreaError(ValueError):
+    """An area that is not Kent, one of its districts or an SCS area; the message suggests one."""
+
+
+def _area_key(text: str) -> str:
+    return " ".join(str(text).replace("&", " and ").replace("-", " ").lower().split())
+
+
+def _area_aliases() -> dict[str, str]:
+    names = {KENT_CODE: KENT_NAME, **DISTRICTS, **SCS_AREA_CODES}
+    out = {_area_key(name): code for code, name in names.items()}
+    out.update({_area_key(code): code for code in names})
+    out[_area_key("Shepway")] = "E07000112"
+    out[_area_key("Kent County Council")] = KENT_CODE
+    out.update({_area_key(name.split()[0]): code for code, name in SCS_AREA_CODES.items()})  # "East"
+    out.update({_area_key(short): code for code, short in DISTRICT_SHORT.items()})
+    return out
+
+
+def resolve_area(text: str) -> str:
+    """The area code for an area written as a GSS code, a name (any case; "&" for "and";
+    Shepway for Folkestone and Hythe), an SCS area ("East Kent", "KENT-EAST") or a short code.
+
+    Raises
+    ------
+    AreaError
+        Naming the nearest area when there is one, and the accepted forms.
+
+    Examples
+    --------
+    >>> resolve_area("Canterbury"), resolve_area("e07000106"), resolve_area("Shepway")
+    ('E07000106', 'E07000106', 'E07000112')
+    >>> resolve_area("folkestone & hythe"), resolve_area("East Kent"), resolve_area("kent")
+    ('E07000112', 'KENT-EAST', 'E10000016')
+    """
+    import difflib
+
+    aliases = _area_aliases()
+    key = _area_key(text)
+    if key in aliases:
+        return aliases[key]
+    names = [KENT_NAME, *DISTRICTS.values(), *SCS_AREA_CODES.values()]
+    near = difflib.get_close_matches(str(text).strip(), names, n=1, cutoff=0.6) or difflib.get_close_matches(
+        key, list(aliases), n=1, cutoff=0.75)
+    hint = ""
+    if near:
+        code = aliases[_area_key(near[0])]
+        hint = f" Did you mean {area_name(code)} ({code})?"
+    raise AreaError(f"{str(text).strip()!r} is not a Kent area.{hint} Use Kent ({KENT_CODE}), a district name or "
+                    f"code (e.g. Canterbury or E07000106) or an SCS area (e.g. East Kent or KENT-EAST).")

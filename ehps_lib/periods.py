@@ -19,9 +19,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-_MONTH_RE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})$")
-_QUARTER_RE = re.compile(r"^(?P<fy>\d{4})-(?P<fy2>\d{2})\s*Q(?P<q>[1-4])$", re.IGNORECASE)
-_FY_RE = re.compile(r"^FY\s*(?P<fy>\d{4})-(?P<fy2>\d{2})$", re.IGNORECASE)
+_MONTH_RE = re.compile(r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})$")
+#: "2016-17 Q2", the slug "2016-17-Q2", "2016/17 Q2", "2016-2017 Q2"; or "Q2 2016-17".
+_QUARTER_RE = re.compile(r"^(?P<fy>\d{4})\s*[-/]\s*(?P<fy2>\d{2}|\d{4})\s*[-\s]?\s*Q(?P<q>[1-4])$", re.IGNORECASE)
+_QUARTER_FIRST_RE = re.compile(r"^Q(?P<q>[1-4])\s*[-\s]?\s*(?P<fy>\d{4})\s*[-/]\s*(?P<fy2>\d{2}|\d{4})$", re.IGNORECASE)
+#: "FY2016-17", "FY 2016/17", "2016/17" (the slash makes it a year, never a month).
+_FY_RE = re.compile(r"^(?:FY\s*(?P<fy>\d{4})\s*[-/]\s*(?P<fy2>\d{2}|\d{4})|(?P<fy_b>\d{4})/(?P<fy2_b>\d{2}))$",
+                    re.IGNORECASE)
+#: "August 2016", "Aug 2016", "aug-2016".
+_MONTH_WORDS_RE = re.compile(r"^(?P<name>[A-Za-z]{3,9})[\s-]+(?P<y>\d{4})$")
+_MONTH_NAMES = {dt.date(2000, m, 1).strftime("%B").lower(): m for m in range(1, 13)}
+_MONTH_NAMES.update({name[:3]: m for name, m in list(_MONTH_NAMES.items())})
+_MONTH_NAMES["sept"] = 9
 
 
 class PeriodError(ValueError):
@@ -42,7 +51,12 @@ class Period:
     # -- construction -------------------------------------------------------------------
     @classmethod
     def parse(cls, label: str | Period) -> Period:
-        """Parse ``"2016-08"``, ``"2016-17 Q2"`` or ``"FY2016-17"``.
+        """Parse a period in any of the forms people write.
+
+        Months: ``"2016-08"``, ``"2016/8"``, ``"August 2016"``, ``"Aug 2016"``. Quarters:
+        ``"2016-17 Q2"``, the file-name form ``"2016-17-Q2"``, ``"2016/17 Q2"``,
+        ``"2016-2017 Q2"``, ``"Q2 2016-17"``. Financial years: ``"FY2016-17"``,
+        ``"FY 2016/17"``, ``"2016/17"``.
 
         Examples
         --------
@@ -52,11 +66,14 @@ class Period:
         datetime.date(2016, 7, 1)
         >>> Period.parse("2017-01").label
         '2017-01'
+        >>> [Period.parse(s).label for s in ("2016-17-Q4", "2016/17 q4", "Q4 2016-17", "March 2017", "2016/17")]
+        ['2016-17 Q4', '2016-17 Q4', '2016-17 Q4', '2017-03', 'FY2016-17']
         """
         if isinstance(label, Period):
             return label
-        text = str(label).strip()
-        if m := _QUARTER_RE.match(text):
+        text = " ".join(str(label).split())
+        m = _QUARTER_RE.match(text) or _QUARTER_FIRST_RE.match(text)
+        if m:
             fy = int(m["fy"])
             _check_fy(fy, m["fy2"], text)
             q = int(m["q"])
@@ -64,18 +81,26 @@ class Period:
             year = fy + (month - 1) // 12
             month = (month - 1) % 12 + 1
             return cls(dt.date(year, month, 1), 3, "quarter")
+        fy_match = _FY_RE.match(text)
+        if fy_match and fy_match["fy_b"] and int(fy_match["fy2_b"]) == (int(fy_match["fy_b"]) + 1) % 100:
+            return cls(dt.date(int(fy_match["fy_b"]), 4, 1), 12, "year")  # "2016/17": a year, not a month
         if m := _MONTH_RE.match(text):
             y, mo = int(m["y"]), int(m["m"])
             if not 1 <= mo <= 12:
-                raise PeriodError(f"{text!r}: month must be 01 to 12")
+                raise PeriodError(f"{text!r}: the month must be 01 to 12 (a month is written like '2016-08')")
             return cls(dt.date(y, mo, 1), 1, "month")
+        if m := _MONTH_WORDS_RE.match(text):
+            mo = _MONTH_NAMES.get(m["name"].lower())
+            if mo is None:
+                raise PeriodError(f"{text!r}: {m['name']!r} is not a month name (e.g. 'August 2016' or 'Aug 2016')")
+            return cls(dt.date(int(m["y"]), mo, 1), 1, "month")
         if m := _FY_RE.match(text):
-            fy = int(m["fy"])
-            _check_fy(fy, m["fy2"], text)
+            fy = int(m["fy"] or m["fy_b"])
+            _check_fy(fy, m["fy2"] or m["fy2_b"], text)
             return cls(dt.date(fy, 4, 1), 12, "year")
         raise PeriodError(
-            f"{text!r} is not a period. Use a month like '2016-08', a quarter like "
-            "'2016-17 Q2' (Q1 = Apr-Jun) or a financial year like 'FY2016-17'."
+            f"{text!r} is not a period. Write a month like '2016-08' or 'August 2016', a quarter like "
+            "'2016-17 Q2' (Q1 = April to June) or a financial year like 'FY2016-17'."
         )
 
     @classmethod
@@ -163,8 +188,10 @@ class Period:
 
 
 def _check_fy(fy: int, fy2: str, text: str) -> None:
-    if (fy + 1) % 100 != int(fy2):
-        raise PeriodError(f"{text!r}: a financial year runs over two consecutive years, e.g. '2016-17'")
+    second = int(fy2)
+    if (len(fy2) == 4 and second != fy + 1) or (len(fy2) == 2 and (fy + 1) % 100 != second):
+        raise PeriodError(f"{text!r}: a financial year runs over two consecutive years, e.g. "
+                          f"'{fy}-{(fy + 1) % 100:02d}'")
 
 
 def month_index(dates: pd.Series) -> pd.Series:

@@ -121,10 +121,10 @@ class TestGradient:
         a = needs.atlas_from(can_atlas.scorecard, can_atlas.lsoas, g)
         block = imd_atlas.district_gradient_table(a)
         row = re.search(r'<th scope="row">Canterbury</th>(.*?)</tr>', block.html).group(1)
-        assert re.findall(r"<td>(.*?)</td>", row) == ["582.8", "c", "442.1", "none", "278.6"]
+        assert re.findall(r"<td>(.*?)</td>", row) == ["582.8", "c", "442.1", "none", "278.6", "n/a", "n/a"]
         # districts absent from the gradient table show n/a
         row = re.search(r'<th scope="row">Dover</th>(.*?)</tr>', block.html).group(1)
-        assert re.findall(r"<td>(.*?)</td>", row) == ["n/a"] * 5
+        assert re.findall(r"<td>(.*?)</td>", row) == ["n/a"] * 7  # 5 quintiles, SII, RII
         assert "none: the district has no neighbourhood in that quintile." in block.html
 
 
@@ -206,7 +206,13 @@ def test_published_gradient_end_to_end(synthetic_data_dir, monkeypatch):
     try:
         a = imd_atlas.load_atlas(KENT, "latest")
         assert a.gradient is not None and len(needs.gradient_rows(a, "ehn_rate")) == 10
-        assert "<img" in needs.gradient_chart(a, "ehn_rate").html
+        # 2016-17 Q1 ends in June 2016: IMD 2015, and no children by neighbourhood had been published
+        # (the earliest held, mid-2017, came out in 2018), so the rate has no chart but its counts...
+        assert set(a.gradient["imd_vintage"]) == {"IMD 2015"} and a.gradient["population_year"].isna().all()
+        rate = needs.gradient_chart(a, "ehn_rate").html
+        assert "<img" not in rate and "published in October 2018" in rate and "<table" in rate
+        # ... and a percentage, which needs no population, is drawn
+        assert "<img" in needs.gradient_chart(a, "closed_positive_pct").html
         d = needs.from_scorecard(scorecard_data.load_scorecard(CAN, "latest"))
         assert len(needs.gradient_rows(d, "ehn_rate")) == 5
     finally:

@@ -69,6 +69,27 @@ class TestCsvAndPdf:
         # row 2's "2009-05" sits in a period column, so it is not read as a birth month
         assert found == [("small_count", "row 3, column 'numerator'"), ("child_identifier", "row 4")]
 
+    def test_figures_file_small_count_is_found_by_its_row_and_column(self, tmp_path):
+        path = tmp_path / "paper.csv"
+        pd.DataFrame({"table": [1, 1, 1], "caption": ["t"] * 3, "group": [""] * 3,
+                      "row": ["Dover", "Dover", "Kent"], "column": ["Cases closed in March 2017",
+                                                                  "Rate per 10,000", "Cases closed in March 2017"],
+                      "value": [3, 3, None], "unit": [""] * 3, "status": ["", "", "c"]}).to_csv(path, index=False)
+        found = [(f.rule, f.value) for f in disclosure.scan_csv(path, SECRETS)]
+        # the count of 3 is found; the rate of 3 and the withheld count are not
+        assert found == [("small_count", "3.0")]  # pandas writes the column with a missing value as floats
+
+    def test_figures_file_percentage_is_not_a_count(self, tmp_path):
+        """A result of 4.0 with unit % (step-ups as a share of closures) is not a count of 4."""
+        path = tmp_path / "paper.csv"
+        pd.DataFrame({"table": [2, 2], "caption": ["Scorecard"] * 2, "group": ["Outcomes"] * 2,
+                      "row": ["Closures stepped up to SCS"] * 2,
+                      "column": ["Latest result: June 2016: Result and RAG", "Latest result: June 2016: Numerator"],
+                      "value": [4.0, 4], "unit": ["%", ""], "status": ["", ""]}).to_csv(path, index=False)
+        found = [(f.rule, f.where) for f in disclosure.scan_csv(path, SECRETS)]
+        assert found == [("small_count", "row 3 'Closures stepped up to SCS', column 'Latest result: June 2016: "
+                                         "Numerator'")]
+
     def test_birth_column(self, tmp_path):
         path = tmp_path / "leak.csv"
         pd.DataFrame({"child": ["x"], "birth_month": ["2009-05"]}).to_csv(path, index=False)
@@ -82,6 +103,34 @@ class TestCsvAndPdf:
         rules = sorted(f.rule for f in disclosure.scan_pdf(pdf, SECRETS))
         # PDF text is now read like any text (issue 9): the small count is reported as well, once
         assert rules == ["child_identifier", "pdf_without_html", "small_count"]
+
+
+class TestSearchIndex:
+    """Quarto's search.json holds every page's text: it is published, so it is scanned."""
+
+    def test_small_count_and_identifier_in_the_search_index(self, tmp_path):
+        import json
+
+        path = tmp_path / "search.json"
+        path.write_text(json.dumps([
+            {"objectID": "a", "href": "2016-17-Q4/E07000106/scorecard.html", "title": "Canterbury",
+             "section": "Summary", "text": "1,234 notifications this quarter"},
+            {"objectID": "b", "href": "2016-17-Q4/E07000106/scorecard.html#x", "title": "Canterbury",
+             "section": "Notes", "text": "Only 3 children were referred; case SYN0000123 was late."},
+        ]), encoding="utf-8")
+        found = [(f.rule, f.where.split(" (")[0]) for f in disclosure.scan_search_index(path, SECRETS)]
+        assert found == [("small_count", "entry 2"), ("child_identifier", "entry 2")]
+        # scan_site reads it too
+        assert len(disclosure.scan_site(tmp_path, SECRETS)) == 2
+
+    def test_other_json_is_read_as_text(self, tmp_path):
+        import json
+
+        path = tmp_path / "manifest.json"
+        path.write_text(json.dumps({"runs": [{"key": "SYN0000123"}]}), encoding="utf-8")
+        assert disclosure.scan_search_index(path, SECRETS) == []  # not a search index
+        # but it is published, so the site scan reads it as text: an identifier in it is a finding
+        assert [f.rule for f in disclosure.scan_site(tmp_path, SECRETS)] == ["child_identifier"]
 
 
 class TestCommand:
@@ -268,6 +317,8 @@ class TestUnreadable:
     ("Values by decile: 1: 12; 2: 3.", ["3"]),                  # a count chart's alt text
     ("Decile 2: 4", ["4"]),
     ("at 10:05 on 3 March", []),
+    ("RAG ratings for Kent, June 2016: 1 Green, 2 Amber, 1 Red and 13 not rated.", []),  # indicators
+    ("Step-ups for Kent, June 2016: 1, May: 12", ["1"]),
 ])
 def test_label_and_word_rules(text, found):
     got = [f.value.split(": ")[-1] for f in disclosure.text_findings("f", "text", text, SECRETS, 5)]

@@ -27,10 +27,12 @@ STAGES = {
     "ehps_lib.indicators": 2,
     "ehps_lib.papers": 3,
     "ehps_lib.publish": 4,
+    "ehps_lib.explore": 5,  # the analyst's API
     "ehps_lib.commands": 5,
     "ehps_lib.cli": 5,
 }
-STAGE_NAMES = {0: "foundation", 1: "data", 2: "indicators", 3: "papers", 4: "publish", 5: "command line"}
+STAGE_NAMES = {0: "foundation", 1: "data", 2: "indicators", 3: "papers", 4: "publish",
+               5: "command line and analyst API"}
 #: The papers: one module each, named like its template in notebooks/.
 PAPER_MODULES = {f"ehps_lib.papers.{p.stem}" for p in (ROOT / "notebooks").glob("*.ipynb")}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io as bytes_io
+import re
 
 import nbformat
 import pytest
@@ -75,7 +76,9 @@ class TestRenderHtml:
         assert '<a class="ehps-skip-link" href="#main">Skip to main content</a>' in page
         assert '<main id="main"' in page and "<header" in page and "<footer" in page
         assert page.count("<h1") == 1  # the notebook's own title; the template adds none
-        assert "<script" not in page  # nothing needs JavaScript
+        # One small script adds the "scroll sideways" cue above a table wider than the screen;
+        # nothing else needs JavaScript (the sticky first column and edge shadows are CSS).
+        assert page.count("<script") == 1 and "ehps-scroll-cue" in page.split("<script", 1)[1]
 
     def test_synthetic_banner_once_at_the_top(self, page):
         assert page.count(BANNER) == 1
@@ -154,20 +157,110 @@ class TestRenderNotebook:
 
 class TestEngines:
     def test_auto_falls_back_to_builtin(self, monkeypatch):
-        monkeypatch.setattr(render, "quarto_available", lambda: False)
+        monkeypatch.setattr(render.shutil, "which", lambda _name: None)
         assert render.choose_engine("auto") == "builtin"
+        assert render.engine_choice("auto")[1] == ("Renderer: built-in, chosen by --engine auto (Quarto is not "
+                                                   "installed).")
         with pytest.raises(ValueError, match="needs the `quarto` command"):
             render.choose_engine("quarto")
         with pytest.raises(ValueError, match="Unknown render engine"):
             render.choose_engine("latex")
 
+    def test_auto_says_it_picks_quarto_and_which(self, monkeypatch):
+        monkeypatch.setattr(render.shutil, "which", lambda _name: "/opt/quarto/bin/quarto")
+        monkeypatch.setattr(render, "quarto_version", lambda _q: (1, 10, 4))
+        engine, note = render.engine_choice("auto")
+        assert engine == "quarto"
+        assert note == ("Renderer: Quarto 1.10.4 (/opt/quarto/bin/quarto), chosen by --engine auto because it is "
+                        "installed; use --engine builtin for the built-in renderer.")
+
+    def test_an_older_quarto_is_not_used(self, monkeypatch):
+        monkeypatch.setattr(render.shutil, "which", lambda _name: "/usr/bin/quarto")
+        monkeypatch.setattr(render, "quarto_version", lambda _q: (1, 9, 20))
+        assert render.engine_choice("auto") == (
+            "builtin", "Renderer: built-in, chosen by --engine auto (Quarto 1.9.20 at /usr/bin/quarto is older "
+                       "than 1.10).")
+        with pytest.raises(ValueError, match=r"needs Quarto 1.10 or later; /usr/bin/quarto is 1.9.20"):
+            render.choose_engine("quarto")
+
     @pytest.mark.slow
     @pytest.mark.skipif(not render.quarto_available(), reason="Quarto is not installed on this machine")
     def test_quarto_renders_the_executed_notebook(self, notebook_path, tmp_path):
-        html, pdf = render.render_with_quarto(notebook_path, tmp_path / "q.html", tmp_path / "q.pdf")
-        text = html.read_text(encoding="utf-8")
+        """With a real Quarto: the page and the PDF, in the project's scratch copy."""
+        page = render.render_with_quarto(notebook_path, tmp_path / "q.html", tmp_path / "q.pdf",
+                                         edition={"title": "Canterbury: EHPS scorecard, 2016-17 Q2",
+                                                  "classification": "OFFICIAL", "synthetic": True})
+        text = page.html.read_text(encoding="utf-8")
         assert "Canterbury: Early Help and Preventative Services scorecard" in text
-        assert pdf.read_bytes().startswith(b"%PDF-")
+        assert "<title>Canterbury: EHPS scorecard, 2016-17 Q2" in text and text.count("<h1") == 1
+        assert not re.search(r'<script[^>]+src="https?:', text)
+        reader = PdfReader(str(page.pdf))
+        assert reader.metadata.title == "Canterbury: EHPS scorecard, 2016-17 Q2"
+        pages = [p.extract_text() for p in reader.pages]
+        assert all("OFFICIAL" in t and "SYNTHETIC DATA" in t and f"Page {n} of {len(pages)}" in t
+                   for n, t in enumerate(pages, start=1))
+
+
+class TestQuartoNotebook:
+    def test_outputs_carry_both_forms_in_markdown_and_no_html(self, notebook_path):
+        nb = nbformat.read(str(notebook_path), as_version=4)
+        edition, files = render.quarto_notebook(nb, title="Canterbury: EHPS scorecard, 2016-17 Q2",
+                                                classification="OFFICIAL", synthetic=True,
+                                                provenance=PROVENANCE, links=[("This paper as PDF", "s.pdf")],
+                                                table_prefix="scorecard-E07000106-2016-17-Q2",
+                                                listing={"ehps-area": "Canterbury"}, resources=["s.csv"])
+        outputs = [o for c in edition.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        assert outputs and all("text/html" not in o.get("data", {}) for o in outputs)
+        assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        md = "".join(outputs[1]["data"]["text/markdown"])
+        # the HTML for web pages, the Markdown (here made from the HTML) for the PDF
+        assert md.startswith("```{=html}\n<table>")
+        assert re.search(r'\n:{4,} \{\.content-hidden when-format="html"\}\n', md)
+        assert "| Month 3 | 21 |" in md and "Download this table as CSV" in md
+        assert list(files) == ["scorecard-E07000106-2016-17-Q2-table-01.csv"]
+        front = render.read_front_matter(edition)
+        assert front["title"] == front["pagetitle"] == "Canterbury: EHPS scorecard, 2016-17 Q2"
+        assert front["format"] == {"html": "default"} and front["ehps-area"] == "Canterbury"
+        assert front["resources"] == ["s.csv", "scorecard-E07000106-2016-17-Q2-table-01.csv"]
+        top, bottom = edition.cells[1].source, edition.cells[-1].source
+        assert '#metadata((classification: "OFFICIAL", synthetic: true)) <ehps-marks>' in top
+        assert "Security classification: </span>OFFICIAL" in top and ".ehps-rag" in top
+        assert '<a href="s.pdf">This paper as PDF</a>' in bottom
+        assert "**Git commit:** abc123def456" in bottom and "Built from synthetic data" in bottom
+        assert render.is_quarto_notebook(edition) and not render.is_quarto_notebook(nb)
+
+    def test_tables_are_numbered_as_the_built_in_page_numbers_them(self, notebook_path):
+        nb = nbformat.read(str(notebook_path), as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[_html_output(
+            "<table><caption>Second</caption><tr><th>A</th><th>B</th></tr><tr><th>x</th><td>1</td></tr></table>",
+            9)]))
+        _, files = render.quarto_notebook(nb, classification="OFFICIAL", table_prefix="p")
+        _, builtin = render.tables_as_csv(render.notebook_body(nb), "p")
+        assert files == builtin and len(files) == 2
+
+    def test_a_notebook_with_an_error_is_refused(self):
+        with pytest.raises(render.RenderError, match="ZeroDivisionError"):
+            render.quarto_notebook(executed_notebook(error=True), classification="OFFICIAL")
+
+    def test_component_styles_leave_the_page_to_quarto(self):
+        css = render.component_css()
+        assert ".ehps-rag" in css and ".ehps-visually-hidden" in css and ".ehps-synthetic-banner" in css
+        import tinycss2
+
+        rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+        rules += [r for m in rules if m.type == "at-rule" and m.content
+                  for r in tinycss2.parse_rule_list(m.content, skip_comments=True, skip_whitespace=True)]
+        selectors = [sel.strip() for r in rules if r.type == "qualified-rule"
+                     for sel in tinycss2.serialize(r.prelude).split(",")]
+        assert selectors and all(sel.startswith(".") for sel in selectors)
+        assert "@page" not in css
+
+    def test_search_index_keeps_other_pages(self):
+        old = [{"href": "2016-17-Q1/E10000016/scorecard.html#summary", "text": "old"},
+               {"href": "2016-17-Q1/E07000106/scorecard.html", "text": "other"}]
+        new = [{"href": "2016-17-Q1/E10000016/scorecard.html", "text": "new"}]
+        merged = render.merge_search_index(old, new, ["2016-17-Q1/E10000016/scorecard.html"])
+        assert [e["text"] for e in merged] == ["other", "new"]
 
 
 def test_every_table_gets_a_csv_and_a_link():
@@ -177,18 +270,49 @@ def test_every_table_gets_a_csv_and_a_link():
             "<td>c</td></tr></tbody></table></div><table><tr><td>x</td></tr></table>")
     new, files = render.tables_as_csv(body, "scorecard-E07000106-2016-17-Q4")
     assert list(files) == ["scorecard-E07000106-2016-17-Q4-table-01.csv", "scorecard-E07000106-2016-17-Q4-table-02.csv"]
+    # numbers as numbers, the withheld count in a status column beside them
     assert files["scorecard-E07000106-2016-17-Q4-table-01.csv"] == (
-        "Age band,Notifications\nAged 0-4,\"1,234\"\nAged 5-10,c\n")
+        "Age band,Notifications,Notifications: status\nAged 0-4,1234,\nAged 5-10,,c\n")
     # the link follows the table's wrapper, and names the table for screen readers
     assert ('</div><p class="ehps-table-download"><a href="scorecard-E07000106-2016-17-Q4-table-01.csv">'
             'Download this table as CSV<span class="ehps-visually-hidden">: Notifications by age</span></a></p>'
             in new)
 
 
-def test_a_heading_over_several_columns_labels_each():
+def test_a_heading_over_several_columns_labels_each_in_one_header_row():
     body = ('<table><thead><tr><th scope="col" rowspan="2">Indicator</th><th colspan="2" scope="colgroup">'
             "1 month ago</th></tr><tr><th>Result</th><th>DoT</th></tr></thead>"
-            "<tbody><tr><th>A</th><td>5.0%</td><td>Improved</td></tr></tbody></table>")
+            '<tbody><tr><th>A</th><td>5.0%</td><td><span aria-hidden="true">↑</span> Improved</td></tr></tbody>'
+            "</table>")
     _, files = render.tables_as_csv(body, "p")
     assert files["p-table-01.csv"].splitlines() == [
-        "Indicator,1 month ago,1 month ago", "Result,DoT", "A,5.0%,Improved"]
+        "Indicator,1 month ago: Result (%),1 month ago: Result: status,1 month ago: DoT", "A,5.0,,Improved"]
+
+
+def test_groups_ratings_ranges_ranks_and_mixed_units_become_their_own_columns():
+    body = ('<table><caption>T</caption><thead><tr><th>ID</th><th>Indicator</th><th>Result and RAG</th>'
+            "<th>Interval</th><th>Rank</th><th>Change</th></tr></thead>"
+            '<tbody><tr class="s"><th colspan="6">Demand</th></tr>'
+            '<tr><td>1.</td><th scope="row">Rate</th><td>30.1</td><td>26.0 to 34.9</td><td>3 of 12</td>'
+            "<td>+19</td></tr>"
+            '<tr><td>2.</td><th scope="row">Share</th><td>79.7% <span class="ehps-rag"><span aria-hidden="true">'
+            "▲</span> Amber</span></td><td>n/a</td><td>n/a</td><td>-1,022</td></tr></tbody></table>")
+    _, files = render.tables_as_csv(body, "p", figures_name="p.csv")
+    assert files["p-table-01.csv"].splitlines() == [
+        "Group,ID,Indicator,Result and RAG,Result and RAG: unit,Result and RAG: RAG,Result and RAG: status,"
+        "Interval: lower,Interval: upper,Interval: status,Rank,Rank: out of,Rank: status,Change,Change: status",
+        "Demand,1.,Rate,30.1,,,,26.0,34.9,,3,12,,19,",
+        "Demand,2.,Share,79.7,%,Amber,,,,n/a,,,n/a,-1022,"]
+    figures = files["p.csv"].splitlines()
+    assert figures[0] == "table,caption,group,row,column,value,unit,status"
+    assert "1,T,Demand,Share,Result and RAG,79.7,%," in figures
+    assert "1,T,Demand,Rate,Rank,3,," in figures and "1,T,Demand,Share,Interval,,,n/a" in figures
+
+
+def test_a_table_printed_with_its_months_across_is_written_one_month_a_line():
+    body = ("<table><thead><tr><th>Month end</th><th>Dec 2016</th><th>Jan 2017</th></tr></thead><tbody>"
+            "<tr><th>KCC result</th><td>1,125</td><td>c</td></tr><tr><th>RAG rating</th><td>Red</td><td>Red</td></tr>"
+            "</tbody></table>")
+    _, files = render.tables_as_csv(body, "p")
+    assert files["p-table-01.csv"].splitlines() == [
+        "Month end,KCC result,KCC result: status,RAG rating", "Dec 2016,1125,,Red", "Jan 2017,,c,Red"]

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from ehps_lib.indicators.assess import PUBLISHED_COLUMNS
-from ehps_lib.papers import blocks, commentary, county_scorecard, district_dashboard, scorecard_data
+from ehps_lib.papers import blocks, commentary, county_scorecard, district_dashboard, scorecard_data, scs
 from ehps_lib.papers.commentary import CommentaryError, parse_commentary
 from ehps_lib.papers.scorecard_data import ScorecardError, scorecard_from_results
 from ehps_lib.publish import render
@@ -53,18 +53,20 @@ def _results(extra: list[dict] | None = None) -> pd.DataFrame:
         # step_downs_r12m (H, 1,490 / 1,145): 1,143 is below the floor, so Red; the month before
         # 1,131 -> 1,143 is up, improved; a year before 1,099, improved. Dec-Feb: 1,125, 1,130, 1,131.
         _row("step_downs_r12m", KENT, "2017-03", 1143.0, numerator=1143.0, target=1490.0, floor=1145.0, rag="Red",
-             direction_previous="improved", direction_year_ago="improved", spc_mean=1130.0, spc_lpl=1120.0,
-             spc_upl=1140.0, spc_point_type="improvement_high", spc_rule="beyond_limit",
-             spc_variation="improvement_high", spc_assurance="consistent_fail", spc_points=5),
-        _row("step_downs_r12m", KENT, "2017-02", 1131.0, target=1490.0, floor=1145.0, rag="Red", spc_mean=1130.0,
-             spc_lpl=1120.0, spc_upl=1140.0, spc_point_type="common_cause", spc_points=5),
-        _row("step_downs_r12m", KENT, "2017-01", 1130.0, target=1490.0, floor=1145.0, rag="Red", spc_mean=1130.0,
-             spc_lpl=1120.0, spc_upl=1140.0, spc_point_type="common_cause", spc_points=5),
-        _row("step_downs_r12m", KENT, "2016-12", 1125.0, target=1490.0, floor=1145.0, rag="Red", spc_mean=1130.0,
-             spc_lpl=1120.0, spc_upl=1140.0, spc_point_type="common_cause", spc_points=5),
-        # the SPC series is every published month: March 2016 and December 2016 to March 2017, 5 points
-        _row("step_downs_r12m", KENT, "2016-03", 1099.0, target=1490.0, floor=1145.0, rag="Red", spc_mean=1130.0,
-             spc_lpl=1120.0, spc_upl=1140.0, spc_point_type="common_cause", spc_points=5),
+             direction_previous="improved", direction_year_ago="improved", spc_note="not charted: rolling"),
+        _row("step_downs_r12m", KENT, "2017-02", 1131.0, target=1490.0, floor=1145.0, rag="Red"),
+        _row("step_downs_r12m", KENT, "2017-01", 1130.0, target=1490.0, floor=1145.0, rag="Red"),
+        _row("step_downs_r12m", KENT, "2016-12", 1125.0, target=1490.0, floor=1145.0, rag="Red"),
+        _row("step_downs_r12m", KENT, "2016-03", 1099.0, target=1490.0, floor=1145.0, rag="Red"),
+        # the rolling 12 months is never charted: its SPC chart is of the monthly step-downs it adds up
+        # (catalogue spc_from). March 2016 and December 2016 to March 2017, January withheld (a gap):
+        # 4 published points, limits 80 to 110 from all 4, March 2017 (130) beyond the upper limit.
+        *[_row("step_downs", KENT, p, v, spc_mean=95.0, spc_lpl=80.0, spc_upl=110.0,
+               spc_point_type="improvement_high" if p == "2017-03" else "common_cause",
+               spc_rule="beyond_limit" if p == "2017-03" else None, spc_variation="improvement_high",
+               spc_points=4, spc_baseline=4, spc_phase_start="2016-03", spc_missing=1)
+          for p, v in (("2016-03", 95.0), ("2016-12", 88.0), ("2017-02", 92.0), ("2017-03", 130.0))],
+        _row("step_downs", KENT, "2017-01", math.nan, suppressed=True),
         # closed_positive_pct (H, 83 / 66): 631 / 792 = 79.67% -> "79.7%", Amber (66 <= 79.67 < 83);
         # February 81.96% -> "82.0%", worse; March 2016 80.18% -> "80.2%", worse;
         # rolling three months 81.02% -> "81.0%", Amber.
@@ -104,6 +106,7 @@ def _results(extra: list[dict] | None = None) -> pd.DataFrame:
         # notifications per 10,000 (N): 97.8 with interval 86.9 to 109.8 and Kent 83.0 outside it,
         # above -> "Higher than Kent (no judgement)"; 3rd of 11 (one district withheld)
         _row("ehn_rate", CAN, Q4, 97.8, numerator=289.0, denominator=29546.0, ci_lower=86.9, ci_upper=109.8,
+             compared_with_kent="higher",
              kent_value=83.0, rank=3, rank_of=11, direction_previous="lower"),
         _row("ehn_rate", KENT, Q4, 83.0, numerator=2791.0, denominator=336090.0),
         # cases open (count): not ranked, not compared
@@ -182,11 +185,11 @@ class TestScsRows:
     def test_ids_numbered_in_catalogue_order(self, kent):
         rows = county_scorecard.scs_rows(kent)
         # catalogue order of the indicators in the results: ehn_received, ehn_rate (Demand),
-        # cases_open, step_downs_r12m (Throughput), closed_positive_pct, step_ups, step_ups_r12m
-        # (Outcomes); ehn_rate has only Canterbury's quarter here, so Kent's March shows n/a
-        assert rows["indicator_id"].tolist() == ["ehn_received", "ehn_rate", "cases_open", "step_downs_r12m",
-                                                 "closed_positive_pct", "step_ups", "step_ups_r12m"]
-        assert rows["id"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+        # cases_open, step_downs, step_downs_r12m (Throughput), closed_positive_pct, step_ups,
+        # step_ups_r12m (Outcomes); ehn_rate has only Canterbury's quarter here, so Kent's March shows n/a
+        assert rows["indicator_id"].tolist() == ["ehn_received", "ehn_rate", "cases_open", "step_downs",
+                                                 "step_downs_r12m", "closed_positive_pct", "step_ups", "step_ups_r12m"]
+        assert rows["id"].tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
         assert rows.set_index("indicator_id").loc["ehn_rate", "result"] == "n/a"
         assert rows["group"].drop_duplicates().tolist() == ["Demand", "Throughput", "Outcomes"]
 
@@ -221,11 +224,11 @@ class TestScsRows:
         # ID | Indicator | Polarity | Data period | Result and RAG | Num | Denom | Target |
         # 1 month: result, DoT | 1 year: result, DoT | Rolling 3 months
         assert table.row("Cases closed with a positive outcome") == [
-            "5.", "Cases closed with a positive outcome", "H", "M", "79.7% ▲ Amber", "631", "792", "83.0%",
-            "82.0%", "↓ Worse", "80.2%", "↓ Worse", "81.0% ▲ Amber"]
+            "6.", "Cases closed with a positive outcome", "H", "M", "79.7% ▲ Amber", "631", "792", "83.0%",
+            "82.0%", "▼ Lower: worse", "80.2%", "▼ Lower: worse", "81.0% ▲ Amber"]
         assert table.row("Step-downs from SCS in the last 12 months") == [
-            "4.", "Step-downs from SCS in the last 12 months", "H", "R12M", "1,143 ✖ Red", "-", "-", "1,490",
-            "1,131", "↑ Improved", "1,099", "↑ Improved", "-"]
+            "5.", "Step-downs from SCS in the last 12 months", "H", "R12M", "1,143 ✖ Red", "-", "-", "1,490",
+            "1,131", "▲ Higher: improved", "1,099", "▲ Higher: improved", "-"]
         # no judgement for N: ▲ higher; March 2016 withheld prints "c"; no target, no badge
         assert table.row("Early Help Notifications received") == [
             "1.", "Early Help Notifications received", "N", "M", "1,010", "-", "-", "-", "837",
@@ -247,8 +250,8 @@ class TestScsRows:
 class TestRagSummary:
     def test_counts(self, kent):
         # step_downs_r12m Red, closed_positive_pct Amber, step_ups_r12m Green; ehn_received,
-        # ehn_rate, cases_open and step_ups have no target: 4 not rated
-        assert county_scorecard.rag_counts(kent) == {"Green": 1, "Amber": 1, "Red": 1, "Not rated": 4}
+        # ehn_rate, cases_open, step_downs and step_ups have no target: 5 not rated
+        assert county_scorecard.rag_counts(kent) == {"Green": 1, "Amber": 1, "Red": 1, "Not rated": 5}
 
     def test_sentence(self, kent):
         assert county_scorecard.rag_sentence(county_scorecard.rag_counts(kent)) == (
@@ -264,9 +267,9 @@ class TestRagSummary:
         block = county_scorecard.rag_summary(kent)
         alt = re.search(r'alt="([^"]+)"', block.html).group(1)
         assert alt == ("Bar chart of the latest performance RAG ratings for Kent, March 2017: 1 Green, 1 Amber, "
-                       "1 Red and 4 not rated.")
+                       "1 Red and 5 not rated.")
         rows = _Rows(block.html).rows
-        assert rows[1:] == [["✔ Green", "1"], ["▲ Amber", "1"], ["✖ Red", "1"], ["Not rated", "4"]]
+        assert rows[1:] == [["✔ Green", "1"], ["▲ Amber", "1"], ["✖ Red", "1"], ["Not rated", "5"]]
 
 
 # -- activity table -----------------------------------------------------------------------------------
@@ -335,18 +338,32 @@ class TestExceptionReports:
         assert trend["target"].tolist() == ["1,490"] * 4
         assert trend["rag"].tolist() == ["Red"] * 4
 
-    def test_spc_alt_text_variation_assurance_and_trial_limits(self, kent, notes):
+    def test_spc_of_a_rolling_indicator_is_its_monthly_flow(self, kent, notes):
+        # Changed with issue 11: the rolling 12 months (consecutive points share 11 months) is never
+        # charted; the exception report charts the monthly step-downs, with no assurance icon (Kent's
+        # 1,490 is a target for the rolling 12 months, not for a month's count).
         html = county_scorecard.exception_report(kent, "step_downs_r12m", notes).html
         alt = re.search(r'<img [^>]*alt="([^"]+)"', html).group(1)
-        assert "March 2016 to March 2017 (5 points)" in alt
-        assert "mean 1,130, process limits 1,120 to 1,140; target 1,490, minimum standard 1,145" in alt
+        assert alt.startswith("XmR (SPC) chart of monthly ")
+        assert "in Kent, March 2016 to March 2017 (4 published months)" in alt
+        assert "mean 95, process limits 80 to 110, limits from all 4 published months from March 2016." in alt
+        assert "target" not in alt.split("Latest point")[0]
         assert "Special cause variation: improvement (higher)." in alt
-        assert "Assurance: The target will consistently be missed unless something changes." in alt
-        assert "1 of the 5 points show special cause variation" in alt
-        assert "Trial limits: only 5 points (13 or more are needed for reliable limits)" in alt
-        assert "<strong>Warning:</strong> Trial limits: only 5 points" in html
+        assert "Assurance" not in alt
+        assert "1 of the 4 points show special cause variation" in alt
+        assert "1 month is withheld to protect confidentiality and left as a gap." in alt
+        assert "Trial limits: only 4 points (13 or more are needed for reliable limits)" in alt
+        assert "<strong>Warning:</strong> Trial limits: only 4 points" in html
+        assert "is a rolling 12 months, used for its RAG rating" in html
+        assert "No assurance icon: the target is not set on these monthly figures." in html
         rows = _Rows(html).rows
-        assert ["Mar 2017", "1,143", "Improvement (higher): a point beyond a process limit"] in rows
+        assert ["Mar 2017", "130", "Improvement (higher): a point beyond a process limit"] in rows
+        assert ["Jan 2017", "c", "Withheld: not charted (a gap)"] in rows
+
+    def test_no_spc_chart_for_a_snapshot(self, kent):
+        figure, alt, svg = scs._spc_parts(kent, "cases_open")
+        assert svg is None
+        assert alt.startswith("No SPC chart of Early Help Unit cases open at period end in Kent: it is a snapshot")
 
     @pytest.mark.parametrize(("ind", "expected"), [
         ("step_ups_r12m", "Target: 450 (RAG bandings: 600 and above = Red, 450 to 600 = Amber, 450 and below = Green)"),
@@ -400,8 +417,10 @@ class TestCommentary:
         assert notes.found and notes.entries == {}
 
     @pytest.mark.parametrize(("text", "message"), [
-        ("comentary:\n  step_downs_r12m: x\n", "2016-17-Q4.yml: comentary: unknown key"),
-        ("commentary:\n  step_down_r12m: x\n", "commentary.step_down_r12m: unknown indicator id"),
+        ("comentary:\n  step_downs_r12m: x\n",
+         "2016-17-Q4.yml, line 1: comentary: unknown key. Did you mean 'commentary'?"),
+        ("commentary:\n  step_down_r12m: x\n",
+         "2016-17-Q4.yml, line 2: commentary.step_down_r12m: unknown indicator id. Did you mean 'step_downs_r12m'?"),
         ("commentary:\n  step_downs_r12m: [a, b]\n", "commentary.step_downs_r12m: must be text, got a list"),
         ("commentary:\n  step_downs_r12m: 12\n", "commentary.step_downs_r12m: must be text, got a number"),
         ("commentary: some text\n", "commentary: must be a mapping of indicator id to text, got text"),
@@ -443,15 +462,18 @@ class TestDistrictTable:
                                  "Rank amongst districts", "Movement since last period"]
         assert table.row("Cases closed with a positive outcome (percentage)") == [
             "Cases closed with a positive outcome (percentage)", "78.4%", "81.0%", "Similar to Kent", "10 of 12",
-            "↓ Worse"]
+            "▼ Lower: worse"]
         assert table.row("Early Help Unit cases open at period end (number)")[3:] == [
             "Not compared", "n/a", "▼ Lower (no judgement)"]
         assert "n/a in the rank column: counts are not ranked, because they depend on the size of the district" \
             in block.html
 
     def test_kent_inside_the_interval_is_similar(self, results):
+        # the comparison is the published one (assess compares no-judgement indicators since issue 11)
         same = results.copy()
-        same.loc[(same["indicator_id"] == "ehn_rate") & (same["area_code"] == CAN), "kent_value"] = 90.0
+        can_rate = (same["indicator_id"] == "ehn_rate") & (same["area_code"] == CAN)
+        same.loc[can_rate, "kent_value"] = 90.0
+        same.loc[can_rate, "compared_with_kent"] = "similar"
         data = scorecard_from_results(same, META, CAN, Q4)
         assert district_dashboard.district_rows(data).set_index("indicator_id").loc["ehn_rate", "comparison"] == \
             "Similar to Kent"
@@ -463,21 +485,21 @@ class TestDistrictTable:
     def test_public_indicator_latest_year_by_the_period_end(self, canterbury):
         districts = ["E07000105", CAN, DAR, "E07000108", GRA, "E07000110", SEV, "E07000112", "E07000113",
                      "E07000114", "E07000115", "E07000116"]
-        rows = [{"indicator_id": "cypf_teenage_conceptions", "area_code": code, "period": "2016", "value": 10.0 + i,
+        rows = [{"indicator_id": "cypf_teenage_conceptions", "area_code": code, "period": "2015", "value": 10.0 + i,
                  "rank": i + 1, "compared_with_kent": "similar", "direction_previous": "improved"}
                 for i, code in enumerate(districts)]
         rows += [
-            {"indicator_id": "cypf_teenage_conceptions", "area_code": KENT, "period": "2016", "value": 18.5,
+            {"indicator_id": "cypf_teenage_conceptions", "area_code": KENT, "period": "2015", "value": 18.5,
              "rank": None, "compared_with_kent": "not compared", "direction_previous": "worse"},
-            # 2017 ended after March 2017: not shown in a 2016-17 Q4 paper
-            {"indicator_id": "cypf_teenage_conceptions", "area_code": CAN, "period": "2017", "value": 99.0,
+            # 2016's conceptions were first published in March 2018: not shown in a 2016-17 Q4 paper
+            {"indicator_id": "cypf_teenage_conceptions", "area_code": CAN, "period": "2016", "value": 99.0,
              "rank": 12, "compared_with_kent": "worse", "direction_previous": "worse"},
         ]
         public = pd.DataFrame(rows).astype({"rank": "Int64"})
         frame = district_dashboard.cypf_rows(canterbury, public)
         # Canterbury is the 2nd district in the list: value 11.0, rank 2 of the 12 ranked
         assert frame[["title", "district", "kent", "comparison", "rank", "movement"]].values.tolist() == [
-            ["Under-18 conceptions per 1,000 women aged 15-17, 2016", "11.0", "18.5", "Similar to Kent", "2 of 12",
+            ["Under-18 conceptions per 1,000 women aged 15-17, 2015", "11.0", "18.5", "Similar to Kent", "2 of 12",
              "improved"]]
         html = district_dashboard.cypf_table(canterbury, public).html
         assert "CYPF outcome: Make safe and positive decisions" in html
@@ -489,8 +511,20 @@ class TestSparklines:
         s = district_dashboard.sparkline_series(canterbury, "closed_positive_pct")
         assert len(s) == 12 and s["month"].iloc[-1] == pd.Timestamp("2017-03-01")
         block = district_dashboard.sparklines(canterbury)
-        # rates and percentages only: ehn_rate and closed_positive_pct are in the table
-        assert block.html.count("<figure") == 2
-        alts = re.findall(r'alt="([^"]+)"', block.html)
-        assert all(a.startswith("Small line chart of monthly") and "Kent" in a for a in alts)
-        assert block.html.count("<details") == 2 and block.html.count("<caption>") == 2
+        # rates and percentages only: ehn_rate and closed_positive_pct. This fixture has no monthly
+        # figure for Canterbury, so neither is drawn: each says why and gives its table instead.
+        assert block.html.count("<figure") == 0 and block.html.count("<caption>") == 2
+        assert block.html.count("Not drawn: only 0 of the 12 months can be published for Canterbury") == 2
+
+
+class TestTestedChange:
+    def test_dashboard_captions_movement_as_untested_and_names_tested_trends(self, results):
+        frame = results.copy()
+        rows = (frame["indicator_id"] == "closed_positive_pct") & (frame["area_code"] == CAN) & (frame["period"] == Q4)
+        frame.loc[rows, "trend"] = "decreasing"
+        html = district_dashboard.district_table(scorecard_from_results(frame, META, CAN, Q4)).html
+        assert "Movement compares two quarters only, without a statistical test" in html
+        assert "Cases closed with a positive outcome: decreasing and getting worse." in html
+
+    def test_scorecard_legend_captions_direction_of_travel(self, kent):
+        assert "compares two figures only, without a statistical test" in county_scorecard.scorecard_legend(kent).html

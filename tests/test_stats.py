@@ -139,9 +139,21 @@ class TestCompareWithBenchmark:
         assert stats.compare_with_benchmark(30, 29, 31, 28, "L") == "worse"
         assert stats.compare_with_benchmark(26, 25, 27, 28, "L") == "better"
 
+    def test_no_judgement_is_higher_or_lower(self):
+        # Fingertips compares indicators with no better direction too, in blue: higher / similar / lower
+        assert stats.compare_with_benchmark(30, 29, 31, 28, "N") == "higher"
+        assert stats.compare_with_benchmark(26, 25, 27, 28, "N") == "lower"
+        assert stats.compare_with_benchmark(30, 25, 31, 28, "N") == "similar"
+
     def test_not_compared(self):
-        assert stats.compare_with_benchmark(30, 29, 31, 28, "N") == "not compared"
         assert stats.compare_with_benchmark(30, float("nan"), 31, 28, "H") == "not compared"
+        assert stats.compare_with_benchmark(30, 29, 31, float("nan"), "N") == "not compared"
+
+    def test_two_levels(self):
+        # benchmark 28: outside the 95% interval (29, 31) and the 99.8% one (28.5, 31.5) -> 99.8% level
+        assert stats.compare_two_levels(30, (29, 31), (28.5, 31.5), 28, "L") == "worse (99.8%)"
+        assert stats.compare_two_levels(30, (29, 31), (27.5, 32.5), 28, "L") == "worse"
+        assert stats.compare_two_levels(30, (27, 31), (26.5, 32.5), 28, "L") == "similar"
 
 
 class TestRankAreas:
@@ -161,48 +173,52 @@ class TestRankAreas:
         assert stats.rank_areas(pd.Series([18.0, 13.0, 16.5]), "T", target=17.5).tolist() == [1, 3, 2]
 
 
+#: The hand-worked examples below compute limits over every point, without screening.
+ALL_POINTS = stats.SpcOptions(baseline_points=None, screen_outliers=False)
+
+
 class TestXmr:
     def test_beyond_limit_fires_alone(self):
         # mean = 160/13 = 12.3077; moving ranges 11 x 8 and 26 -> mean MR 114/12 = 9.5
         # UPL = 12.3077 + 2.66*9.5 = 37.5777 < 40
-        points, summary = stats.xmr([6, 14] * 6 + [40])
+        points, summary = stats.xmr([6, 14] * 6 + [40], options=ALL_POINTS)
         assert summary.upl == pytest.approx(160 / 13 + 2.66 * 9.5)
         assert points["rule"].tolist() == [None] * 12 + ["beyond_limit"]
         assert summary.variation == "improvement_high"
 
     def test_beyond_limit_is_a_concern_when_lower_is_better(self):
-        _, summary = stats.xmr([6, 14] * 6 + [40], improvement="decrease")
+        _, summary = stats.xmr([6, 14] * 6 + [40], improvement="decrease", options=ALL_POINTS)
         assert summary.variation == "concern_high"
 
     def test_trend_fires_on_seven_rising_points(self):
         # 5, 10, 11, ..., 16 (indices 3-10) rise 8 times in a row: every point in the run is flagged
-        points, _ = stats.xmr([20, 5, 20, 5, 10, 11, 12, 13, 14, 15, 16, 5, 20])
+        points, _ = stats.xmr([20, 5, 20, 5, 10, 11, 12, 13, 14, 15, 16, 5, 20], options=ALL_POINTS)
         assert points["rule"].tolist() == [None] * 3 + ["trend"] * 8 + [None] * 2
 
     def test_trend_does_not_fire_on_six(self):
-        points, _ = stats.xmr([20, 5, 20, 5, 20, 11, 12, 13, 14, 15, 16, 5, 20])
+        points, _ = stats.xmr([20, 5, 20, 5, 20, 11, 12, 13, 14, 15, 16, 5, 20], options=ALL_POINTS)
         assert not points["special_cause"].any()
 
     def test_two_in_three_near_the_limit(self):
         # mean = 194.5/13 = 14.9615; mean MR = 30.5/12 = 2.5417; near UPL = mean + 1.7733*2.5417 = 19.469
         # points 10 and 12 (19.5) are between near UPL and UPL (21.72); 10-12 all above the mean
-        points, _ = stats.xmr([13, 15] * 5 + [19.5, 15.5, 19.5])
+        points, _ = stats.xmr([13, 15] * 5 + [19.5, 15.5, 19.5], options=ALL_POINTS)
         assert points["near_upl"].iloc[0] == pytest.approx(194.5 / 13 + (2 / 3) * 2.66 * 30.5 / 12)
         assert points["rule"].tolist() == [None] * 10 + ["two_in_three", None, "two_in_three"]
 
     def test_two_in_three_not_when_apart(self):
-        points, _ = stats.xmr([13, 15, 13, 15, 13, 15, 19.5, 13, 13, 19.5, 15, 13, 15])
+        points, _ = stats.xmr([13, 15, 13, 15, 13, 15, 19.5, 13, 13, 19.5, 15, 13, 15], options=ALL_POINTS)
         assert not points["special_cause"].any()
 
     def test_shift_of_seven(self):
         # mean 14.2692: indices 3-9 (15, 14.5 ... 15.0) are seven points above it; 14.5..15.0 is only a
         # six-point rise, so no trend
-        points, _ = stats.xmr([13, 15, 13, 15, 14.5, 14.6, 14.7, 14.8, 14.9, 15.0, 13, 15, 13])
+        points, _ = stats.xmr([13, 15, 13, 15, 14.5, 14.6, 14.7, 14.8, 14.9, 15.0, 13, 15, 13], options=ALL_POINTS)
         assert points["rule"].tolist() == [None] * 3 + ["shift"] * 7 + [None] * 3
 
     def test_rule_order_trend_before_shift(self):
         # eight points above the mean (shift) of which the last seven also rise (trend)
-        points, _ = stats.xmr([13, 15, 13, 15, 14.5, 14.6, 14.7, 14.8, 14.9, 15.0, 15.1, 13, 15])
+        points, _ = stats.xmr([13, 15, 13, 15, 14.5, 14.6, 14.7, 14.8, 14.9, 15.0, 15.1, 13, 15], options=ALL_POINTS)
         assert points["rule"].tolist()[3:11] == ["shift"] + ["trend"] * 7
 
     def test_point_on_the_mean_breaks_a_shift(self):
@@ -210,24 +226,34 @@ class TestXmr:
         # mean exactly 10. Mean MR 32/14: near limits 10 -/+ 4.053, so no point is "near".
         base = [12, 14, 12, 10, 14, 12, 14, 12, 8, 6, 8, 6, 8, 6, 8]
         assert np.mean(base) == 10
-        points, _ = stats.xmr(base)
+        points, _ = stats.xmr(base, options=ALL_POINTS)
         assert points["rule"].tolist()[:8] == [None] * 8
         assert points["rule"].tolist()[8:] == ["shift"] * 7
 
     def test_assurance_and_trial_limits(self):
-        _, s = stats.xmr([6, 14] * 6 + [40], target=50)  # target above UPL, higher is better
+        _, s = stats.xmr([6, 14] * 6 + [40], target=50, options=ALL_POINTS)  # target above UPL, higher is better
         assert s.assurance == "consistent_fail"
-        _, s = stats.xmr([6, 14] * 6 + [40], target=-20)  # below LPL (-12.96)
+        _, s = stats.xmr([6, 14] * 6 + [40], target=-20, options=ALL_POINTS)  # below LPL (-12.96)
         assert s.assurance == "consistent_pass"
-        _, s = stats.xmr([6, 14] * 6 + [40], target=20)
+        _, s = stats.xmr([6, 14] * 6 + [40], target=20, options=ALL_POINTS)
         assert s.assurance == "hit_and_miss"
         assert not s.trial_limits
-        _, s = stats.xmr([1, 2, 3], target=2)
+        _, s = stats.xmr([1, 2, 3], target=2, options=ALL_POINTS)
         assert s.trial_limits and "3 points" in s.warning
 
-    def test_missing_values_refused(self):
-        with pytest.raises(ValueError, match="complete series"):
-            stats.xmr([1.0, math.nan, 2.0])
+    def test_withheld_months_stay_gaps(self):
+        # a withheld month breaks the run of seven above the mean: 3 + gap + 4 is no shift
+        points, s = stats.xmr([13, 15, 13, 15, 15, 15, math.nan, 15, 15, 15, 15, 13, 15, 13], options=ALL_POINTS)
+        assert not points["special_cause"].any() and s.missing == 1
+        assert points["point_type"].iloc[6] is None
+        # no moving range spans the gap: only |12 - 10| and |102 - 100|, mean MR 2 (not (2 + 88 + 2) / 3);
+        # mean 224 / 4 = 56
+        _, s = stats.xmr([10, 12, math.nan, 100, 102], options=ALL_POINTS)
+        assert s.upl == pytest.approx(56 + 2.66 * 2)
+
+    def test_too_few_points_refused(self):
+        with pytest.raises(ValueError, match="at least two"):
+            stats.xmr([1.0, math.nan], options=ALL_POINTS)
 
 
 def test_missing_target_from_a_table_is_not_rated():

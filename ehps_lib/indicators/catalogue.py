@@ -7,12 +7,11 @@ it and returns :class:`Indicator` objects in catalogue order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-import yaml
-
-from ..config import ConfigError
+from ..config import ConfigError, YamlDocument, did_you_mean, read_yaml
 
 POLARITIES = {"H": "Higher is better", "L": "Lower is better", "T": "Nearest to target is better",
               "N": "No judgement"}
@@ -106,7 +105,7 @@ def window_months(data_period: str, period_start_month: int, period_months: int)
     >>> window_months("month", 2016 * 12 + 6, 3), window_months("SS", 2016 * 12 + 6, 3)
     ((24198, 24200), (24200, 24200))
     >>> window_months("R12M", 2017 * 12 + 2, 1), window_months("YTD", 2016 * 12 + 9, 3)
-    ((24183, 24194), (24195, 24200))
+    ((24195, 24206), (24195, 24203))
     """
     end = period_start_month + period_months - 1
     if data_period == "SS":
@@ -146,6 +145,8 @@ class Indicator:
     target_scope: str = "all"  # "county": the target is Kent's; districts are not rated against it
     areas: str = "all"  # "county": computed and published for Kent only (see catalogue.yml)
     age_band_areas: str = "all"  # "county": age bands for Kent only (see catalogue.yml)
+    spc_rebase: list = field(default_factory=list)  # months ("YYYY-MM") where an SPC chart starts a new phase
+    spc_from: str | None = None  # a rolling indicator's SPC chart: this monthly flow indicator's
 
     @property
     def is_rate(self) -> bool:
@@ -183,58 +184,204 @@ class Indicator:
 NO_DATA = "no data source yet"
 PUBLIC = "public"  # an annual series from the public reference data (ehps_lib.indicators.public)
 _REQUIRED = ("id", "title", "definition", "numerator", "unit", "polarity", "data_period", "source")
+CATALOGUE_FILE = "ehps_lib/indicators/catalogue.yml"
+#: Catalogue fields that an indicator's ``notes`` may name as ``{target}`` or ``{floor}``: the
+#: papers fill in the current value, so a changed target is never printed out of date.
+NOTE_FIELDS = ("target", "floor")
+
+#: What each ``params`` key of a case-data method names: a table of the extract, a column of
+#: ``table`` (or of ``linked_table``), a whole number, or a filter on codes of ``table``.
+_PARAM_KINDS = {
+    "table": "table", "linked_table": "table",
+    "date": "column", "subject": "column", "link_column": "column",
+    "link": "linked_column", "from_date": "linked_column",
+    "days": "count", "weeks": "count", "unit": "unit",
+    "where": "filter", "dataset": "dataset",
+}
+_UNIT_WORDS = ("weeks", "days")
 
 
-def parse_catalogue(raw: dict) -> dict[str, Indicator]:
-    """Validate a catalogue mapping; raise :class:`ConfigError` naming the entry and key."""
+class _Checker:
+    """Raises :class:`ConfigError` naming the file, the line, the indicator and the key."""
+
+    def __init__(self, doc: YamlDocument | None, source: str):
+        self.doc, self.source = doc, source
+
+    def fail(self, path: tuple, message: str) -> ConfigError:
+        where = self.doc.where(*path) if self.doc else self.source
+        i = path[1] if len(path) > 1 else None
+        label = f"indicators[{i}]" if i is not None else "catalogue"
+        entry = self.entry_id(i)
+        if entry:
+            label += f" ({entry})"
+        return ConfigError(f"{where}: {label}: {message}")
+
+    def entry_id(self, i) -> str | None:
+        if self.doc is None or i is None:
+            return getattr(self, "_current_id", None)
+        try:
+            entry = self.doc.data["indicators"][i]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return entry.get("id") if isinstance(entry, dict) else None
+
+
+def _check_params(check: _Checker, path: tuple, entry: dict) -> None:
+    """The method's parameters must name tables, columns and codes of the data contract."""
+    from ..data.contract import TABLES  # the data stage, read here: only validation needs it
+
+    params = entry.get("params") or {}
+    if not isinstance(params, dict):
+        raise check.fail((*path, "params"), "'params' must be a mapping")
+    status = entry.get("status", "available")
+    for key in params:
+        if key not in _PARAM_KINDS:
+            raise check.fail((*path, "params", key), f"unknown parameter {key!r}."
+                             f"{did_you_mean(key, _PARAM_KINDS)} Known: {', '.join(sorted(_PARAM_KINDS))}")
+    if status != "available":
+        return
+
+    def table_of(key: str):
+        name = params.get(key)
+        if name not in TABLES:
+            raise check.fail((*path, "params", key), f"'{key}' must name a table of the extract, got {name!r}."
+                             f"{did_you_mean(name, TABLES)} Tables: {', '.join(TABLES)}")
+        return TABLES[name]
+
+    table = table_of("table") if "table" in params else None
+    if table is None:
+        raise check.fail((*path, "params"), "a case-data method needs 'params.table' (one of "
+                         f"{', '.join(TABLES)})")
+    linked = table_of("linked_table") if "linked_table" in params else None
+    for key, value in params.items():
+        kind = _PARAM_KINDS[key]
+        here = (*path, "params", key)
+        if kind in ("column", "linked_column"):
+            spec = table if kind == "column" else linked
+            if spec is None:
+                raise check.fail(here, f"'{key}' needs 'linked_table' to say which table it belongs to")
+            if value not in spec.column_names:
+                raise check.fail(here, f"{value!r} is not a column of the {spec.name} table."
+                                 f"{did_you_mean(value, spec.column_names)}")
+        elif kind == "count":
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise check.fail(here, f"'{key}' must be a whole number above 0, got {value!r}")
+        elif kind == "unit":
+            if value not in _UNIT_WORDS:
+                raise check.fail(here, f"'unit' must be one of {', '.join(_UNIT_WORDS)}, got {value!r}")
+        elif kind == "filter":
+            if not isinstance(value, dict) or not value:
+                raise check.fail(here, "'where' must map a column to a list of allowed values")
+            for column, allowed in value.items():
+                where_col = (*here, column)
+                if column not in table.column_names:
+                    raise check.fail(where_col, f"{column!r} is not a column of the {table.name} table."
+                                     f"{did_you_mean(column, table.column_names)}")
+                if not isinstance(allowed, list) or not allowed:
+                    raise check.fail(where_col, f"'where.{column}' must be a list of values, e.g. [{allowed!r}]")
+                col = table.column(column)
+                if col.codes is not None:
+                    for code in allowed:
+                        if code not in col.codes:
+                            raise check.fail(where_col, f"{code!r} is not a code of {table.name}.{column}."
+                                             f"{did_you_mean(code, col.codes)} Codes: {', '.join(col.codes)}")
+                elif col.kind == "bool":
+                    bad = [v for v in allowed if not isinstance(v, bool)]
+                    if bad:
+                        raise check.fail(where_col, f"{table.name}.{column} is true or false, got {bad[0]!r}")
+
+
+def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "catalogue") -> dict[str, Indicator]:
+    """Validate a catalogue mapping; raise :class:`ConfigError` naming the file, line, entry and key.
+
+    ``doc`` (from :func:`ehps_lib.config.read_yaml`) supplies line numbers; without it the
+    message names the entry and key only. Every code a ``where`` filter names must be a code
+    of the data contract, every table and column must exist, and unknown keys are refused,
+    each with the nearest valid value.
+    """
+    check = _Checker(doc, source)
     if not isinstance(raw, dict) or not isinstance(raw.get("indicators"), list):
-        raise ConfigError("catalogue: top level must be a mapping with a list under 'indicators'")
+        raise check.fail((), "the top level must be a mapping with a list under 'indicators'")
     out: dict[str, Indicator] = {}
+    known_keys = list(Indicator.__dataclass_fields__)
     for i, entry in enumerate(raw["indicators"]):
-        where = f"catalogue indicators[{i}]" + (f" ({entry.get('id')})" if isinstance(entry, dict) else "")
+        path = ("indicators", i)
+        check._current_id = entry.get("id") if isinstance(entry, dict) else None
         if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: must be a mapping")
+            raise check.fail(path, "must be a mapping of keys (id, title, ...)")
         for key in _REQUIRED:
             if entry.get(key) in (None, ""):
-                raise ConfigError(f"{where}: missing key '{key}'")
-        unknown = set(entry) - set(Indicator.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
+                raise check.fail(path, f"missing key '{key}'")
+        for key in entry:
+            if key not in known_keys:
+                raise check.fail((*path, key), f"unknown key {key!r}.{did_you_mean(key, known_keys)}")
         if entry["polarity"] not in POLARITIES:
-            raise ConfigError(f"{where}: 'polarity' must be one of {list(POLARITIES)}, got {entry['polarity']!r}")
+            raise check.fail((*path, "polarity"), f"'polarity' must be one of {list(POLARITIES)}, got "
+                             f"{entry['polarity']!r}")
         if entry["data_period"] not in DATA_PERIODS:
-            raise ConfigError(f"{where}: 'data_period' must be one of {list(DATA_PERIODS)}")
+            raise check.fail((*path, "data_period"), f"'data_period' must be one of {list(DATA_PERIODS)}, got "
+                             f"{entry['data_period']!r}.{did_you_mean(entry['data_period'], DATA_PERIODS)}")
         unit = str(entry["unit"])
         if unit not in UNITS and not unit.startswith("rate per "):
-            raise ConfigError(f"{where}: 'unit' must be count, %, average or 'rate per N of <population>'")
+            raise check.fail((*path, "unit"), "'unit' must be count, %, average or 'rate per N of <population>', "
+                             f"got {unit!r}")
         if entry["polarity"] == "T" and entry.get("target") is not None and entry.get("floor") is not None:
             for key in ("target", "floor"):
                 if not (isinstance(entry[key], list) and len(entry[key]) == 2):
-                    raise ConfigError(f"{where}: polarity T needs '{key}' as [low, high]")
+                    raise check.fail((*path, key), f"polarity T needs '{key}' as [low, high]")
+        for key in ("target", "floor"):
+            value = entry.get(key)
+            values = value if isinstance(value, list) else [value]
+            if value is not None and not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                raise check.fail((*path, key), f"'{key}' must be a number (or [low, high]), got {value!r}")
         if unit.startswith("rate") and not isinstance(entry.get("per"), int):
-            raise ConfigError(f"{where}: a rate needs an integer 'per' (e.g. 10000)")
+            raise check.fail((*path, "per"), "a rate needs an integer 'per' (e.g. 10000)")
         status = entry.get("status", "available")
         if status not in ("available", PUBLIC, NO_DATA):
-            raise ConfigError(f"{where}: 'status' must be 'available', '{PUBLIC}' or '{NO_DATA}'")
+            raise check.fail((*path, "status"), f"'status' must be 'available', '{PUBLIC}' or '{NO_DATA}', got "
+                             f"{status!r}")
         if status == "available" and not entry.get("method"):
-            raise ConfigError(f"{where}: missing key 'method' (or set status: {NO_DATA})")
+            raise check.fail(path, f"missing key 'method' (or set status: {NO_DATA})")
         if entry.get("target_scope", "all") not in ("all", "county"):
-            raise ConfigError(f"{where}: 'target_scope' must be 'all' or 'county'")
-        if entry.get("areas", "all") not in ("all", "county"):
-            raise ConfigError(f"{where}: 'areas' must be 'all' or 'county'")
-        if entry.get("age_band_areas", "all") not in ("all", "county"):
-            raise ConfigError(f"{where}: 'age_band_areas' must be 'all' or 'county'")
+            raise check.fail((*path, "target_scope"), "'target_scope' must be 'all' or 'county'")
+        for key in ("areas", "age_band_areas"):
+            if entry.get(key, "all") not in ("all", "county"):
+                raise check.fail((*path, key), f"'{key}' must be 'all' or 'county'")
         if entry.get("method") and entry["method"] not in _methods():
-            raise ConfigError(f"{where}: 'method' {entry['method']!r} is not registered; known: {sorted(_methods())}")
+            raise check.fail((*path, "method"), f"'method' {entry['method']!r} is not registered."
+                             f"{did_you_mean(entry['method'], _methods())} Known: {', '.join(sorted(_methods()))}")
+        _check_params(check, path, entry)
+        for name in re.findall(r"\{([^{}]*)\}", str(entry.get("notes") or "")):
+            if name not in NOTE_FIELDS:
+                raise check.fail((*path, "notes"), f"the notes name {{{name}}}: only "
+                                 f"{', '.join('{' + f + '}' for f in NOTE_FIELDS)} can be filled in."
+                                 f"{did_you_mean(name, NOTE_FIELDS)}")
+            if entry.get(name) is None:
+                raise check.fail((*path, "notes"), f"the notes name {{{name}}} but the indicator has no {name}")
+        rebase = entry.get("spc_rebase") or []
+        if not isinstance(rebase, list) or not all(
+                isinstance(m, str) and len(m) == 7 and m[4] == "-" and m[:4].isdigit() and m[5:].isdigit()
+                and 1 <= int(m[5:]) <= 12 for m in rebase):
+            raise check.fail((*path, "spc_rebase"), "'spc_rebase' must be a list of months like \"2015-04\" (a "
+                             "known change where the SPC chart starts a new phase with a new baseline)")
+        if entry.get("spc_from") and entry["data_period"] == "month":
+            raise check.fail((*path, "spc_from"), "'spc_from' is for rolling or snapshot indicators; a monthly "
+                             "flow is charted itself")
         if entry["id"] in out:
-            raise ConfigError(f"{where}: duplicate id {entry['id']!r}")
-        ind = Indicator(**{**entry, "age_bands": bool(entry.get("age_bands", False)),
+            raise check.fail((*path, "id"), f"duplicate id {entry['id']!r}")
+        ind = Indicator(**{**entry, "age_bands": bool(entry.get("age_bands", False)), "spc_rebase": list(rebase),
                            "params": dict(entry.get("params") or {}), "notes": entry.get("notes", "")})
         out[ind.id] = ind
+    for i, ind in enumerate(out.values()):
+        if ind.spc_from and (ind.spc_from not in out or out[ind.spc_from].data_period != "month"):
+            check._current_id = ind.id
+            raise check.fail(("indicators", i, "spc_from"), "'spc_from' must name a monthly flow indicator of the "
+                             f"catalogue, got {ind.spc_from!r}.{did_you_mean(str(ind.spc_from), list(out))}")
     return out
 
 
 def load_catalogue() -> dict[str, Indicator]:
     """The packaged indicator catalogue, validated."""
     text = resources.files("ehps_lib.indicators").joinpath("catalogue.yml").read_text(encoding="utf-8")
-    return parse_catalogue(yaml.safe_load(text))
+    doc = read_yaml(text, CATALOGUE_FILE)
+    return parse_catalogue(doc.data, doc, CATALOGUE_FILE)

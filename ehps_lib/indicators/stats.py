@@ -15,6 +15,7 @@ references named in each docstring (``peers-and-methods.md`` §3):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -194,6 +195,10 @@ def direction_of_travel(current: float, previous: float, polarity: str, target=N
 
 # -- comparison with a benchmark -------------------------------------------------------------------------
 BETTER, SIMILAR = "better", "similar"
+#: Fingertips' two-level comparison: outside the 99.8 % interval as well as the 95 % one.
+BETTER_998, WORSE_998, HIGHER_998, LOWER_998 = ("better (99.8%)", "worse (99.8%)", "higher (99.8%)",
+                                                  "lower (99.8%)")
+COMPARISONS = (BETTER, SIMILAR, WORSE, HIGHER, LOWER, BETTER_998, WORSE_998, HIGHER_998, LOWER_998, NOT_COMPARED)
 
 
 def compare_with_benchmark(value: float, lower: float, upper: float, benchmark: float, polarity: str,
@@ -201,9 +206,11 @@ def compare_with_benchmark(value: float, lower: float, upper: float, benchmark: 
     """District against Kent, Fingertips' "CI contains benchmark" method.
 
     Similar when the benchmark lies inside [lower, upper]; otherwise better or worse by
-    polarity (T: nearer the target is better). ``not compared`` for N, or when anything is
-    missing. The benchmark's own interval is ignored (a district is part of Kent, so the two
-    are not independent; overlapping-CI tests would be wrong here).
+    polarity (T: nearer the target is better), or, for an indicator with no judgement (N),
+    higher or lower (Fingertips' blue "higher/lower" comparison, ``BlueOrangeBlue``).
+    ``not compared`` when anything is missing. The benchmark's own interval is ignored (a
+    district is part of Kent, so the two are not independent; overlapping-CI tests would be
+    wrong here).
 
     Examples
     --------
@@ -211,20 +218,145 @@ def compare_with_benchmark(value: float, lower: float, upper: float, benchmark: 
     'similar'
     >>> compare_with_benchmark(30.0, 29.0, 31.0, 28.0, "L")
     'worse'
+    >>> compare_with_benchmark(30.0, 29.0, 31.0, 28.0, "N")
+    'higher'
     """
-    if polarity == "N" or any(v is None or pd.isna(v) for v in (value, lower, upper, benchmark)):
+    if any(v is None or pd.isna(v) for v in (value, lower, upper, benchmark)):
         return NOT_COMPARED
     if lower <= benchmark <= upper:
         return SIMILAR
+    if polarity == "N":
+        return HIGHER if value > benchmark else LOWER
     if polarity == "H":
         return BETTER if value > benchmark else WORSE
     if polarity == "L":
         return BETTER if value < benchmark else WORSE
     if polarity == "T":
-        if target is None:
+        if target is None or _missing(target):
             return NOT_COMPARED
         return BETTER if _distance_to(value, target) < _distance_to(benchmark, target) else WORSE
     raise ValueError(f"unknown polarity {polarity!r}")
+
+
+def compare_two_levels(value: float, ci95: tuple[float, float], ci998: tuple[float, float], benchmark: float,
+                       polarity: str, target=None) -> str:
+    """Fingertips' comparison at two levels (``SingleOverlappingCIsForTwoCiLevels``).
+
+    Similar when the benchmark is inside the 95 % interval; better/worse (higher/lower) when
+    it is outside the 95 % but inside the 99.8 % interval; ``better (99.8%)`` and so on when it
+    is outside the 99.8 % interval too.
+
+    Examples
+    --------
+    >>> compare_two_levels(30.0, (29.0, 31.0), (28.5, 31.5), 28.0, "H")
+    'better (99.8%)'
+    >>> compare_two_levels(30.0, (29.0, 31.0), (27.5, 32.5), 28.0, "N")
+    'higher'
+    """
+    first = compare_with_benchmark(value, ci95[0], ci95[1], benchmark, polarity, target)
+    if first in (SIMILAR, NOT_COMPARED):
+        return first
+    second = compare_with_benchmark(value, ci998[0], ci998[1], benchmark, polarity, target)
+    if second in (SIMILAR, NOT_COMPARED):
+        return first
+    return {BETTER: BETTER_998, WORSE: WORSE_998, HIGHER: HIGHER_998, LOWER: LOWER_998}[first]
+
+
+# -- recent trend (Fingertips) -----------------------------------------------------------------------------
+#: The 99.8 % point of chi-squared with one degree of freedom (Fingertips uses 9.5495).
+TREND_POINTS = 5
+TREND_INCREASING, TREND_DECREASING = "increasing", "decreasing"
+NO_SIGNIFICANT_CHANGE, CANNOT_CALCULATE = "no significant change", "cannot be calculated"
+
+
+def _trend_chi2(t: np.ndarray, y=None, se=None, x=None, n=None) -> tuple[float, float]:
+    """(slope sign carrier, chi-squared) of the Fingertips trend test for one set of points."""
+    if x is not None:  # proportions: chi-squared test for trend in proportions
+        big_n, big_x = n.sum(), x.sum()
+        num = big_n * (big_n * (x * t).sum() - big_x * (n * t).sum()) ** 2
+        den = big_x * (big_n - big_x) * (big_n * (n * t * t).sum() - (n * t).sum() ** 2)
+        slope = big_n * (x * t).sum() - big_x * (n * t).sum()
+        return float(slope), float(num / den) if den > 0 else float("nan")
+    w = 1 / se ** 2
+    s1, s2, s3, s4, s5 = w.sum(), (w * y * t).sum(), (w * t).sum(), (w * y).sum(), (w * t * t).sum()
+    d = s1 * s5 - s3 ** 2
+    if d <= 0:
+        return float("nan"), float("nan")
+    b = (s1 * s2 - s3 * s4) / d
+    se_b = np.sqrt(s1 / d)
+    return float(b), float((b / se_b) ** 2)
+
+
+def recent_trend(values, *, lower=None, upper=None, numerators=None, denominators=None,
+                 points: int = TREND_POINTS, level: float = 0.998) -> tuple[str, float | None]:
+    """Fingertips' recent trend over the last ``points`` consecutive published points.
+
+    Proportions (``numerators`` and ``denominators`` given) use the chi-squared test for
+    trend in proportions; other values a weighted regression whose weights are 1/SE², the SE
+    from the 95 % interval ((upper - lower)/3.92). The trend is significant when chi-squared
+    exceeds the ``level`` point of chi-squared on 1 degree of freedom (``scipy.stats.chi2``;
+    9.5495 at 99.8 %) **and** the slope keeps its sign when each point in turn is left out
+    (``TrendMarkerCalculator.cs``). Returns ``(increasing | decreasing | no significant change
+    | cannot be calculated, chi-squared)``; cannot be calculated when any of the last points
+    is missing or has no interval, or when the series is shorter.
+
+    Examples
+    --------
+    >>> recent_trend([10.0, 12, 14, 16, 18], numerators=[100, 120, 140, 160, 180],
+    ...              denominators=[1000] * 5)[0]
+    'increasing'
+    >>> recent_trend([10.0, 10.2, 9.9, 10.1, 10.0], numerators=[100, 102, 99, 101, 100],
+    ...              denominators=[1000] * 5)[0]
+    'no significant change'
+    """
+    from scipy import stats as _sp  # imported here: scipy is slow to import
+
+    y = np.asarray(values, dtype=float)
+    if len(y) < points:
+        return CANNOT_CALCULATE, None
+    sl = slice(len(y) - points, len(y))
+    t = np.arange(1, points + 1, dtype=float)
+    if numerators is not None and denominators is not None:
+        x = np.asarray(numerators, dtype=float)[sl]
+        n = np.asarray(denominators, dtype=float)[sl]
+        if np.isnan(x).any() or np.isnan(n).any() or (n <= 0).any():
+            return CANNOT_CALCULATE, None
+        fits = [_trend_chi2(t, x=x, n=n)] + [_trend_chi2(np.delete(t, i), x=np.delete(x, i), n=np.delete(n, i))
+                                              for i in range(points)]
+    else:
+        if lower is None or upper is None:
+            return CANNOT_CALCULATE, None
+        yy = y[sl]
+        se = (np.asarray(upper, dtype=float)[sl] - np.asarray(lower, dtype=float)[sl]) / (2 * Z95)
+        if np.isnan(yy).any() or np.isnan(se).any() or (se <= 0).any():
+            return CANNOT_CALCULATE, None
+        fits = [_trend_chi2(t, y=yy, se=se)] + [_trend_chi2(np.delete(t, i), y=np.delete(yy, i), se=np.delete(se, i))
+                                                 for i in range(points)]
+    slope, chi2 = fits[0]
+    if np.isnan(chi2):
+        return CANNOT_CALCULATE, None
+    critical = float(_sp.chi2.ppf(level, 1))
+    signs = {np.sign(s) for s, _ in fits}
+    if chi2 > critical and len(signs) == 1 and slope != 0:
+        return (TREND_INCREASING if slope > 0 else TREND_DECREASING), chi2
+    return NO_SIGNIFICANT_CHANGE, chi2
+
+
+def trend_words(trend: str | None, polarity: str) -> str:
+    """A recent trend in Fingertips' words, judged by polarity.
+
+    Examples
+    --------
+    >>> trend_words("increasing", "L"), trend_words("decreasing", "N")
+    ('Increasing and getting worse', 'Decreasing')
+    """
+    if trend not in (TREND_INCREASING, TREND_DECREASING):
+        return (trend or CANNOT_CALCULATE).capitalize()
+    word = trend.capitalize()
+    if polarity in ("H", "L"):
+        better = (trend == TREND_INCREASING) == (polarity == "H")
+        return f"{word} and getting {'better' if better else 'worse'}"
+    return word
 
 
 # -- ranking -------------------------------------------------------------------------------------------
@@ -259,6 +391,33 @@ def rank_label(rank, n_ranked: int) -> str:
 
 
 # -- SPC (XmR) ------------------------------------------------------------------------------------------
+#: Width of the process limits in average moving ranges (NHSRplotthedots ``ptd_spc_standard``).
+SPC_LIMIT = 2.66
+#: Moving ranges at or above this many average moving ranges are screened out (Nelson 1982).
+SPC_SCREEN = 3.267
+
+
+@dataclass(frozen=True)
+class SpcOptions:
+    """How XmR charts are drawn (``config.yml`` ``statistics.spc``; defaults are Making Data Count's).
+
+    ``baseline_points``: the limits of each phase come from its first ``baseline_points``
+    published points and are fixed afterwards (NHSRplotthedots ``fix_after_n_points``); None
+    uses every point. ``screen_outliers``: drop moving ranges of 3.267 average moving ranges
+    or more before the limits (NHSRplotthedots' default; the MDC Excel tool does not).
+    ``trend_run`` and ``shift_run``: run lengths of the trend and shift rules (7 and 7).
+    ``trial_below``: a phase with fewer published points has trial limits. ``max_missing_share``:
+    no chart when more than this share of a series' months is withheld.
+    """
+
+    baseline_points: int | None = None
+    screen_outliers: bool = True
+    trend_run: int = 7
+    shift_run: int = 7
+    trial_below: int = 13
+    max_missing_share: float = 0.2
+
+
 @dataclass(frozen=True)
 class SpcSummary:
     """What an XmR chart says about the latest point and the target."""
@@ -266,11 +425,13 @@ class SpcSummary:
     mean: float
     lpl: float
     upl: float
-    n_points: int
+    n_points: int  # published points in the latest phase
     variation: str  # common_cause | improvement_high | improvement_low | concern_high | concern_low | neutral_*
     assurance: str | None  # consistent_pass | consistent_fail | hit_and_miss | None
     trial_limits: bool
     warning: str | None
+    baseline_points: int = 0  # points the latest phase's limits were computed from
+    missing: int = 0  # withheld (missing) months in the series
 
 
 VARIATION_TEXT = {
@@ -287,116 +448,419 @@ ASSURANCE_TEXT = {
     "consistent_fail": "The target will consistently be missed unless something changes",
     "hit_and_miss": "The target will be met and missed at random (hit and miss)",
 }
+#: NHSRplotthedots' names of the rules (``special_cause_type``), by our rule codes.
+RULE_NAMES = {"beyond_limit": ("Above UCL", "Below LCL"), "trend": ("7 Point Trend (Increasing)",
+              "7 Point Trend (Decreasing)"), "two_in_three": ("2 in 3 Above CL", "2 in 3 Below CL"),
+              "shift": ("7 Points Above CL", "7 Points Below CL")}
 
 
-def _runs_flag(ok: np.ndarray, length: int) -> np.ndarray:
-    """Flag every point in a run of ``length`` consecutive True-windows ending at each index."""
-    flags = np.zeros(len(ok), dtype=bool)
-    for i in np.flatnonzero(ok):
-        flags[max(0, i - length + 1): i + 1] = True
-    return flags
+def run_one_side(side: np.ndarray, run: int = 7) -> np.ndarray:
+    """1 where point ``i`` ends ``run`` points on one side of the mean (a point on the mean,
+    side 0, breaks the run); NHSRplotthedots ``ptd_seven_point_one_side_mean``.
+
+    Examples
+    --------
+    >>> run_one_side(np.array([1] * 8 + [-1])).tolist()
+    [0, 0, 0, 0, 0, 0, 1, 1, 0]
+    """
+    side = np.asarray(side)
+    out = np.zeros(len(side), dtype=int)
+    for i in range(run - 1, len(side)):
+        window = side[i - run + 1: i + 1]
+        out[i] = int(side[i] != 0 and bool((window == side[i]).all()))
+    return out
+
+
+def trend_ends(y: np.ndarray, run: int = 7) -> np.ndarray:
+    """+1 (-1) where point ``i`` ends ``run`` points each higher (lower) than the one before;
+    a repeated value breaks the trend. NHSRplotthedots ``ptd_seven_point_trend``.
+
+    Examples
+    --------
+    >>> trend_ends(np.array([2, 1, 2, 3, 4, 5, 6, 7, 3.0])).tolist()
+    [0, 0, 0, 0, 0, 0, 0, 1, 0]
+    """
+    y = np.asarray(y, dtype=float)
+    out = np.zeros(len(y), dtype=int)
+    d = np.sign(np.diff(y))
+    for i in range(run - 1, len(y)):
+        window = d[i - run + 1: i]
+        if (window == 1).all():
+            out[i] = 1
+        elif (window == -1).all():
+            out[i] = -1
+    return out
+
+
+def part_of_run(ends: np.ndarray, run: int = 7) -> np.ndarray:
+    """1 for every point of a run whose last point is marked non-zero in ``ends``;
+    NHSRplotthedots ``ptd_part_of_seven_trend``.
+
+    Examples
+    --------
+    >>> part_of_run(np.array([0] * 7 + [-1, 0])).tolist()
+    [0, 1, 1, 1, 1, 1, 1, 1, 0]
+    """
+    ends = np.asarray(ends)
+    out = np.zeros(len(ends), dtype=int)
+    for i in np.flatnonzero(ends):
+        out[max(0, i - run + 1): i + 1] = 1
+    return out
+
+
+def two_in_three(close: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """1 for every point in a window of three consecutive points, all on one side of the
+    mean, of which at least two are close to a limit; NHSRplotthedots ``ptd_two_in_three``.
+    (Only the close points of such a window are special cause: see :func:`xmr`.)
+
+    Examples
+    --------
+    >>> two_in_three(np.array([0, 0, 1, 1, 0, 0, 0]), np.ones(7)).tolist()
+    [0, 1, 1, 1, 1, 0, 0]
+    """
+    close = np.asarray(close, dtype=int)
+    side = np.asarray(side)
+    n = len(close)
+    out = np.zeros(n, dtype=int)
+    for start in range(n - 2):
+        w = slice(start, start + 3)
+        if close[w].sum() >= 2 and abs(side[w].sum()) == 3:
+            out[w] = 1
+    return out
+
+
+def _segments(present: np.ndarray) -> list[np.ndarray]:
+    """Positions of each run of consecutive published points."""
+    idx = np.flatnonzero(present)
+    if not len(idx):
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > 1) + 1
+    return np.split(idx, breaks)
+
+
+def _phase_limits(y: np.ndarray, options: SpcOptions) -> tuple[float, float, int]:
+    """(mean, average moving range, points used) of one phase from its baseline.
+
+    Moving ranges are taken only between consecutive months that are both published: a
+    withheld month is never bridged.
+    """
+    present = np.flatnonzero(~np.isnan(y))
+    if options.baseline_points is not None:
+        present = present[: options.baseline_points]
+    base = np.full(len(y), np.nan)
+    base[present] = y[present]
+    # means as exactly rounded sums (math.fsum), as R's mean() all but is: a point exactly on the
+    # mean must come out on it, not a rounding error to one side
+    mean = math.fsum(y[present]) / len(present)
+    mr = np.abs(np.diff(base))
+    mr = mr[~np.isnan(mr)]
+    if not len(mr):
+        return mean, float("nan"), len(present)
+    amr = math.fsum(mr) / len(mr)
+    if options.screen_outliers:
+        mr = mr[mr < SPC_SCREEN * amr]
+        amr = math.fsum(mr) / len(mr) if len(mr) else float("nan")
+    return mean, amr, len(present)
+
+
+def _assurance(target, lpl: float, upl: float, direction: int) -> str | None:
+    """NHSRplotthedots ``ptd_calculate_assurance_type`` (its ``inconsistent`` is our ``hit_and_miss``)."""
+    if target is None or direction == 0 or _missing(target) or isinstance(target, list | tuple):
+        return None
+    t = float(target)
+    if t > upl:
+        return "consistent_fail" if direction == 1 else "consistent_pass"
+    if t < lpl:
+        return "consistent_pass" if direction == 1 else "consistent_fail"
+    return "hit_and_miss"
 
 
 def xmr(values: Sequence[float], improvement: str = "increase", target=None, *,
-        trend_run: int = 7, shift_run: int = 7, screen_outliers: bool = False) -> tuple[pd.DataFrame, SpcSummary]:
-    """XmR chart with Making Data Count rules (NHSRplotthedots defaults).
+        options: SpcOptions | None = None, phase_starts: Sequence[int] = ()) -> tuple[pd.DataFrame, SpcSummary]:
+    """XmR chart as NHSRplotthedots 0.2.x draws it (the Making Data Count rules).
 
-    Limits are mean ± 2.66 × mean moving range; "near" limits are at ± 2/3 of that. Rules,
-    in order: (1) a point beyond a limit; (2) ``trend_run`` points all increasing or all
-    decreasing; (3) two of three consecutive points on the same side of the mean lying
-    between the near limit and the limit; (4) ``shift_run`` consecutive points on one side
-    of the mean (a point on the mean breaks the run). A special-cause point is an
-    improvement or a concern by which side of the mean it lies on (``improvement`` is
-    ``"increase"``, ``"decrease"`` or ``"neutral"``).
+    For each phase (a new phase starts at each position in ``phase_starts``: a rebase at a
+    known change), the mean and the average moving range come from the phase's baseline (its
+    first ``options.baseline_points`` published points) and are fixed afterwards; process
+    limits are the mean ± 2.66 average moving ranges, "near" limits two thirds of the way.
+    Each point is then classed by the first rule that fires, in this order:
 
-    Parameters
-    ----------
-    values
-        The series in time order (missing values are not allowed: suppress first, then
-        chart only the published points).
-    target
-        Optional target for the assurance icon.
+    1. beyond a process limit: improvement or concern by its side of the mean;
+    2. part of ``trend_run`` points each higher (or lower) than the one before: classed by
+       the **direction of the trend**, not by its side of the mean (NHSRplotthedots #171/#180);
+    3. two of three consecutive points on one side of the mean close to a limit: the close
+       points, by their side;
+    4. part of ``shift_run`` points on one side of the mean: by its side.
+
+    A point type is ``common_cause`` or, as NHSRplotthedots names its icons,
+    ``improvement_high``/``improvement_low`` (an improvement where higher, or lower, is
+    better), ``concern_low``/``concern_high`` (a concern where higher, or lower, is better)
+    or ``neutral_high``/``neutral_low`` when no direction is better. The variation icon is
+    the latest point's type; the assurance icon compares ``target`` with the latest phase's
+    limits (none without a target or a direction).
+
+    Missing values (withheld months) stay in place: they are never charted, no moving range
+    spans them, and no run, trend or two-in-three window crosses them. The caller decides
+    beforehand whether too many are missing to chart at all (:func:`spc_eligibility`).
 
     Returns
     -------
     points, summary
-        One row per point (``value, mean, lpl, upl, near_lpl, near_upl, rule,
-        special_cause, point_type``) and an :class:`SpcSummary`.
+        One row per input value (``value, phase, mean, lpl, upl, near_lpl, near_upl, rule,
+        special_cause_type, special_cause, point_type``; withheld months have no type) and an
+        :class:`SpcSummary` of the latest published point.
     """
+    options = options or SpcOptions()
     y = np.asarray(values, dtype=float)
-    if np.isnan(y).any():
-        raise ValueError("xmr() needs a complete series; drop or suppress missing points first")
     if improvement not in ("increase", "decrease", "neutral"):
         raise ValueError("improvement must be 'increase', 'decrease' or 'neutral'")
     n = len(y)
-    if n < 2:
-        raise ValueError("an XmR chart needs at least two points")
-    mean = float(y.mean())
-    mr = np.abs(np.diff(y))
-    amr = float(mr.mean())
-    if screen_outliers:
-        kept = mr[mr < 3.267 * amr]
-        amr = float(kept.mean()) if len(kept) else amr
-    upl, lpl = mean + 2.66 * amr, mean - 2.66 * amr
-    near_upl, near_lpl = mean + (2 / 3) * 2.66 * amr, mean - (2 / 3) * 2.66 * amr
+    present = ~np.isnan(y)
+    if present.sum() < 2:
+        raise ValueError("an XmR chart needs at least two published points")
+    direction = {"increase": 1, "decrease": -1, "neutral": 0}[improvement]
+    starts = sorted({0, *[int(s) for s in phase_starts if 0 < int(s) < n]})
+    phase = np.zeros(n, dtype=int)
+    for k, s in enumerate(starts):
+        phase[s:] = k
 
-    outside = (y > upl) | (y < lpl)
-    side = np.sign(y - mean)
-    close = ~outside & ((y > near_upl) | (y < near_lpl))
+    mean = np.full(n, np.nan)
+    amr = np.full(n, np.nan)
+    used = np.zeros(n, dtype=int)
+    for k in range(len(starts)):
+        sel = phase == k
+        m, a, u = _phase_limits(y[sel], options)
+        mean[sel], amr[sel], used[sel] = m, a, u
+    upl, lpl = mean + SPC_LIMIT * amr, mean - SPC_LIMIT * amr
+    near_upl, near_lpl = mean + 2 * SPC_LIMIT / 3 * amr, mean - 2 * SPC_LIMIT / 3 * amr
 
-    trend = np.zeros(n, dtype=bool)
-    if n >= trend_run:
-        d = np.sign(np.diff(y))
-        w = trend_run - 1
-        ends = [i for i in range(w, n) if abs(d[i - w:i].sum()) == w]
-        ok = np.zeros(n, dtype=bool)
-        ok[ends] = True
-        trend = _runs_flag(ok, trend_run)
-
-    two3 = np.zeros(n, dtype=bool)
-    for i in range(n - 2):
-        win = slice(i, i + 3)
-        if close[win].sum() >= 2 and abs(side[win].sum()) == 3:
-            two3[win] |= close[win]
-
-    shift = np.zeros(n, dtype=bool)
-    if n >= shift_run:
-        ends = [i for i in range(shift_run - 1, n)
-                if side[i] != 0 and (side[i - shift_run + 1: i + 1] == side[i]).all()]
-        ok = np.zeros(n, dtype=bool)
-        ok[ends] = True
-        shift = _runs_flag(ok, shift_run)
+    with np.errstate(invalid="ignore"):
+        outside = present & ((y > upl) | (y < lpl))
+        side = np.where(present, np.sign(y - mean), 0).astype(int)
+        close = present & ~outside & ((y < near_lpl) | (y > near_upl))
 
     rule = np.full(n, None, dtype=object)
-    for flags, name in ((shift, "shift"), (two3, "two_in_three"), (trend, "trend"), (outside, "beyond_limit")):
-        rule[flags] = name  # later assignments win: the first rule in MDC order is kept
-    special = rule != None  # noqa: E711 - element-wise comparison on an object array
-    direction = {"increase": 1, "decrease": -1, "neutral": 0}[improvement]
-    point_type = np.full(n, "common_cause", dtype=object)
-    for i in np.flatnonzero(special):
-        high = side[i] >= 0
-        if direction == 0:
-            point_type[i] = "neutral_high" if high else "neutral_low"
-        elif (1 if high else -1) == direction:
-            point_type[i] = "improvement_high" if high else "improvement_low"
-        else:
-            point_type[i] = "concern_high" if high else "concern_low"
+    sense = np.zeros(n, dtype=int)  # +1 above the mean or increasing, -1 below or decreasing
+    for k in range(len(starts)):
+        for seg in _segments(present & (phase == k)):
+            ys, sides = y[seg], side[seg]
+            trend = part_of_run(trend_ends(ys, options.trend_run), options.trend_run)
+            two3 = two_in_three(close[seg], sides) * close[seg]
+            shift = part_of_run(run_one_side(sides, options.shift_run), options.shift_run)
+            rule[seg], sense[seg] = special_cause_rules(ys, sides, outside[seg], trend, two3, shift)
+    special = np.array([r is not None for r in rule])
+    cause_type = np.array([None if not present[i] else "Common Cause" if r is None
+                           else RULE_NAMES[r][0 if sense[i] > 0 else 1] for i, r in enumerate(rule)], dtype=object)
+    point_type = np.full(n, None, dtype=object)
+    for i in np.flatnonzero(present):
+        point_type[i] = _point_type(int(sense[i]) if special[i] else 0, direction)
 
-    assurance = None
-    if target is not None and direction != 0:
-        t = float(target)
-        if direction == 1:
-            assurance = "consistent_fail" if t > upl else "consistent_pass" if t < lpl else "hit_and_miss"
-        else:
-            assurance = "consistent_fail" if t < lpl else "consistent_pass" if t > upl else "hit_and_miss"
-    trial = n < 13
+    last = int(np.flatnonzero(present)[-1])
+    lk = phase == phase[last]
+    n_phase = int((present & lk).sum())
+    trial = n_phase < options.trial_below
     points = pd.DataFrame({
-        "value": y, "mean": mean, "lpl": lpl, "upl": upl, "near_lpl": near_lpl, "near_upl": near_upl,
-        "rule": rule, "special_cause": special, "point_type": point_type,
+        "value": y, "phase": phase, "mean": mean, "lpl": lpl, "upl": upl, "near_lpl": near_lpl,
+        "near_upl": near_upl, "rule": rule, "special_cause_type": cause_type, "special_cause": special,
+        "point_type": point_type,
     })
     summary = SpcSummary(
-        mean=mean, lpl=lpl, upl=upl, n_points=n, variation=str(point_type[-1]), assurance=assurance,
+        mean=float(mean[last]), lpl=float(lpl[last]), upl=float(upl[last]), n_points=n_phase,
+        variation=str(point_type[last]), assurance=_assurance(target, float(lpl[last]), float(upl[last]), direction),
         trial_limits=trial,
-        warning=(f"Trial limits: only {n} points (13 or more are needed for reliable limits)" if trial else None),
+        warning=(f"Trial limits: only {n_phase} points ({options.trial_below} or more are needed for reliable limits)"
+                 if trial else None),
+        baseline_points=int(used[last]), missing=int((~present).sum()),
     )
     return points, summary
+
+
+def special_cause_rules(y, side, outside, trend, two_three, shift) -> tuple[np.ndarray, np.ndarray]:
+    """The rule that classes each point, and its sense, from the rule flags of one run of
+    consecutive points (NHSRplotthedots ``ptd_special_cause_type``).
+
+    In order: beyond a limit (sense: its side of the mean), part of a trend (sense: the
+    trend's direction, the step to the next point when that point is in the trend too, else
+    the step from the previous one), two in three (its side), shift (its side). Returns
+    ``(rule, sense)``: rule codes (None for common cause) and +1 (above the mean, or rising)
+    or -1.
+
+    Examples
+    --------
+    >>> rule, sense = special_cause_rules([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 1, -1, -1, -1, -1],
+    ...                                   [0, 0, 0, 0, 0, 1, 1, 0], [1, 1, 0, 0, 0, 0, 0, 0],
+    ...                                   [0, 0, 0, 0, 1, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0, 0])
+    >>> names = [None if r is None else RULE_NAMES[r][0 if s > 0 else 1] for r, s in zip(rule, sense, strict=True)]
+    >>> names[:4]
+    ['7 Point Trend (Increasing)', '7 Point Trend (Increasing)', '7 Points Above CL', '7 Points Above CL']
+    >>> names[4:]
+    ['2 in 3 Below CL', 'Below LCL', 'Below LCL', None]
+    """
+    y = np.asarray(y, dtype=float)
+    side, outside = np.asarray(side), np.asarray(outside)
+    trend, two_three, shift = (np.asarray(v) != 0 for v in (trend, two_three, shift))
+    n = len(y)
+    d = np.sign(np.diff(y)).astype(int)
+    right = np.append(d, d[-1] if len(d) else 0)
+    left = np.insert(d, 0, 0)
+    nxt = np.append(trend[1:], False)
+    trend_dir = np.where(nxt & trend, right, left)
+    rule = np.full(n, None, dtype=object)
+    sense = np.zeros(n, dtype=int)
+    for i in range(n):
+        if outside[i]:
+            rule[i], sense[i] = "beyond_limit", 1 if side[i] == 1 else -1
+        elif trend[i]:
+            rule[i], sense[i] = "trend", 1 if trend_dir[i] == 1 else -1
+        elif two_three[i]:
+            rule[i], sense[i] = "two_in_three", 1 if side[i] > 0 else -1
+        elif shift[i]:
+            rule[i], sense[i] = "shift", 1 if side[i] > 0 else -1
+    return rule, sense
+
+
+def _point_type(sense: int, direction: int) -> str:
+    """NHSRplotthedots ``ptd_point_type`` with its icon names (``ptd_get_icons``).
+
+    Examples
+    --------
+    >>> _point_type(-1, 1), _point_type(-1, -1), _point_type(1, 0), _point_type(0, 1)
+    ('concern_low', 'improvement_low', 'neutral_high', 'common_cause')
+    """
+    if sense == 0:
+        return "common_cause"
+    if direction == 0:
+        return "neutral_high" if sense > 0 else "neutral_low"
+    if sense * direction > 0:
+        return "improvement_high" if direction == 1 else "improvement_low"
+    return "concern_low" if direction == 1 else "concern_high"
+
+
+def spc_eligibility(values: Sequence[float], options: SpcOptions | None = None) -> str | None:
+    """Why a monthly series cannot be charted, in words; None when it can.
+
+    Not charted: fewer than two published months; the latest month withheld; more than
+    ``options.max_missing_share`` of the months (from the first published one) withheld.
+
+    Examples
+    --------
+    >>> spc_eligibility([1.0, 2.0, float("nan"), 3.0, 4.0, 5.0]) is None
+    True
+    >>> spc_eligibility([1.0, float("nan"), float("nan"), 3.0])
+    'not charted: 2 of the 4 months are withheld (more than 20%)'
+    """
+    options = options or SpcOptions()
+    y = np.asarray(values, dtype=float)
+    present = np.flatnonzero(~np.isnan(y))
+    if len(present) < 2:
+        return "not charted: fewer than two published months"
+    y = y[present[0]:]
+    if np.isnan(y[-1]):
+        return "not charted: the latest month is withheld"
+    missing = int(np.isnan(y).sum())
+    if missing > options.max_missing_share * len(y):
+        return (f"not charted: {missing} of the {len(y)} months are withheld "
+                f"(more than {options.max_missing_share:.0%})")
+    return None
+
+
+# -- slope and relative index of inequality (PHEindicatormethods phe_sii) ------------------------------------
+@dataclass(frozen=True)
+class Inequality:
+    """SII and RII of one area with their confidence limits (see :func:`slope_index`)."""
+
+    sii: float
+    sii_lower: float
+    sii_upper: float
+    rii: float
+    rii_lower: float
+    rii_upper: float
+    confidence: float
+    repetitions: int
+
+
+def relative_ranks(population) -> np.ndarray:
+    """Mid-point of each quantile's share of the cumulative population (PHEindicatormethods
+    ``FindXValues``); quantiles ordered from most to least deprived.
+
+    Examples
+    --------
+    >>> relative_ranks([12, 10, 78]).round(3).tolist()
+    [0.06, 0.17, 0.61]
+    """
+    p = np.asarray(population, dtype=float)
+    share = p / p.sum()
+    return np.cumsum(share) - share / 2
+
+
+def slope_index(values, population, *, lower=None, upper=None, se=None, value_type: str = "normal",
+                multiplier: float = 1.0, confidence: float = 0.95, repetitions: int = 100_000,
+                seed: int = 0) -> Inequality:
+    """Slope and relative index of inequality, as PHEindicatormethods ``phe_sii`` computes them.
+
+    The quantiles (most deprived first) are weighted by their share ``a`` of the population
+    and placed at their relative rank ``b`` (:func:`relative_ranks`); the regression
+    ``y·√a = α·√a + β·b√a`` (no intercept; Low & Low 2004) gives the SII β (the modelled
+    difference between the least and the most deprived end) and the RII (α + β)/α. The
+    confidence limits come from ``repetitions`` simulations of each quantile's value from a
+    normal distribution on the transformed scale (log for ``value_type="rate"``, logit for
+    ``"proportion"``, given as a fraction) with the standard error from ``se`` or from the
+    95 % interval (``(upper - lower)/3.92`` after transformation), refitted each time; the
+    limits are the simulated values at positions ``round(repetitions × (1 ∓ confidence)/2)``.
+
+    A negative ``multiplier`` turns the SII round (most minus least deprived) and inverts the
+    RII (most over least deprived), as ``phe_sii`` does. ``seed`` makes the simulation
+    reproducible (numpy's generator, not R's: limits agree with R's to simulation error).
+
+    Raises
+    ------
+    ValueError
+        For fewer than 5 quantiles, a missing or non-positive population, a missing value or
+        standard error, or a proportion outside (0, 1).
+    """
+    y = np.asarray(values, dtype=float)
+    pop = np.asarray(population, dtype=float)
+    k = len(y)
+    if k < 5 or len(pop) != k:
+        raise ValueError("phe_sii needs between 5 and 100 quantiles, each with a value and a population")
+    if np.isnan(pop).any() or (pop <= 0).any():
+        raise ValueError("some groups have a zero, negative or missing population")
+    if np.isnan(y).any():
+        raise ValueError("some groups have no value (withheld or missing)")
+    transform, back = {
+        "normal": (lambda v: v, lambda v: v),
+        "rate": (np.log, np.exp),
+        "proportion": (lambda v: np.log(v / (1 - v)), lambda v: np.exp(v) / (1 + np.exp(v))),
+    }[value_type]
+    if value_type == "proportion" and ((y <= 0) | (y >= 1)).any():
+        raise ValueError("proportions must lie strictly between 0 and 1")
+    if value_type == "rate" and (y <= 0).any():
+        raise ValueError("rates must be positive")
+    if se is None:
+        if lower is None or upper is None:
+            raise ValueError("give the standard errors or the 95% confidence limits")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = (transform(np.asarray(upper, dtype=float)) - transform(np.asarray(lower, dtype=float))) / Z95 / 2
+    se = np.asarray(se, dtype=float)
+    if np.isnan(se).any() or (se < 0).any() or np.isinf(se).any():
+        raise ValueError("negative or missing standard errors")
+    sqrt_a = np.sqrt(pop / pop.sum())
+    x = np.column_stack([sqrt_a, relative_ranks(pop) * sqrt_a])
+    solve = np.linalg.solve(x.T @ x, x.T)  # (X'X)^-1 X': least squares for every simulated column at once
+    alpha, beta = solve @ (sqrt_a * y)
+    rng = np.random.default_rng(seed)
+    sims = back(rng.normal(transform(y)[:, None], se[:, None], size=(k, repetitions)))
+    params = solve @ (sims * sqrt_a[:, None])
+    sii_sim = np.sort(multiplier * params[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rii_sim = (params[1] + params[0]) / params[0]
+        rii_sim = np.sort(1 / rii_sim if multiplier < 0 else rii_sim)
+    upper_q = confidence + (1 - confidence) / 2
+    lo_pos = max(int(round(repetitions * (1 - upper_q))), 1) - 1
+    hi_pos = min(int(round(repetitions * upper_q)), repetitions) - 1
+    rii = (alpha + beta) / alpha
+    return Inequality(
+        sii=float(multiplier * beta), sii_lower=float(sii_sim[lo_pos]), sii_upper=float(sii_sim[hi_pos]),
+        rii=float(1 / rii if multiplier < 0 else rii), rii_lower=float(rii_sim[lo_pos]),
+        rii_upper=float(rii_sim[hi_pos]), confidence=confidence, repetitions=repetitions,
+    )

@@ -570,6 +570,7 @@ def _prove(prot: Protection, rel: Relations, values: np.ndarray, derived: np.nda
         if not failing:
             return
         picked = set()
+        stuck: list[tuple[int, int]] = []  # failing cells with no partner left this round
         again = set(failing) & set(failing_cells.tolist())
         proved_failing = [c for c in failing if var_of[c] not in result.unproven]
         for cell in proved_failing:
@@ -582,9 +583,10 @@ def _prove(prot: Protection, rel: Relations, values: np.ndarray, derived: np.nda
                 pick = _partner(cell, result.lo[v], result.hi[v], rel, member_of, values, prot.withheld, shown,
                                 fixed, derived, threshold)
             if pick is None:
-                raise ProtectionError(f"{_words(table, cell)} cannot be protected (feasible range {result.lo[v]:g} to "
-                                      f"{result.hi[v]:g}): every count that could be withheld beside it is withheld "
-                                      "already or fixed (published in an earlier period, or elsewhere)")
+                pick = _component_partner(v, result, source, values, prot, shown, fixed, derived, rel, member_of)
+            if pick is None:
+                stuck.append((cell, v))
+                continue
             if pick in picked:
                 continue
             picked.add(pick)
@@ -592,6 +594,12 @@ def _prove(prot: Protection, rel: Relations, values: np.ndarray, derived: np.nda
             prot.reason[pick] = "secondary"
             prot.detail[pick] = (f"protects {_words(table, cell)} (its feasible range was "
                                  f"{result.lo[v]:g} to {result.hi[v]:g})")
+        if stuck and not picked:
+            # no partner left for these cells, and nothing withheld this round could change that
+            cell, v = stuck[0]
+            raise ProtectionError(f"{_words(table, cell)} cannot be protected (feasible range {result.lo[v]:g} to "
+                                  f"{result.hi[v]:g}): every count that could be withheld beside it is withheld "
+                                  "already or fixed (published in an earlier period, or elsewhere)")
         if by_relation is not None:
             by_relation()  # a new partner may leave a relation of its own with a single withheld cell
         previous, previous_result, previous_hidden = hidden, result, hidden_pos
@@ -648,6 +656,29 @@ def _binding_partner(cell: int, v: int, result, relations: list[Relation], sourc
     pool = big if len(big) else cands
     order = np.lexsort((pool, values[pool])) if len(big) else np.lexsort((pool, -values[pool]))
     return int(pool[order][0])
+
+
+def _component_partner(v: int, result, source: list[list[int]], values: np.ndarray, prot: Protection,
+                       shown: np.ndarray, fixed: np.ndarray, derived: np.ndarray, rel: Relations,
+                       member_of: dict[int, list[int]]) -> int | None:
+    """The last resort for a failing cell whose own relations (and theirs, three steps out) hold no
+    count that could be withheld: the largest published count in any relation of its component of
+    the check (the relations that together pin it, inequalities included), or, when every count
+    there is derived (a complement, a total no row shows), in the relations that make a derived
+    count known (its share's numerator and denominator, say)."""
+    comp = result.component[v]
+    cells = {c for i in result.relations_of.get(int(comp), []) for c in source[i]}
+
+    def free(pool) -> list[int]:
+        return sorted(c for c in pool if shown[c] and not fixed[c] and not derived[c] and not prot.withheld[c])
+
+    cands = free(cells)
+    if not cands:
+        cands = free({m for c in cells if derived[c] for r in member_of.get(c, []) for m in rel.groups[r]})
+    if not cands:
+        return None
+    cands = np.array(cands)
+    return int(cands[np.lexsort((cands, -values[cands]))][0])
 
 
 def _partner(cell: int, lo: float, hi: float, rel: Relations, member_of: dict[int, list[int]], values: np.ndarray,

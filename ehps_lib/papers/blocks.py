@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from ..indicators import stats
 from ..indicators.catalogue import Indicator
 from ..periods import Period
+from .markup import html_to_markdown
+from .markup import table as markup_table
+from .styles import for_lab
 
 NOT_AVAILABLE = "n/a"
 #: Printed in place of a value withheld by small-number suppression.
@@ -31,24 +34,43 @@ SYNTHETIC_BANNER_ATTR = "data-ehps-synthetic-banner"
 @dataclass(frozen=True)
 class Block:
     """A piece of a paper: HTML for browsers and the built-in renderer, Markdown for Quarto's
-    PDF formats (when there is one), an SVG image for charts, and plain text."""
+    Typst PDF, an SVG image for charts, and plain text.
+
+    The Markdown form is made from the HTML (:func:`ehps_lib.papers.markup.html_to_markdown`:
+    every table with every column, every figure with its alt text and caption, callouts for
+    the banner and the commentary, raw Typst for landscape pages) unless one is given, so that
+    the web page and the PDF say the same thing. Quarto reads ``text/html`` for web pages and
+    ``text/markdown`` for PDFs (:mod:`ehps_lib.papers.markup`).
+    """
 
     html: str
     markdown: str | None = None
     text: str = ""
     svg: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.markdown is None and self.html:
+            object.__setattr__(self, "markdown", html_to_markdown(self.html))
+
     def _repr_html_(self) -> str:
-        return self.html
+        # In JupyterLab the block brings the workspace's styles with it, scoped to itself.
+        return for_lab(self.html)
 
     def _repr_markdown_(self) -> str | None:
         return self.markdown
 
     def _repr_svg_(self) -> str | None:
-        return self.svg
+        # Only for a block with no other form: every reader (JupyterLab, the built-in engine,
+        # Quarto's web page and PDF) takes the HTML or the Markdown first, which already hold
+        # the chart, so the SVG would only double the notebook's size.
+        return self.svg if not (self.html or self.markdown) else None
 
     def __repr__(self) -> str:
-        return self.text or self.html
+        # The plain-text form: the block's own text, else its words without markup (short).
+        if self.text:
+            return self.text
+        words = " ".join(re.sub(r"<[^>]+>", " ", self.html).split())
+        return words[:300] + ("..." if len(words) > 300 else "")
 
     def __str__(self) -> str:
         return self.html
@@ -107,24 +129,24 @@ def _table_html(caption: str, columns: list[str], rows: list[tuple[str, list[str
 
 
 def _table_markdown(caption: str, columns: list[str], rows: list[tuple[str, list[str]]]) -> str:
-    def cell(text: str) -> str:
-        return str(text).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(cell(c) for c in columns) + " |",
-             "|" + "|".join([":---"] + ["---:"] * (len(columns) - 1)) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in [head, *values]) + " |" for head, values in rows]
-    return "\n".join(lines) + f"\n\n: {cell(caption)}\n"
+    """A pipe table from plain-text rows ``(row heading, values)``: :func:`ehps_lib.papers.markup.table`
+    (every cell escaped, relative widths)."""
+    return markup_table(caption, columns, [[head, *values] for head, values in rows])
 
 
 # -- badges: colour is never the only cue ----------------------------------------------------------
 #: RAG status as word + symbol (+ colour from the style sheet), for HTML and text.
 RAG_SYMBOL = {"Green": "✔", "Amber": "▲", "Red": "✖"}
 #: Direction of travel as printed (the council's arrows: ↑ improved, ↓ worse, → no change).
-DIRECTION_SYMBOL = {"improved": "↑", "worse": "↓", "no change": "→", "higher": "▲", "lower": "▼",
+DIRECTION_SYMBOL = {"improved": "↑", "worse": "↓", "no change": "►", "higher": "▲", "lower": "▼",
                     "not compared": ""}
 DIRECTION_WORDS = {"improved": "Improved", "worse": "Worse", "no change": "No change",
                    "higher": "Higher (no judgement)", "lower": "Lower (no judgement)", "not compared": "Not compared"}
 COMPARISON_WORDS = {"better": "Better than Kent", "similar": "Similar to Kent", "worse": "Worse than Kent",
+                    "higher": "Higher than Kent (no judgement)", "lower": "Lower than Kent (no judgement)",
+                    "better (99.8%)": "Better than Kent (99.8%)", "worse (99.8%)": "Worse than Kent (99.8%)",
+                    "higher (99.8%)": "Higher than Kent (99.8%, no judgement)",
+                    "lower (99.8%)": "Lower than Kent (99.8%, no judgement)",
                     "not compared": "Not compared"}
 
 
@@ -149,20 +171,68 @@ def rag_text(rag: str | None) -> str:
     return f"{RAG_SYMBOL[rag]} {rag}" if rag in RAG_SYMBOL else "Not rated"
 
 
-def direction_badge(direction: str | None) -> str:
-    """HTML for a direction of travel: arrow (hidden from screen readers) and words."""
-    if not direction or direction not in DIRECTION_WORDS:
-        direction = "not compared"
-    symbol = DIRECTION_SYMBOL[direction]
+def _value_of(text: str | None) -> float | None:
+    """The number a printed cell shows ("1,143", "79.7%"), or None (``c``, ``n/a``, words)."""
+    if text is None:
+        return None
+    t = str(text).replace(",", "").replace("%", "").strip()
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def movement(direction: str | None, polarity: str | None = None, now: str | None = None,
+             before: str | None = None) -> tuple[str, str, str]:
+    """How a direction of travel is printed so that it never contradicts the values shown:
+    ``(key, arrow, words)``. The arrow is the value's own movement (▲ higher, ▼ lower, ► no
+    change) and the words say whether that is better: "Higher: improved", "Lower: worse",
+    "Higher (no judgement)". ``now`` and ``before`` are the cells as printed: equal printed
+    values are "No change" whatever the unrounded figures did.
+
+    Examples
+    --------
+    >>> movement("improved", "L")
+    ('improved', '▼', 'Lower: improved')
+    >>> movement("improved", "H", "16.1%", "16.1%")
+    ('no change', '►', 'No change')
+    >>> movement("worse", "T", "21.6%", "19.1%")
+    ('worse', '▲', 'Higher: worse')
+    """
+    d = direction if direction in DIRECTION_WORDS else "not compared"
+    a, b = _value_of(now), _value_of(before)
+    if a is not None and b is not None and now == before and d != "not compared":
+        d = "no change"
+    if d in ("no change", "not compared"):
+        return d, DIRECTION_SYMBOL[d], DIRECTION_WORDS[d]
+    up = None
+    if a is not None and b is not None and a != b:
+        up = a > b
+    elif d in ("higher", "lower"):
+        up = d == "higher"
+    elif polarity in ("H", "L"):
+        up = (d == "improved") == (polarity == "H")
+    if up is None:
+        return d, "", DIRECTION_WORDS[d]
+    where = "Higher" if up else "Lower"
+    words = f"{where}: {d}" if d in ("improved", "worse") else f"{where} (no judgement)"
+    return d, "▲" if up else "▼", words
+
+
+def direction_badge(direction: str | None, polarity: str | None = None, now: str | None = None,
+                    before: str | None = None) -> str:
+    """HTML for a direction of travel: the value's arrow (hidden from screen readers) and words
+    that say whether the change is better (:func:`movement`)."""
+    key, symbol, words = movement(direction, polarity, now, before)
     arrow = f'<span aria-hidden="true">{symbol}</span> ' if symbol else ""
-    return (f'<span class="ehps-dot ehps-dot-{direction.replace(" ", "-")}">{arrow}'
-            f"{DIRECTION_WORDS[direction]}</span>")
+    return f'<span class="ehps-dot ehps-dot-{key.replace(" ", "-")}">{arrow}{_e(words)}</span>'
 
 
 def comparison_badge(comparison: str | None) -> str:
     """HTML for a comparison with Kent, in words."""
     key = comparison if comparison in COMPARISON_WORDS else "not compared"
-    return f'<span class="ehps-cmp ehps-cmp-{key.replace(" ", "-")}">{COMPARISON_WORDS[key]}</span>'
+    css = key.split(" (")[0].replace(" ", "-")
+    return f'<span class="ehps-cmp ehps-cmp-{css}">{COMPARISON_WORDS[key]}</span>'
 
 
 # -- title -----------------------------------------------------------------------------------------
@@ -182,13 +252,10 @@ def heading_block(area_name: str, product: str, period_line: str, extract_date: 
     parts = [f'<h1 class="ehps-title">{_e(title)}</h1>', f'<p class="ehps-period">{_e(period_line)}</p>']
     if extract_date:
         parts.append(f'<p class="ehps-extract">Data extracted on {_e(_long_date(extract_date))}.</p>')
-    md = [f"# {title}", "", period_line]
     if synthetic:
         parts.append(synthetic_banner_html())
-        md += ["", f"> **{SYNTHETIC_BANNER_TEXT}.** Every figure comes from a synthetic extract."]
     text = f"{title}\n{period_line}" + (f"\n{SYNTHETIC_BANNER_TEXT}" if synthetic else "")
-    return Block(html=f'<div class="ehps-title-block">{"".join(parts)}</div>', markdown="\n".join(md),
-                 text=text)
+    return Block(html=f'<div class="ehps-title-block">{"".join(parts)}</div>', text=text)
 
 
 def _long_date(value: object) -> str:
@@ -278,9 +345,10 @@ def _notes_html(notes: list[str]) -> str:
     return "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
 
 
-def _dot_words(direction: str) -> str:
-    d = direction if direction in DIRECTION_WORDS else stats.NOT_COMPARED
-    return f"{DIRECTION_SYMBOL[d]} {DIRECTION_WORDS[d]}".strip()
+def _dot_words(direction: str, polarity: str | None = None, now: str | None = None,
+               before: str | None = None) -> str:
+    _key, symbol, words = movement(direction, polarity, now, before)
+    return f"{symbol} {words}".strip()
 
 
 def _cell_notes(cells: list[str]) -> list[str]:

@@ -17,7 +17,6 @@ Typical notebook use::
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import matplotlib
@@ -43,12 +42,21 @@ from .blocks import (
     _html_table,
     _notes_html,
     _subject,
-    _table_markdown,
     comparison_badge,
     direction_badge,
     format_value,
 )
-from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, _img, figure_to_svg
+from .charts import (
+    AREA_COLOUR,
+    CHART_STYLE,
+    KENT_COLOUR,
+    _img,
+    figure_to_svg,
+    text_scale,
+    too_few_points,
+    too_few_text,
+)
+from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, load_commentary
 from .needs import from_scorecard, gradient_chart, imd_map, profile_table
 from .scorecard_data import (
     ScorecardData,
@@ -80,13 +88,17 @@ def dashboard_intro(data: ScorecardData) -> Block:
     text = [
         f"For each indicator, the dashboard shows {data.area_name}'s figure for {data.period.title} beside "
         "Kent's, how it compares with Kent, its rank amongst the 12 Kent districts and its movement since "
-        "the last period (the previous quarter; for annual public figures, the previous year).",
+        f"the last period (the previous {_kind_word(data.period)}; for annual public figures, the previous year).",
         "Comparison to Kent uses the 95% confidence interval of the district's figure: similar when the "
         "interval contains Kent's figure. Rank 1 is the best (for indicators where neither direction is "
         "better, the highest). Counts are neither compared nor ranked, because they depend on the size of "
         "the district.",
     ]
-    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), markdown="\n\n".join(text), text=text[0])
+    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), text=text[0])
+
+
+def _kind_word(p: Period) -> str:
+    return {"month": "month", "quarter": "quarter", "year": "year"}[p.kind]
 
 
 def _check_dashboard_area(data: ScorecardData) -> None:
@@ -96,18 +108,10 @@ def _check_dashboard_area(data: ScorecardData) -> None:
 
 
 def _kent_comparison(row: dict, ind: Indicator) -> tuple[str, str]:
-    """(words, html) of the comparison with Kent. Judged indicators use the published
-    comparison; for those where neither direction is better (rates), the same interval test
-    says higher, similar or lower, without judgement."""
+    """(words, html) of the published comparison with Kent: better, similar or worse for a
+    judged indicator; higher, similar or lower (no judgement) where neither direction is better,
+    as Fingertips compares them (Kent's value against the district's interval)."""
     published = _get(row, "compared_with_kent", stats.NOT_COMPARED)
-    if ind.polarity == "N" and (ind.is_rate or ind.is_percentage):
-        v, lo, hi, k = (_get(row, c) for c in ("value", "ci_lower", "ci_upper", "kent_value"))
-        if None not in (v, lo, hi, k):
-            if lo <= k <= hi:
-                return "Similar to Kent", comparison_badge(stats.SIMILAR)
-            word = "higher" if v > k else "lower"
-            text = f"{word.capitalize()} than Kent (no judgement)"
-            return text, f'<span class="ehps-cmp ehps-cmp-{word}">{text}</span>'
     key = published if published in COMPARISON_WORDS else stats.NOT_COMPARED
     return COMPARISON_WORDS[key], comparison_badge(key)
 
@@ -142,10 +146,12 @@ def district_rows(data: ScorecardData) -> pd.DataFrame:
         cmp_text, cmp_html = _kent_comparison(row, ind)
         rank, reason = _rank_cell(row, ind)
         movement = _get(row, "direction_previous", stats.NOT_COMPARED)
+        now, before = data.cell(ind.id), data.cell(ind.id, data.period.previous())
         out.append({"group": ind.group, "indicator_id": ind.id, "title": ind.title, "unit": _unit_label(ind),
-                    "district": data.cell(ind.id), "kent": data.cell(ind.id, area_code=KENT_CODE),
+                    "district": now, "kent": data.cell(ind.id, area_code=KENT_CODE),
                     "comparison": cmp_text, "comparison_html": cmp_html, "rank": rank, "rank_reason": reason,
-                    "movement": movement, "movement_html": direction_badge(movement)})
+                    "movement": movement, "movement_words": _dot_words(movement, ind.polarity, now, before),
+                    "movement_html": direction_badge(movement, ind.polarity, now, before)})
     return pd.DataFrame(out)
 
 
@@ -153,36 +159,55 @@ _DASH_COLUMNS = ["Indicator", "District figure", "Kent figure", "Comparison to K
                  "Movement since last period"]
 
 
-def _dashboard_table(caption: str, frame: pd.DataFrame, group_label) -> tuple[str, str]:
+def _dashboard_table(caption: str, frame: pd.DataFrame, group_label) -> str:
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in _DASH_COLUMNS) + "</tr>"
-    bodies, md_rows = [], []
+    bodies = []
     for group, part in frame.groupby("group", sort=False):
         trs = [f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="6">{_e(group_label(group))}</th></tr>']
-        md_rows.append((f"**{group_label(group)}**", [""] * 5))
         for r in part.itertuples(index=False):
             trs.append(f'<tr><th scope="row">{_e(r.title)} <span class="ehps-unit">({_e(r.unit)})</span></th>'
                        f"<td>{_e(r.district)}</td><td>{_e(r.kent)}</td><td>{r.comparison_html}</td>"
                        f"<td>{_e(r.rank)}</td><td>{r.movement_html}</td></tr>")
-            md_rows.append((f"{r.title} ({r.unit})", [r.district, r.kent, r.comparison, r.rank,
-                                                       _dot_words(r.movement)]))
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
-    html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-sc-dashboard")
-    return html, _table_markdown(caption, _DASH_COLUMNS, md_rows)
+    return _html_table(caption, [head], "".join(bodies), "ehps-table ehps-sc-dashboard")
 
 
 def district_table(data: ScorecardData) -> Block:
-    """The CYPF District Dashboard columns for the Early Help indicators, by group, for the quarter."""
+    """The CYPF District Dashboard columns for the Early Help indicators, by group, for the period."""
     frame = district_rows(data)
     caption = (f"{data.area_name} dashboard, {data.period.title}: each Early Help indicator beside Kent, with "
-               "the comparison, the rank amongst the 12 districts and the movement since the previous quarter")
-    html, md = _dashboard_table(caption, frame, lambda g: g)
+               f"the comparison, the rank amongst the 12 districts and the movement since the previous "
+               f"{_kind_word(data.period)}")
+    html = _dashboard_table(caption, frame, lambda g: g)
     notes = [f"{NOT_AVAILABLE} in the rank column: " + "; ".join(
         _RANK_REASONS[r] for r in ("count", "average", "missing") if r in set(frame["rank_reason"])) + "."]
     notes += [n for n in _cell_notes([*frame["district"], *frame["kent"]]) if not n.startswith(NOT_APPLICABLE)]
-    notes.append("Quarter figures: counts and rates are for the three months together; snapshots are at the "
-                 "quarter end; rolling 12 months to the quarter end.")
-    return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=md + "".join(f"\n{n}\n" for n in notes), text=caption)
+    if data.period.kind == "month":
+        notes.append("Month figures: counts and rates are for the month; snapshots are at the month end; rolling "
+                     "12 months to the month end.")
+    else:
+        notes.append("Quarter figures: counts and rates are for the three months together; snapshots are at the "
+                     "quarter end; rolling 12 months to the quarter end.")
+    notes.append(trend_note(data))
+    return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>', text=caption)
+
+
+def trend_note(data: ScorecardData) -> str:
+    """The caption of the movement column: an untested two-point change; and which indicators
+    changed significantly over the last five quarters (or months, for a monthly edition;
+    Fingertips' recent trend)."""
+    tested = []
+    for ind in _case_indicators(data):
+        trend = _get(_row(data, ind.id, data.period), "trend")
+        if trend in (stats.TREND_INCREASING, stats.TREND_DECREASING):
+            tested.append(f"{ind.title}: {stats.trend_words(trend, ind.polarity).lower()}")
+    word = _kind_word(data.period)
+    text = (f"Movement compares two {word}s only, without a statistical test: a change may be chance. Tested over "
+            f"the last five {word}s (Fingertips' chi-squared test for trend at 99.8%, robust to leaving out any "
+            f"one {word}): ")
+    if tested:
+        return text + "; ".join(tested) + ". The other indicators show no significant change or cannot be tested."
+    return text + f"no indicator shows a significant change (or there are too few published {word}s to test)."
 
 
 def load_public(data: ScorecardData) -> pd.DataFrame:
@@ -192,19 +217,23 @@ def load_public(data: ScorecardData) -> pd.DataFrame:
 
 
 def public_year(public: pd.DataFrame, indicator_id: str, area_code: str, period: Period) -> str | None:
-    """The latest calendar year of ``indicator_id`` for ``area_code`` that ended by the end of
-    ``period`` (a paper never shows a year after its own period); None when there is none.
+    """The latest year of ``indicator_id`` for ``area_code`` whose figures had been published by
+    the end of ``period`` (:func:`ehps_lib.indicators.public.first_published`: a paper never shows
+    figures released after its own period); None when there is none.
 
     Examples
     --------
-    >>> pub = pd.DataFrame({"indicator_id": ["x"] * 3, "area_code": ["A"] * 3, "period": ["2015", "2016", "2017"],
-    ...                     "value": [1.0, 2.0, 3.0]})
-    >>> public_year(pub, "x", "A", Period.parse("2016-17 Q4")), public_year(pub, "x", "A", Period.parse("2016-17 Q1"))
-    ('2016', '2015')
+    >>> pub = pd.DataFrame({"indicator_id": ["cypf_teenage_conceptions"] * 3, "area_code": ["A"] * 3,
+    ...                     "period": ["2014", "2015", "2016"], "value": [1.0, 2.0, 3.0]})
+    >>> [public_year(pub, "cypf_teenage_conceptions", "A", Period.parse(p)) for p in ("2016-17 Q4", "2016-17 Q3")]
+    ['2015', '2014']
     """
+    from ..indicators.public import first_published
+
     sel = public[(public["indicator_id"] == indicator_id) & (public["area_code"] == area_code)
                  & public["value"].notna()]
-    years = sorted(int(y) for y in sel["period"] if str(y).isdigit() and dt.date(int(y), 12, 31) <= period.end)
+    years = sorted(int(y) for y in sel["period"]
+                   if str(y).isdigit() and first_published(indicator_id, int(y)) <= period.end)
     return str(years[-1]) if years else None
 
 
@@ -232,10 +261,11 @@ def cypf_rows(data: ScorecardData, public: pd.DataFrame) -> pd.DataFrame:
                     "comparison_html": comparison_badge(cmp),
                     "rank": stats.rank_label(rank, len(ranked)) if rank is not None else NOT_AVAILABLE,
                     "rank_reason": None if rank is not None else "missing",
-                    "movement": movement, "movement_html": direction_badge(movement)})
+                    "movement": movement, "movement_words": _dot_words(movement, ind.polarity),
+                    "movement_html": direction_badge(movement, ind.polarity)})
     return pd.DataFrame(out, columns=["group", "indicator_id", "title", "year", "unit", "district", "kent",
                                       "comparison", "comparison_html", "rank", "rank_reason", "movement",
-                                      "movement_html"])
+                                      "movement_words", "movement_html"])
 
 
 def _outcome_label(group: str) -> str:
@@ -247,14 +277,19 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
     row), in the same columns, then the CYPF indicators that are Kent-only or have no data
     source yet."""
     frame = cypf_rows(data, public)
-    parts, md = [], []
+    parts = []
     if len(frame):
         caption = (f"{data.area_name}: Children and Young People's Framework (CYPF) indicators from public data, "
                    "latest calendar year ended by the end of the period, with the movement since the year before")
-        html, table_md = _dashboard_table(caption, frame, _outcome_label)
+        html = _dashboard_table(caption, frame, _outcome_label)
+        from ..indicators.public import EDITION, first_published
+
         notes = ["Sources: " + "; ".join(sorted({data.catalogue[i].source for i in frame["indicator_id"]})) + "."]
+        notes += [f"{data.catalogue[i].title}: {y}, the latest year published by the end of the period (first "
+                  f"published by {first_published(i, int(y)):%B %Y}); figures as in {EDITION.get(i, 'the source')}, "
+                  "which may include later revisions." for i, y in zip(frame["indicator_id"], frame["year"],
+                                                                        strict=True)]
         parts.append(f'<div class="ehps-table-wrap ehps-sc-cypf">{html}{_notes_html(notes)}</div>')
-        md.append(table_md + "".join(f"\n{n}\n" for n in notes))
     else:
         parts.append("<p>No CYPF indicator from public data has a figure for this district up to this period.</p>")
     shown = set(frame["indicator_id"])
@@ -267,8 +302,29 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         lis = "".join(f"<li>{_e(c.title)} <span class=\"ehps-unit\">({_e(_outcome_label(c.group))})</span></li>"
                       for c in items)
         parts.append(f'<h3>{_e(heading)}</h3><ul class="ehps-sc-list">{lis}</ul>')
-        md.append(f"### {heading}\n\n" + "\n".join(f"- {c.title} ({_outcome_label(c.group)})" for c in items))
-    return Block(html="".join(parts), markdown="\n\n".join(md), text="CYPF indicators")
+    return Block(html="".join(parts), text="CYPF indicators")
+
+
+# -- commentary ----------------------------------------------------------------------------------
+def district_commentary(data: ScorecardData, commentary: Commentary) -> Block | None:
+    """What the analysts wrote for this district under ``districts:`` in the period's commentary
+    file: a general summary, then one paragraph group per indicator, in catalogue order.
+
+    Optional: None (nothing shown, no heading) when nothing was written for the district.
+    """
+    _check_dashboard_area(data)
+    written = commentary.district(data.area_code)
+    if not written:
+        return None
+    parts = ['<h2 id="district-commentary">Commentary</h2>']
+    if DISTRICT_SUMMARY in written:
+        parts.append(f'<div class="ehps-sc-commentary">{_paragraphs(written[DISTRICT_SUMMARY])}</div>')
+    for ind_id, ind in data.catalogue.items():
+        if ind_id in written:
+            parts.append(f"<h3>{_e(ind.title)}</h3>"
+                         f'<div class="ehps-sc-commentary">{_paragraphs(written[ind_id])}</div>')
+    return Block(html=f'<section class="ehps-district-commentary">{"".join(parts)}</section>',
+                 text=f"Commentary on {data.area_name}")
 
 
 # -- sparklines -------------------------------------------------------------------------------------
@@ -296,6 +352,8 @@ def _movement_words(values: pd.Series, unit: str) -> str:
     known = values.dropna()
     if known.empty:
         return "no values available"
+    if len(known) == 1:
+        return f"one month published ({format_value(known.iloc[0], unit)})"
     a, b = format_value(known.iloc[0], unit), format_value(known.iloc[-1], unit)
     return f"unchanged at {b}" if a == b else f"{'rising' if known.iloc[-1] > known.iloc[0] else 'falling'} " \
                                               f"from {a} to {b}"
@@ -322,7 +380,7 @@ def _tick_format(ax, suffix: str):
 
 def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Figure:
     """One small multiple: the area (dark blue, solid, circles) and Kent (orange, dashed, squares)."""
-    with matplotlib.rc_context({**CHART_STYLE, "font.size": 8}):
+    with matplotlib.rc_context({**CHART_STYLE, "font.size": 9}):
         # Fixed margins rather than constrained layout: twelve small multiples a paper, and the
         # labels (at most "100.0%") always fit.
         fig = Figure(figsize=(4.2, 1.9))
@@ -336,7 +394,7 @@ def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Fi
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
         ax.yaxis.set_major_locator(mticker.MaxNLocator(4))
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(_tick_format(ax, "%" if ind.is_percentage else "")))
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=7.5,
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=9,
                   handlelength=2.5)
     return fig
 
@@ -349,24 +407,37 @@ def sparklines(data: ScorecardData, months: int = SPARKLINE_MONTHS) -> Block:
     for ind in sparkline_indicators(data):
         s = sparkline_series(data, ind.id, months)
         alt = sparkline_alt_text(data, ind, s)
-        svg = figure_to_svg(sparkline_figure(data, ind, s))
+        known = int(s["area"].notna().sum())
         rows = "".join(f'<tr><th scope="row">{rec.month:%b %Y}</th><td>{_e(rec.area_cell)}</td>'
                        f"<td>{_e(rec.kent_cell)}</td></tr>" for rec in s.itertuples(index=False))
         table = _html_table(f"{ind.title} by month, {data.area_name} and Kent",
                             [f'<tr><th scope="col">Month</th><th scope="col">{_e(data.area_name)}</th>'
                              '<th scope="col">Kent</th></tr>'], f"<tbody>{rows}</tbody>")
-        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190)}'
+        if too_few_points(known, len(s)):
+            figures.append(f'<div class="ehps-sc-spark ehps-sc-spark-none"><p><strong>{_e(ind.title)}</strong> '
+                           f"({_e(_unit_label(ind))}). {_e(too_few_text(data.area_name, known, len(s)))}</p>"
+                           f'<div class="ehps-table-wrap">{table}</div></div>')
+            continue
+        fig = sparkline_figure(data, ind, s)
+        scale = text_scale(fig)
+        svg = figure_to_svg(fig)
+        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190, scale)}'
                        f"<figcaption><strong>{_e(ind.title)}</strong> ({_e(_unit_label(ind))}), "
                        f"{s['month'].iloc[0]:%b %Y} to {s['month'].iloc[-1]:%b %Y}</figcaption>"
                        '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'
                        f"{table}</details></figure>")
     key = (f"Each small chart shows {data.area_name} as a dark blue solid line with circles and Kent as an "
-           "orange dashed line with squares; a gap is a month withheld to protect confidentiality.")
-    html = f'<p class="ehps-sc-spark-key">{_e(key)}</p><div class="ehps-sc-sparks">{"".join(figures)}</div>'
+           "orange dashed line with squares; a gap is a month withheld to protect confidentiality. Each chart's "
+           "monthly figures are in the table with it (on the web page) and in the CSV files.")
+    cells = [c for ind in sparkline_indicators(data) for c in sparkline_series(data, ind.id, months)["area_cell"]]
+    notes = [n for n in _cell_notes(cells) if not n.startswith(NOT_APPLICABLE)]
+    html = (f'<p class="ehps-sc-spark-key">{_e(key)}</p><div class="ehps-sc-sparks">{"".join(figures)}</div>'
+            f"{_notes_html(notes)}")
     return Block(html=html, text=key)
 
 
 __all__ = [
+    "district_commentary", "load_commentary",
     "load_scorecard", "definitions", "from_scorecard", "gradient_chart", "imd_map", "profile_table",
     "dashboard_title", "dashboard_intro", "district_rows", "district_table", "load_public", "public_year",
     "cypf_rows", "cypf_table", "sparkline_series", "sparklines"

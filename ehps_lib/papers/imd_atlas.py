@@ -5,7 +5,8 @@ The maps, profile and gradient it shares with the district dashboards are in
 
 :func:`load_atlas` reads what a paper may read: the published indicator results, the
 published deprivation gradient (``deprivation.parquet``, see :mod:`ehps_lib.indicators.deprivation`)
-and public reference data (IMD 2019, LSOA 2011 boundaries, ONS populations). Every other
+and public reference data (the IMD edition and ONS populations published by the end of the period, LSOA 2011
+boundaries). Every other
 function is pure and returns a :class:`ehps_lib.papers.blocks.Block`.
 
 Each map and chart is an accessible ``<figure>``: the image with generated alt text saying
@@ -25,8 +26,6 @@ beside Kent's.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 
@@ -36,16 +35,7 @@ from ..geography import DISTRICTS, KENT_CODE, area_name, districts_in
 from ..indicators import deprivation as dep
 from ..indicators.catalogue import ALL_AGES, Indicator
 from . import maps
-from .blocks import (
-    NOT_AVAILABLE,
-    SUPPRESSED,
-    Block,
-    _table_html,
-    _table_markdown,
-    format_value,
-    heading_block,
-    suppressed_note,
-)
+from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, format_value, heading_block, suppressed_note
 from .needs import (
     NEED_INDICATOR,
     NO_LSOAS,
@@ -69,7 +59,9 @@ from .needs import (
     from_scorecard,
     gradient_chart,
     gradient_rows,
+    imd_label,
     imd_map,
+    inequality_row,
     profile_table,
 )
 from .scorecard_data import load_scorecard
@@ -122,8 +114,7 @@ def key_facts(a: AtlasData) -> Block:
     if not facts:
         facts.append(f"Key facts are given for Kent and each district; see the papers of {a.area_name}'s districts.")
     items = "".join(f"<li>{_e(f)}</li>" for f in facts)
-    return Block(html=f'<ul class="ehps-atlas-facts">{items}</ul>', markdown="\n".join(f"- {f}" for f in facts),
-                 text="\n".join(facts))
+    return Block(html=f'<ul class="ehps-atlas-facts">{items}</ul>', text="\n".join(facts))
 
 
 def _join(names: list[str]) -> str:
@@ -133,12 +124,13 @@ def _join(names: list[str]) -> str:
 def about(a: AtlasData) -> Block:
     """What the Indices of Deprivation are and how this atlas uses them (vintages stated)."""
     paras = [
-        "The English Indices of Deprivation 2019 rank every small neighbourhood in England (Lower layer "
+        f"The English Indices of Deprivation {imd_label(a).removeprefix('IMD ')} rank every small neighbourhood "
+        "in England (Lower layer "
         "Super Output Areas, LSOAs, of about 1,500 residents) from the most deprived (rank 1) to the least "
         "deprived (rank 32,844), combining income, employment, education, health, crime, barriers to housing "
         "and services, and the living environment. A decile is a tenth of England's neighbourhoods: decile 1 "
         "holds the most deprived 10%. A quintile is a fifth: quintile 1 is the most deprived 20%.",
-        f"Every map here uses {_vintage()}: the two are never mixed. Deciles are national, so a Kent "
+        f"Every map here uses {_vintage(a)}: the two are never mixed. Deciles are national, so a Kent "
         "neighbourhood in decile 1 is among the most deprived 10% in England, not in Kent.",
         "The Income Deprivation Affecting Children Index (IDACI) is the share of children aged 0 to 15 living "
         "in income-deprived families.",
@@ -152,8 +144,7 @@ def about(a: AtlasData) -> Block:
                      f"from 1 to {k}, and any figure from which one could be worked out, are withheld and shown "
                      "as c.")
     html_ = "".join(f"<p>{_e(p)}</p>" for p in paras)
-    return Block(html=f'<div class="ehps-atlas-about">{html_}</div>', markdown="\n\n".join(paras),
-                 text="\n".join(paras))
+    return Block(html=f'<div class="ehps-atlas-about">{html_}</div>', text="\n".join(paras))
 
 
 # -- IDACI map -----------------------------------------------------------------------------------------
@@ -171,7 +162,13 @@ def idaci_counts(a: AtlasData) -> pd.DataFrame:
 
 
 def idaci_map(a: AtlasData) -> Block:
-    """Choropleth of IDACI 2019 by neighbourhood (share of children in income-deprived families)."""
+    """Choropleth of IDACI by neighbourhood (share of children in income-deprived families); a
+    note instead when the IMD edition of the period does not hold IDACI."""
+    if a.lsoas["idaci_score"].isna().all():
+        text = (f"No map: the income deprivation of children (IDACI) of {imd_label(a)}, the edition published by "
+                f"{a.on.day} {a.on:%B %Y}, is not held in the reference data, and the IDACI of a later edition is "
+                "not used for this period.")
+        return Block(html=f'<p class="ehps-atlas-note">{_e(text)}</p>', markdown=text, text=text)
     layer, districts = _layers(a)
     focus = _focus(a)
     bounds = layer[layer["district_code"].isin(a.districts)].total_bounds
@@ -197,8 +194,8 @@ def idaci_map(a: AtlasData) -> Block:
     table = _table_html(f"Neighbourhoods by share of children in income-deprived families (IDACI 2019), "
                         f"{a.area_name}", columns, rows)
     caption = (f"Children in income-deprived families by neighbourhood, {a.area_name}: IDACI score "
-               f"({_vintage()}).")
-    body, svg = _figure(fig, alt=alt, caption=caption, attribution=_imd_attribution(), table=table, raster=True)
+               f"({_vintage(a)}).")
+    body, svg = _figure(fig, alt=alt, caption=caption, attribution=_imd_attribution(a), table=table, raster=True)
     return Block(html=body, text=alt, svg=svg)
 
 
@@ -273,19 +270,20 @@ def _legend_title(ind: Indicator) -> str:
 def gradient_summary(a: AtlasData, indicator_id: str = NEED_INDICATOR) -> Block:
     """One or two sentences comparing the most and least deprived groups (a paragraph)."""
     sentence = _gradient_sentence(a, indicator_id) or _unavailable_text(a)
-    return Block(html=f'<p class="ehps-atlas-summary">{_e(sentence)}</p>', markdown=sentence, text=sentence)
+    return Block(html=f'<p class="ehps-atlas-summary">{_e(sentence)}</p>', text=sentence)
 
 
 def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) -> Block:
     """The indicator by national quintile for every district (rows) and Kent: the gradient
     inside each district, side by side."""
     ind = _indicator(a, indicator_id)
-    columns = ["Area"] + [dep.group_label(dep.QUINTILE, q).replace("Quintile ", "Q") for q in range(1, 6)]
+    columns = (["Area"] + [dep.group_label(dep.QUINTILE, q).replace("Quintile ", "Q") for q in range(1, 6)]
+               + ["SII (95% CI)", "RII (95% CI)"])
     rows_out = []
-    any_sup = any_none = False
+    any_sup = any_none = any_sii = False
     if a.gradient is None:
         text = _unavailable_text(a)
-        return Block(html=f'<p class="ehps-atlas-note">{_e(text)}</p>', markdown=text, text=text)
+        return Block(html=f'<p class="ehps-atlas-note">{_e(text)}</p>', text=text)
     for code in [*DISTRICTS, KENT_CODE]:
         r = gradient_rows(a, indicator_id, code, dep.QUINTILE).set_index("group")
         cells = []
@@ -300,36 +298,45 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
             else:
                 cells.append(_value_text(rec["value"], bool(rec["suppressed"]), ind.unit))
                 any_sup = any_sup or bool(rec["suppressed"])
+        ineq = inequality_row(a, indicator_id, code, dep.QUINTILE)
+        if ineq is None or pd.isna(ineq["sii"]):
+            cells += [NOT_AVAILABLE, NOT_AVAILABLE]
+        else:
+            any_sii = True
+            cells += [f"{ineq['sii']:,.1f} ({ineq['sii_lower']:,.1f} to {ineq['sii_upper']:,.1f})",
+                      f"{ineq['rii']:,.2f} ({ineq['rii_lower']:,.2f} to {ineq['rii_upper']:,.2f})"]
         rows_out.append((_e(area_name(code, a.on)), cells))
-    caption = (f"{ind.title} by national IMD 2019 quintile of the child's home neighbourhood (Q1 = most deprived "
+    caption = (f"{ind.title} by national {imd_label(a)} quintile of the child's home neighbourhood (Q1 = most deprived "
                f"20% in England), each district and Kent, {_window_words(a)}")
     notes = [f"Unit: {ind.unit}."]
     if any_sup:
         notes.append(suppressed_note())
     if any_none:
         notes.append(f"{NO_LSOAS}: the district has no neighbourhood in that quintile.")
+    notes.append("SII: slope index of inequality, the modelled gap between the most and least deprived ends (most "
+                 "minus least deprived, in the indicator's unit); RII: relative index, their ratio. As "
+                 "PHEindicatormethods' phe_sii, from the published quintiles only, with 95% confidence intervals "
+                 f"from simulation. {NOT_AVAILABLE}: not calculated, because a quintile is withheld or empty."
+                 if any_sii or a.inequality is not None else
+                 f"SII and RII: {NOT_AVAILABLE}, not published with this period's results.")
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
     table = _table_html(caption, columns, rows_out)
-    md_rows = [(html.unescape(h), v) for h, v in rows_out]
-    return Block(html=f'{_scroll_region(caption)}{table}{note}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
-                 text=caption)
+    return Block(html=f'{_scroll_region(caption)}{table}{note}</div>', text=caption)
 
 
 # -- sources ---------------------------------------------------------------------------------------------
 def sources(a: AtlasData) -> Block:
     """The attribution every map and rate must print, and the vintages used."""
     items = [
-        ("Indices of Deprivation", reference.ATTRIBUTION["imd2019"]),
+        ("Indices of Deprivation", _imd_attribution(a)[0]),
         ("Boundaries", reference.ATTRIBUTION["boundaries"]),
         ("Population", reference.ATTRIBUTION["population"]),
         ("Early Help records", ATTRIBUTION_CASES + (" Synthetic extract: not real children's records."
                                                     if a.synthetic else "")),
-        ("Vintages", f"{_vintage()}; district names as at {a.on.day} {a.on:%B %Y}."),
+        ("Vintages", f"{_vintage(a)}; district names as at {a.on.day} {a.on:%B %Y}."),
     ]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
-    return Block(html=f'<dl class="ehps-atlas-sources">{dl}</dl>',
-                 markdown="\n".join(f"- **{k}:** {v}" for k, v in items), text="Sources and attribution")
+    return Block(html=f'<dl class="ehps-atlas-sources">{dl}</dl>', text="Sources and attribution")
 
 
 __all__ = [

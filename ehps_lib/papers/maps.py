@@ -7,7 +7,9 @@ table equivalent, attribution).
 Design (WCAG 2.2 AA; Analysis Function colour guidance):
 
 * choropleths use the Analysis Function sequential blues, darkest = most deprived (or the
-  highest value), with five classes at most, so neighbouring classes stay distinguishable;
+  highest value), with five classes at most in the papers, so neighbouring classes stay
+  distinguishable; an analyst's decile map (ten classes) uses ten steps of cividis, a ramp
+  designed to be read with every common colour-vision deficiency (:func:`palette`);
 * colour is never the only cue: the most deprived 10 % of neighbourhoods in England are also
   hatched, each district is named on the map (with its value where one is mapped), withheld
   or missing values are hatched grey and labelled, and every map has a table equivalent;
@@ -74,6 +76,26 @@ SHORT_LINES = {"Tonbridge and Malling": "Tonbridge\nand Malling", "Tunbridge Wel
 
 
 # -- layers (pure: GeoDataFrames in, GeoDataFrames out) ------------------------------------------------
+def palette(k: int) -> tuple[str, ...]:
+    """``k`` fill colours, darkest first: the Analysis Function blues for up to five classes,
+    else ``k`` evenly spaced steps of matplotlib's cividis (at most ten).
+
+    Examples
+    --------
+    >>> palette(5) == SEQUENTIAL, len(palette(10)), palette(10)[0]
+    (True, 10, '#00224e')
+    """
+    if k <= len(SEQUENTIAL):
+        return SEQUENTIAL[:k]
+    if k > 10:
+        raise ValueError(f"{k} classes cannot be told apart on a map: use at most 10")
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cmap = colormaps["cividis"]
+    return tuple(to_hex(cmap(i / (k - 1))) for i in range(k))
+
+
 def lsoa_layer(lsoas: pd.DataFrame, boundaries) -> object:
     """LSOA boundaries joined to a table of LSOA attributes, in British National Grid.
 
@@ -216,7 +238,7 @@ def choropleth_figure(layer, classes, class_labels: tuple[str, ...] | list[str],
                       legend_title: str, hatch=None, hatch_label: str | None = None,
                       focus: set[str] | None = None, district_labels: dict[str, str] | None = None,
                       figsize: tuple[float, float] = (8.0, 6.2)) -> Figure:
-    """A choropleth of small areas in at most five classes, with district outlines and names.
+    """A choropleth of small areas in up to ten classes (:func:`palette`), with district outlines and names.
 
     Parameters
     ----------
@@ -234,8 +256,7 @@ def choropleth_figure(layer, classes, class_labels: tuple[str, ...] | list[str],
         Text to print in each district (default: its name).
     """
     classes = np.asarray(classes, dtype=int)
-    if len(class_labels) > len(SEQUENTIAL):
-        raise ValueError(f"at most {len(SEQUENTIAL)} classes can be told apart on a map")
+    colours = palette(len(class_labels))
     in_focus = np.ones(len(layer), dtype=bool) if not focus else layer["district_code"].isin(focus).to_numpy()
     labels = district_labels if district_labels is not None else dict(zip(
         districts["district_code"], [SHORT_LINES.get(n, n) for n in districts["name"]], strict=True))
@@ -247,7 +268,7 @@ def choropleth_figure(layer, classes, class_labels: tuple[str, ...] | list[str],
         for k in range(1, len(class_labels) + 1):
             part = layer[in_focus & (classes == k)]
             if len(part):
-                part.plot(ax=ax, color=SEQUENTIAL[k - 1], edgecolor="white", linewidth=0.25, rasterized=True)
+                part.plot(ax=ax, color=colours[k - 1], edgecolor="white", linewidth=0.25, rasterized=True)
         missing = layer[in_focus & (classes == 0)]
         if len(missing):
             missing.plot(ax=ax, facecolor=MISSING_FILL, edgecolor="#6f777b", hatch=MISSING_HATCH, linewidth=0.3,
@@ -259,10 +280,10 @@ def choropleth_figure(layer, classes, class_labels: tuple[str, ...] | list[str],
                             rasterized=True)
         _frame(ax, layer, layer[in_focus] if focus else None)
         _draw_districts(ax, districts, focus, labels, fontsize=8 if not focus else 9)
-        handles = [Patch(facecolor=SEQUENTIAL[i], edgecolor="#6f777b", linewidth=0.5, label=lab)
+        handles = [Patch(facecolor=colours[i], edgecolor="#6f777b", linewidth=0.5, label=lab)
                    for i, lab in enumerate(class_labels)]
         if hatch is not None and hatch_label:
-            handles.append(Patch(facecolor=SEQUENTIAL[0], edgecolor="white", hatch=DEPRIVED_HATCH, linewidth=0,
+            handles.append(Patch(facecolor=colours[0], edgecolor="white", hatch=DEPRIVED_HATCH, linewidth=0,
                                  label=hatch_label))
         if len(missing):
             handles.append(Patch(facecolor=MISSING_FILL, edgecolor="#6f777b", hatch=MISSING_HATCH,
@@ -343,7 +364,7 @@ def _spread(n: int) -> list[int]:
 
 
 def gradient_figure(frame: pd.DataFrame, *, area_label: str, y_label: str, kent: pd.DataFrame | None = None,
-                    percentage: bool = False, group_word: str = "quintile",
+                    percentage: bool = False, group_word: str = "quintile", imd_label: str = "IMD 2019",
                     figsize: tuple[float, float] = (8.0, 4.2)) -> Figure:
     """Bars of a value by deprivation group (1 = most deprived) with 95 % intervals.
 
@@ -378,7 +399,7 @@ def gradient_figure(frame: pd.DataFrame, *, area_label: str, y_label: str, kent:
             if note:
                 ax.text(xi, top * 0.02, note, ha="center", va="bottom", fontsize=10, color=TEXT, weight="bold")
         ax.set_xticks(x, [_group_tick(g, n) for g in x])
-        ax.set_xlabel(f"National IMD 2019 {group_word} of the child's home neighbourhood")
+        ax.set_xlabel(f"National {imd_label} {group_word} of the child's home neighbourhood")
         ax.set_ylabel(y_label)
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
             lambda v, _: f"{v:,.0f}%" if percentage else f"{v:,.0f}"))

@@ -41,6 +41,19 @@ class ScorecardData:
     meta: dict = field(default_factory=dict)
     catalogue: dict[str, Indicator] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line, not the whole results table (``.results`` holds it)."""
+        kinds = self.results["period_kind"].value_counts().to_dict() if "period_kind" in self.results else {}
+        return (f"<ScorecardData {self.area_name} ({self.area_code}), {self.period.label}: "
+                f"{len(self.indicators)} indicators, {len(self.results):,} result rows "
+                f"({', '.join(f'{v:,} {k}' for k, v in sorted(kinds.items()))})"
+                f"{', synthetic data' if self.synthetic else ''}>")
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f"<p><code>{escape(repr(self))}</code></p>"
+
     @property
     def synthetic(self) -> bool:
         return bool(self.meta.get("synthetic", False))

@@ -118,6 +118,9 @@ class AuditReport:
     failures: list[AuditFailure] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     rule: str = "values"
+    #: the narrowest feasible range of a withheld (or derived) count that is not known to be 0 or
+    #: above the threshold: ``(hi - lo, lo, hi, cell)``; None when there is none
+    narrowest: tuple[float, float, float, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -133,8 +136,13 @@ class AuditReport:
                 proof = f"reaches both 0 and {self.threshold + 1}"
             else:
                 proof = (f"holds at least {self.threshold + 1} whole values, one of them above {self.threshold}")
+            narrow = ""
+            if self.narrowest is not None:
+                width, lo, hi, cell = self.narrowest
+                narrow = (f"\nThe narrowest range of a withheld count that could be small: {lo:g} to "
+                          f"{'no limit' if hi == np.inf else f'{hi:g}'} ({cell}).")
             return head + (f"\nEvery withheld count's feasible range {proof} (or is known to be 0, or above "
-                           f"{self.threshold}): none can be narrowed to a count from 1 to {self.threshold}.")
+                           f"{self.threshold}): none can be narrowed to a count from 1 to {self.threshold}.") + narrow
         return head
 
     def format(self, limit: int = 20) -> str:
@@ -509,6 +517,9 @@ def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator]
     failing = []
     for v, p in enumerate(unknown_pos):
         lo, hi = result.lo[v], result.hi[v]
+        if v not in result.unproven and not np.isnan(lo) and hi > 0 and lo <= threshold and \
+                (report.narrowest is None or hi - lo < report.narrowest[0]):
+            report.narrowest = (float(hi - lo), float(lo), float(hi), _describe_any(sysm.keys[p]))
         if is_protected(lo, hi, threshold, rule) and v not in result.unproven:
             continue
         failing.append(v)

@@ -4,56 +4,112 @@ Command line: ``ehps build --period "2016-17 Q2" [--templates ...] [--areas CODE
 
 Steps:
 
+0. **Lock**: one build (or ingest) per workspace at a time (:func:`ehps_lib.data.io.workspace_lock`
+   on the data folder and the site's folder); a second waits, saying who it waits for, or
+   with ``--no-wait`` exits with that message. Under the lock, what an interrupted build
+   left (staging folders, half-written cache entries) is cleared, and every folder the
+   build writes is checked to be writable before anything runs.
 1. **Results**: computed once for the period, and only if the extract, the library or the
    reference data changed since (:func:`ehps_lib.indicators.results.ensure_results`).
 2. **Plan**: one run per (template, area): every registered template (``config.yml``
    ``templates:``) for its areas (all, districts or county), or those asked for.
 3. **Cache**: each run's key covers the template, its parameters, the published data it
-   reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache is not
-   executed again. If every run is cached and the site already holds them, the build stops
-   there: nothing to do.
+   reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache,
+   with every file still as it was made (verified by hash), is not executed again; a
+   damaged entry is removed and run again. If every run is cached and the site already
+   holds exactly those files, the build stops there: nothing to do.
 4. **Execute and render** the other runs in parallel in long-lived worker processes that
    import the library once and run notebooks with papermill's in-process engine
    (:mod:`ehps_lib.publish.runner`), rendering HTML and PDF in the same process; each completed
-   run's executed notebook (the audit trail, also copied to ``reports/<period>/<area>/``),
-   paper and CSV go into the cache at once, so an interrupted build resumes from there.
-   One failing run never stops the others.
-5. **Publish** only if every run succeeded: the new site is assembled beside the old one
-   (hard links, cheap), its index and ``manifest.json`` (every input with its SHA-256, the
-   library version, git commit, parameters and per-run timings) are written with the period's
-   open data (``<period>/data/``), and then the disclosure gate runs over the whole staged site,
-   every period already published as well as the new one, cached files as well as fresh: the
-   disclosure scan (:mod:`ehps_lib.publish.disclosure`) must find nothing in any file, and the
-   intruder audit (:mod:`ehps_lib.publish.audit`) must find no withheld count that everything
-   ever published narrows below the protection interval. Only then is it swapped in for the old
-   ``site/``. On any failure or finding the old site stays as it was, and the failure names the
-   file (scan) or the cell and the relations that pin it (audit).
+   run's executed notebook (the audit trail), paper and CSV go into the cache at once, so an
+   interrupted build resumes from there. One failing run never stops the others; its
+   executed notebook goes beside it as ``<template>.failed.ipynb``, never over a published paper's.
+5. **Publish** only if every run succeeded. A new build folder ``<site>.builds/<id>/`` is
+   assembled beside the live one: the live site copied, then every paper's files copied
+   from the cache (copies, never links, each checked against its recorded hash), the index,
+   the period's open data (``<period>/data/``), and the manifests merged with the earlier
+   builds' (a one-paper build keeps the others' records); the executed notebooks of the
+   published papers are kept in the same build folder (``notebooks/``). The publish gate
+   (:func:`_publish_gate`) must pass: the disclosure scan (:mod:`ehps_lib.publish.disclosure`)
+   finds nothing in any file of the whole assembled site (every period already published as
+   well as the new one, cached files as well as fresh), and the intruder audit
+   (:mod:`ehps_lib.publish.audit`) finds no withheld count that everything ever published
+   narrows below the protection interval. Then ``site``, a symbolic link to
+   ``<site>.builds/<id>/site``, is pointed at the new build in one rename, so a reader (or a
+   kill at any moment) sees the whole old site or the whole new one.
+   ``reports/<period>/<area>/`` then mirrors the published notebooks, and builds older than
+   the previous one are removed. On any failure or finding the old site stays as it was, and
+   the failure names the file (scan) or the cell and the relations that pin it (audit).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import multiprocessing
 import os
 import re
-import shutil
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__, config
 from ..data import digests, io
-from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name
+from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name, resolve_area
 from ..periods import Period
-from ..sitemap import INDEX_FILE, MANIFEST_FILE, OPEN_DATA_DIR, paper_files
+from ..sitemap import CATALOGUE_FILE, INDEX_FILE, MANIFEST_FILE, OPEN_DATA_DIR, paper_files
 from . import cache, render
 from .site import update_site_index
 
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-STAGING_PREFIX = ".site.staging."
+STAGING_PREFIX = ".staging-"
+#: Quarto's search index of the site (and of one paper, in a run's cache entry).
+SEARCH_FILE = "search.json"
+#: Quarto's JavaScript and style sheets, shared by every page it renders.
+SITE_LIBS = "site_libs"
+#: In a build folder: the published tree, the executed notebooks, and the record written last.
+BUILD_SITE, BUILD_NOTEBOOKS, BUILD_RECORD = "site", "notebooks", "BUILD.json"
+#: Builds kept: the live one and the one before it (a reader mid-swap still finds its pages).
+KEEP_BUILDS = 2
+
+
+class BuildError(RuntimeError):
+    """A build that cannot start or publish for a reason the user can fix; the message says
+    what, where, and what to do."""
+
+
+def builds_dir(site: Path) -> Path:
+    """Where the builds of ``site`` are kept: ``<site>.builds`` beside it."""
+    return site.with_name(f"{site.name}.builds")
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An operating-system error as a sentence naming the file and what to do.
+
+    Examples
+    --------
+    >>> import errno
+    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/srv/site/x.pdf"))
+    'the disk is full (No space left on device) writing /srv/site/x.pdf: free some space and run again'
+    >>> describe_os_error(OSError(errno.EROFS, "Read-only file system", "/srv/site"))
+    'no permission to change /srv/site (Read-only file system): make it writable, or choose another folder \
+(--site PATH for the site, EHPS_DATA_DIR for data)'
+    """
+    name = exc.filename
+    if exc.errno == errno.ENOSPC:
+        where = f" writing {name}" if name else ""
+        return f"the disk is full (No space left on device){where}: free some space and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"no permission to change {name or 'a file'} ({exc.strerror}): make it writable, or choose another "
+                "folder (--site PATH for the site, EHPS_DATA_DIR for data)")
+    if exc.errno == errno.ENOENT and name:
+        return f"{name}: not found"
+    return f"{exc.strerror or exc}" + (f": {name}" if name else "")
 
 
 # -- outcome ---------------------------------------------------------------------------------------
@@ -115,6 +171,8 @@ class BuildOutcome:
     cached: int = 0
     published: bool = False
     up_to_date: bool = False
+    release: bool = False
+    release_gaps: list[str] = field(default_factory=list)
     #: the intruder audit of the published site (:class:`ehps_lib.publish.audit.AuditReport`)
     audit: object | None = None
 
@@ -138,6 +196,7 @@ class RunJob:
     synthetic: bool
     classification: str
     provenance: dict
+    related: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -158,6 +217,13 @@ def _init_worker(secrets, data_dir: str) -> None:
     _SECRETS = secrets
 
 
+def failed_notebook(reports_dir: str | Path, period_slug: str, area_code: str, template: str) -> Path:
+    """Where a failed run's executed notebook goes: ``reports/<period>/<area>/<template>.failed.ipynb``,
+    kept for the analyst beside the published paper's notebook, never over it (and never
+    rendered by ``quarto render``: ``_quarto.yml`` leaves ``*.failed.ipynb`` out)."""
+    return Path(reports_dir) / period_slug / area_code / f"{template}.failed.ipynb"
+
+
 def run_job(job: RunJob) -> dict:
     """Execute, render and scan one run into the cache. Never raises: returns a plain dict."""
     start = time.perf_counter()
@@ -165,18 +231,20 @@ def run_job(job: RunJob) -> dict:
     if not _SAFE_CODE.match(job.area_code):
         return {**out, "stage": "execute", "message": f"{job.area_code!r} is not a valid area code"}
     runs = cache.RunCache(Path(job.cache_dir))
-    stage = runs.stage(job.key)
-    names = paper_files(job.template, job.area_code, job.period_slug)
-    notebook = stage / "notebook.ipynb"
+    stage = None
     try:
+        stage = runs.stage(job.key)
+        names = paper_files(job.template, job.area_code, job.period_slug)
+        notebook = stage / "notebook.ipynb"
         try:
             _execute(job, notebook)
         except Exception as exc:  # noqa: BLE001 - reported, never stops the build
-            failed = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.ipynb"
-            if notebook.is_file():
-                failed.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(notebook, failed)
-            return {**out, **_execution_error(exc), "stage": "execute", "notebook": str(failed),
+            failed: Path | None = failed_notebook(job.reports_dir, job.period_slug, job.area_code, job.template)
+            try:
+                io.copy_file(notebook, failed)
+            except OSError:  # no notebook (it failed before the first cell), or no room for it
+                failed = None
+            return {**out, **_execution_error(exc), "stage": "execute", "notebook": str(failed) if failed else None,
                     "seconds": time.perf_counter() - start}
         executed = time.perf_counter() - start
         try:
@@ -185,22 +253,34 @@ def run_job(job: RunJob) -> dict:
             return {**out, "stage": "render", "message": f"{type(exc).__name__}: {exc}", "ename": type(exc).__name__,
                     "evalue": str(exc), "seconds": time.perf_counter() - start}
         rendered = time.perf_counter() - start - executed
-        findings = _scan(stage, [*names.values(), *(p.name for p in stage.glob("*-table-*.csv"))])
+        scanned = [*names.values(), *(p.name for p in stage.glob("*-table-*.csv"))]
+        if (stage / SEARCH_FILE).is_file():
+            scanned.append(SEARCH_FILE)
+        findings = _scan(stage, scanned)
         if findings:
             return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
                     "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
         tables = sorted(p.name for p in stage.glob(f"{job.template}-*-table-*.csv"))
+        files = {**names, "notebook": "notebook.ipynb"}
+        search = SEARCH_FILE if (stage / SEARCH_FILE).is_file() else None
+        site_libs = SITE_LIBS if (stage / SITE_LIBS).is_dir() else None
+        libs = sorted(p.relative_to(stage).as_posix() for p in (stage / SITE_LIBS).rglob("*") if p.is_file()) \
+            if site_libs else []
+        made = [*files.values(), *tables, *([search] if search else []), *libs]
         record = {"key": job.key, "template": job.template, "area_code": job.area_code, "period": job.period,
-                  "files": {**names, "notebook": "notebook.ipynb"}, "tables": tables,
+                  "files": files, "tables": tables, "engine": job.engine, "search": search, "site_libs": site_libs,
+                  "sha256": {name: io.sha256_file(stage / name) for name in made},
                   "execute_seconds": round(executed, 3),
                   "render_seconds": round(rendered, 3)}
-        io.write_json(record, stage / "run.json")
-        entry = runs.commit(job.key, stage)
-        _copy_audit_notebook(job, entry / "notebook.ipynb")
+        io.write_json(record, stage / cache.RECORD)
+        runs.commit(job.key, stage)
         return {**out, "ok": True, "execute_seconds": executed, "render_seconds": rendered,
                 "seconds": time.perf_counter() - start}
+    except OSError as exc:  # a full disk, a folder that cannot be written: this run fails, clearly
+        return {**out, "stage": "cache", "message": describe_os_error(exc), "seconds": time.perf_counter() - start}
     finally:
-        io.remove_tree(stage)
+        if stage is not None:
+            io.remove_tree(stage)
 
 
 def _execute(job: RunJob, notebook: Path) -> None:
@@ -228,20 +308,49 @@ def _execution_error(exc: Exception) -> dict:
 
 
 def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> None:
-    results, _ = io.read_results(job.period_slug, Path(job.data_dir))
-    io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
+    """Render the paper with the job's engine into ``stage``, and replace the executed notebook
+    there by the notebook as Quarto renders it (:func:`render.quarto_notebook`), which is what
+    ``reports/`` keeps for ``quarto render``."""
+    period = Period.parse(job.period)
     title = f"{job.area_name}: {job.template_title}, {job.period}"
-    kw = dict(title=title, subtitle=Period.parse(job.period).title, synthetic=job.synthetic,
-              classification=job.classification, provenance=job.provenance,
-              links=[(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
-                     (f"The figures for {job.area_name} as CSV (every month and quarter to {job.period})",
-                      names["csv"])],
-              nav=[("All papers", f"../../{INDEX_FILE}")])
-    if job.engine == "quarto":
-        render.render_with_quarto(notebook, stage / names["html"], stage / names["pdf"])
+    links = [(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
+             (f"Every figure of this paper as CSV, one per line ({job.area_name}, {job.period})", names["csv"])]
+    prefix = f"{job.template}-{job.area_code}-{job.period_slug}"
+    kw = dict(title=title, subtitle=period.title, synthetic=job.synthetic,
+              classification=job.classification, provenance=job.provenance, links=links,
+              nav=[("All papers", f"../../{INDEX_FILE}")], related=list(job.related))
+    edition, tables = render.quarto_notebook(
+        io.read_notebook(notebook), title=title, classification=job.classification, synthetic=job.synthetic,
+        provenance={"build_time": render.build_time(), **job.provenance}, links=links, table_prefix=prefix,
+        resources=[names["csv"]], listing=_listing_fields(job, period))
+    if job.engine != "quarto":
+        # the paper's figures file: every number of its tables, one a line (render.tables_as_csv)
+        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix,
+                               figures_name=names["csv"], **kw)
     else:
-        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"],
-                               table_prefix=f"{job.template}-{job.area_code}-{job.period_slug}", **kw)
+        # the same figures file as the built-in engine's, from the same tables
+        files: dict[str, str] = {}
+        render.render_html(notebook, tables=files, table_prefix=prefix, figures_name=names["csv"], **kw)
+        io.write_text(files[names["csv"]], stage / names["csv"])
+    io.write_notebook(edition, notebook)
+    if job.engine == "quarto":
+        page = render.render_with_quarto(
+            notebook, stage / names["html"], stage / names["pdf"],
+            files={names["csv"]: io.read_text(stage / names["csv"]), **tables},
+            relative=f"{render.QUARTO_REPORTS}/{job.period_slug}/{job.area_code}/{job.template}.ipynb",
+            root=job.project_root)
+        for name, text in tables.items():
+            io.write_text(text, stage / name)
+        io.write_json(page.search, stage / SEARCH_FILE)
+
+
+def _listing_fields(job: RunJob, period: Period) -> dict:
+    """The fields of the site index that ``quarto render`` makes (``index.qmd``)."""
+    order = 0 if job.area_code == KENT_CODE else 1 if job.area_code in DISTRICTS else 2
+    return {"ehps-period": job.period, "ehps-period-title": period.title,
+            "ehps-period-start": period.start.isoformat(), "ehps-area": job.area_name,
+            "ehps-area-code": job.area_code, "ehps-area-order": order, "ehps-paper": job.template_title,
+            "ehps-synthetic": job.synthetic}
 
 
 def _scan(stage: Path, names: list[str]) -> list:
@@ -253,12 +362,6 @@ def _scan(stage: Path, names: list[str]) -> list:
     for name in names:
         found += disclosure.scan_file(stage / name, _SECRETS, root=stage)
     return found
-
-
-def _copy_audit_notebook(job: RunJob, source: Path) -> None:
-    target = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    io.copy_file(source, target)
 
 
 # -- planning ----------------------------------------------------------------------------------------
@@ -294,9 +397,6 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
     tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     meta = io.read_json(folder / io.RESULTS_META)
     shared = {"meta": {k: meta.get(k) for k in ("period", "synthetic", "extract_date", "sources")},
-              "files": digests.files_digest([root / "reports" / "commentary" / f"{period.slug}.yml",
-                                           root / "reports" / "papers" / f"{period.slug}.yml",
-                                           root / "reports" / "papers" / "default.yml"]),
               "reference": digests.reference_digest()}
     # Hash every row once, then add up the hashes of the rows each paper reads.
     hashes = {n: digests.row_hashes(t) for n, t in tables.items()}
@@ -312,15 +412,98 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
     return out
 
 
-def _stale_staging(site: Path) -> None:
-    """Remove what an interrupted build left beside the site; restore a site lost mid-swap."""
-    old = site.with_name(f".{site.name}.old")
-    if not site.exists() and old.exists():
-        os.replace(old, site)
-    for leftover in site.parent.glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+def _written_inputs(period: Period, root: Path) -> dict:
+    """Digests of what people write, as each kind of paper reads it (see ``reads:`` in
+    ``config.yml``): the commentary's county part, each district's entry, the paper details.
+
+    The commentary file is parsed here, so a mistake in it stops the build before any paper
+    runs, naming the file, the line and the key.
+    """
+    from ..papers.commentary import load_commentary
+
+    notes = load_commentary(period, root)
+    return {"commentary": digests.digest_json(notes.county_part()),
+            "district_commentary": {code: digests.digest_json(notes.district(code)) for code in DISTRICTS},
+            "paper_details": digests.digest_json({
+                name: io.sha256_file(root / "reports" / "papers" / name)
+                for name in ("default.yml", f"{period.slug}.yml") if (root / "reports" / "papers" / name).is_file()})}
+
+
+def _inputs_digest(spec: config.TemplateSpec, code: str, written: dict) -> dict:
+    out = {}
+    for what in spec.reads:
+        value = written[what]
+        out[what] = value.get(code, "") if isinstance(value, dict) else value
+    return out
+
+
+# -- the site and its builds -----------------------------------------------------------------------
+def live_site(site: Path) -> Path | None:
+    """The folder readers see at ``site``: the build it links to (or, for a site made before
+    sites were links, the folder itself); None when there is none."""
+    if site.is_symlink():
+        target = io.link_target(site)
+        return target if target is not None and target.is_dir() else None
+    return site if site.is_dir() else None
+
+
+def complete_builds(site: Path) -> list[Path]:
+    """The complete builds of ``site`` (those with their record), oldest first."""
+    folder = builds_dir(site)
+    if not folder.is_dir():
+        return []
+    found = []
+    for b in folder.iterdir():
+        if b.name.startswith(".") or not (b / BUILD_RECORD).is_file():
+            continue
+        try:
+            when = float(io.read_json(b / BUILD_RECORD).get("published_at", 0))
+        except (io.DamagedFileError, OSError, TypeError, ValueError):
+            when = 0.0
+        found.append((when, b.name, b))
+    return [b for _, _, b in sorted(found)]
+
+
+def _recover(site: Path, runs: cache.RunCache, log: Callable[[str], None]) -> None:
+    """Clear what an interrupted build left (under the lock, so no other build's folders),
+    and give back a site lost between two steps of an interrupted publish."""
+    io.recover_dir(site)  # a site from before sites were links, moved aside by an old build
+    for leftover in site.parent.glob(f".{site.name}.link.*"):
+        leftover.unlink()
+    for leftover in site.parent.glob(".site.staging.*"):  # the staging folders of earlier versions
+        io.remove_tree(leftover)
+    folder = builds_dir(site)
+    target = io.link_target(site)
+    if folder.is_dir():
+        for leftover in folder.iterdir():
+            incomplete = leftover.name.startswith(".") or not (leftover / BUILD_RECORD).is_file()
+            in_use = target is not None and (leftover.resolve() == target or leftover.resolve() in target.parents)
+            if incomplete and not in_use:
+                io.remove_tree(leftover)
+    if live_site(site) is None:
+        builds = complete_builds(site)
+        if builds:
+            io.remove_link(site)
+            io.point_link(site, builds[-1] / BUILD_SITE)
+            log(f"Restored {site} (an earlier build was interrupted while publishing): it shows build "
+                f"{builds[-1].name}.")
+    runs.clean()
+
+
+def _new_build_id() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+
+
+def _check_writable(data: Path, site: Path, reports: Path) -> None:
+    for folder, role, fix in ((data, "data", "set EHPS_DATA_DIR to a folder you can write"),
+                              (site.parent, "site", "choose a folder you can write with --site PATH"),
+                              (builds_dir(site), "site", "choose a folder you can write with --site PATH"),
+                              (reports, "reports", "make it writable (or pass reports_dir)")):
+        try:
+            io.check_writable(folder, f"build.writable.{role}")
+        except OSError as exc:
+            raise BuildError(f"cannot build: {folder} cannot be written ({exc.strerror or exc}); {fix}. Nothing "
+                             "was run and the site is as it was.") from exc
 
 
 # -- the build -------------------------------------------------------------------------------------
@@ -331,11 +514,20 @@ def _say(msg: str) -> None:
 def build(period: str = "latest", areas: list[str] | None = None, template: str | None = None,
           workers: int = 2, engine: str = "auto", site_dir: str | Path | None = None, *,
           templates: list[str] | None = None, reports_dir: str | Path | None = None, use_cache: bool = True,
-          scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None) -> BuildOutcome:
+          scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None,
+          wait: bool = True, release: bool | None = None) -> BuildOutcome:
     """Build the pack for ``period`` and publish it in ``site_dir`` (default ``ROOT/site``).
 
     ``templates`` (or a single ``template``) chooses the papers (default: every registered
-    template); ``areas`` restricts the areas. See the module docstring for the steps.
+    template); ``areas`` restricts the areas. ``use_cache=False`` runs every paper again and
+    replaces its cache entry. ``wait=False`` gives up at once, with a
+    :class:`~ehps_lib.data.io.WorkspaceBusyError`, when another build holds the workspace.
+    See the module docstring for the steps.
+
+    ``release`` (default: True for a real extract, False for a synthetic one): a release
+    refuses to publish, before running anything, while any paper has a gap a Member must not
+    see (:func:`release_gaps`: a Red indicator without commentary, illustrative names, no
+    meeting date or contacts), naming each; a draft publishes and lists them.
 
     Raises
     ------
@@ -343,12 +535,15 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         When a template or the validated extract is missing.
     ValueError
         For a bad period, a non-positive worker count or an unavailable renderer.
+    BuildError
+        When a folder cannot be written, or publishing fails (the site is then as it was).
     """
     started = time.perf_counter()
-    from ..indicators.results import ensure_results
-
     root = config.project_root()
     settings = config.load_settings()
+    # Areas may be written as names or codes ("Canterbury", "E07000106"); a wrong one stops the
+    # build here, before any paper runs, naming the nearest area.
+    areas = [resolve_area(a) for a in areas] if areas else areas
     asked = templates or ([template] if template else None)
     if asked:
         specs = [_template_spec(t) for t in asked]
@@ -362,52 +557,111 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
                 log(f"Template {t.id!r} is registered in config.yml but notebooks/{t.id}.ipynb is missing: skipped")
     if workers < 1:
         raise ValueError("--workers must be 1 or more")
-    engine_used = render.choose_engine(engine)
-    site = Path(site_dir) if site_dir else root / "site"
+    _check_period_kind(period)
+    engine_used, engine_note = render.engine_choice(engine)
+    log(engine_note)
+    site = Path(site_dir).absolute() if site_dir else root / "site"
     reports = Path(reports_dir) if reports_dir else root / "reports"
     data = config.data_dir()
-    _stale_staging(site)
+    _check_writable(data, site, reports)
+    with ExitStack() as locks:
+        for folder in dict.fromkeys([data, site.parent]):
+            locks.enter_context(io.workspace_lock(folder, f"ehps build --period {period!r}", wait=wait, on_wait=log))
+        io.fault_point("build.locked")
+        runs = cache.RunCache(data / "cache" / "runs")
+        _recover(site, runs, log)
+        return _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
+                      scan, log, progress, runs, started, release)
+
+
+def _check_period_kind(label: str) -> None:
+    """A pack is a quarter's (or a month's): a financial year is refused, naming its last quarter."""
+    if str(label).strip().lower() == "latest":
+        return
+    p = Period.parse(label)
+    if p.kind == "year":
+        last = Period.quarter_of(p.end)
+        raise ValueError(f"{p.label} is a financial year, and `ehps build` makes a quarter's or a month's pack: build "
+                         f"its last quarter, --period \"{last.label}\", whose papers show the year to date "
+                         f"(`ehps indicators --period {p.label}` computes the year's figures)")
+
+
+def _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache, scan, log,
+           progress, runs, started, release) -> BuildOutcome:
+    from ..indicators.results import ensure_results
 
     p, meta, _folder, computed = ensure_results(period, base=data)
     synthetic = bool(meta.get("synthetic"))
     note = " (SYNTHETIC DATA)" if synthetic else ""
     log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+    outcome_release = (not synthetic) if release is None else bool(release)
+    gaps = release_gaps([(spec.id, code, _safe_area_name(code, p.start)) for spec in specs
+                         for code in _areas_for(spec, areas)], p.label)
+    if outcome_release and gaps:
+        log(f"Release refused: {len(gaps)} gap(s) must be filled before the {p.label} pack is published "
+            "(or build a draft with --draft):")
+        for g in gaps:
+            log(f"  - {g}")
+        refused = BuildOutcome(ok=False, period=p.label, site_dir=site, release=True, release_gaps=gaps,
+                               failures=[Failure("-", "release", "release", g) for g in gaps])
+        refused.seconds = time.perf_counter() - started
+        log("Nothing was published: the site is as it was.")
+        return refused
+    if gaps:
+        log(f"Draft build{note}: a release would need {len(gaps)} more thing(s):")
+        for g in gaps:
+            log(f"  - {g}")
     built = render.build_time()
     commit = render.git_commit(root)
     provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
                   "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
                   "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
     data_keys = _data_digests(p, data, root)
+    written = _written_inputs(p, root)
     # The git commit is printed on each paper and recorded in the manifest, but it is not part of
     # the key: the library's own digest already changes with any change to the code, and an edit
     # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+    planned = [(spec, code) for spec in specs for code in _areas_for(spec, areas)]
+    catalogue = io.read_json_or(site / CATALOGUE_FILE, {"papers": []}).get("papers", [])
     jobs: list[RunJob] = []
     for spec in specs:
         template_path = root / "notebooks" / f"{spec.id}.ipynb"
         template_digest = io.sha256_file(template_path)
         for code in _areas_for(spec, areas):
             data_digest = data_keys["county"] if spec.areas == "county" else data_keys.get(code, data_keys["county"])
-            key = digests.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
-                                     "data": data_digest})
+            # The template's name and title are in the key as well as its bytes: two templates with the same
+            # cells still make different papers (file names, titles). Links to related papers are in it too.
+            related = _related(spec, code, p, planned, catalogue, site)
+            key = digests.digest_json({**common, "template": template_digest, "template_id": spec.id,
+                                       "template_title": spec.title, "area": code, "period": p.label,
+                                       "data": data_digest, "inputs": _inputs_digest(spec, code, written),
+                                       "related": related})
             jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
                                area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
                                template_path=str(template_path), project_root=str(root), reports_dir=str(reports),
-                               cache_dir=str(data / "cache" / "runs"), data_dir=str(data), engine=engine_used,
+                               cache_dir=str(runs.root), data_dir=str(data), engine=engine_used,
                                synthetic=synthetic, classification=settings.classification,
-                               provenance={**provenance, "template": spec.id, "area_code": code}))
+                               provenance={**provenance, "template": spec.id, "area_code": code},
+                               related=tuple(tuple(x) for x in related)))
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
-    runs = cache.RunCache(data / "cache" / "runs")
-    cached = {j.key for j in jobs if use_cache and runs.get(j.key) is not None}
-    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site)
-    if len(cached) == len(jobs) and _site_has(site, p, jobs):
+    # Every cache entry used is verified by hash here (a damaged one is removed and run again),
+    # and its files again as they are copied into the site.
+    records = {j.key: runs.get(j.key, j.label) for j in jobs} if use_cache else {}
+    for line in runs.damaged:
+        log(line)
+    cached = {k for k, r in records.items() if r is not None}
+    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site, release=outcome_release, release_gaps=gaps)
+    if len(cached) == len(jobs) and _site_current(site, p, jobs, records) and _site_gaps(site, p) == gaps:
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
+        restored = _mirror_reports(site, reports)
         outcome.seconds = time.perf_counter() - started
         log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {p.label}, and no input "
-            f"has changed ({outcome.seconds:.1f} s).")
+            f"has changed ({outcome.seconds:.1f} s)." + (f" Restored {restored} executed notebook(s) in {reports}."
+                                                       if restored else ""))
         return outcome
 
     todo = [j for j in jobs if j.key not in cached]
@@ -436,17 +690,97 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
             "build again.")
         return outcome
 
-    outcome = _publish(outcome, jobs, runs, site, p, meta, provenance, settings, results, scan, data, started)
+    for j in todo:  # just made: read their records (their files are verified as they are copied)
+        records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
+    outcome = _publish(outcome, jobs, runs, records, site, reports, p, meta, provenance, settings, results, scan,
+                       data, started, log)
     log(summary(outcome, synthetic=synthetic))
     return outcome
 
 
-def _site_has(site: Path, period: Period, jobs: list[RunJob]) -> bool:
-    manifest = site / period.slug / MANIFEST_FILE
-    if not manifest.is_file() or not (site / INDEX_FILE).is_file():
+def _site_current(site: Path, period: Period, jobs: list[RunJob], records: dict[str, dict | None]) -> bool:
+    """Whether the live site lists every one of ``jobs`` and holds its files exactly as the
+    (verified) cache entries have them."""
+    live = live_site(site)
+    if live is None or not (live / INDEX_FILE).is_file():
         return False
-    keys = {r["key"] for r in io.read_json(manifest).get("runs", [])}
-    return {j.key for j in jobs} <= keys
+    try:
+        listed = {r["key"] for r in io.read_json(live / period.slug / MANIFEST_FILE).get("runs", [])}
+    except (OSError, io.DamagedFileError, KeyError, TypeError, AttributeError):
+        return False
+    if not {j.key for j in jobs} <= listed:
+        return False
+    for j in jobs:
+        record = records[j.key]
+        folder = live / j.period_slug / j.area_code
+        for name in _site_names(record):
+            path = folder / name
+            if not path.is_file() or io.sha256_file(path) != record["sha256"][name]:
+                return False
+    return True
+
+
+def _site_names(record: dict) -> list[str]:
+    """The files a cache entry publishes in its paper's folder."""
+    return [record["files"][kind] for kind in ("html", "pdf", "csv")] + list(record.get("tables", []))
+
+
+def _related(spec: config.TemplateSpec, code: str, p: Period, planned: list, catalogue: list[dict],
+             site: Path) -> list[list[str]]:
+    """Links from a paper to its area's other papers of the period (this build's and those already
+    published) and to its previous edition (the same paper of the previous period, when the site
+    holds it): ``[[text, relative href], ...]``."""
+    name = _safe_area_name(code, p.start)
+    out: list[list[str]] = []
+    seen = {spec.id}
+    for other, c in planned:
+        if c == code and other.id not in seen:
+            seen.add(other.id)
+            out.append([f"{other.title}, {name}, {p.label}", paper_files(other.id, code, p.slug)["html"]])
+    for e in catalogue:
+        if e.get("period") == p.label and e.get("area_code") == code and e.get("template") not in seen \
+                and (site / e["html"]).is_file():
+            seen.add(e["template"])
+            out.append([f"{e.get('template_title') or e['template']}, {name}, {p.label}",
+                        e["html"].rsplit("/", 1)[-1]])
+    before = p.previous()
+    for e in catalogue:
+        if (e.get("period"), e.get("area_code"), e.get("template")) == (before.label, code, spec.id) \
+                and (site / e["html"]).is_file():
+            out.append([f"Previous edition: {spec.title}, {e.get('area_name', name)}, {before.label}",
+                        f"../../{e['html']}"])
+    return out
+
+
+def _site_gaps(site: Path, period: Period) -> list[str] | None:
+    """The release gaps recorded in the live site's manifest of ``period`` (None when it has none)."""
+    try:
+        return io.read_json(site / period.slug / MANIFEST_FILE).get("release", {}).get("gaps", [])
+    except (OSError, io.DamagedFileError, AttributeError):
+        return None
+
+
+def release_gaps(papers: list[tuple[str, str, str]], period: str) -> list[str]:
+    """Every gap that stops a release of ``papers`` (template, area code, area name) for
+    ``period``, each prefixed with its paper: what each paper module's ``release_gaps(area_code,
+    period)`` reports (papers without one have none). A check that cannot run is a gap too."""
+    import importlib
+
+    out = []
+    for template, code, name in papers:
+        try:
+            module = importlib.import_module(f"ehps_lib.papers.{template}")
+        except ImportError:
+            continue
+        check = getattr(module, "release_gaps", None)
+        if check is None:
+            continue
+        try:
+            found = check(code, period)
+        except Exception as exc:  # noqa: BLE001 - reported as a gap, never hidden
+            found = [f"the release check could not run: {type(exc).__name__}: {exc}"]
+        out += [f"{_template_spec(template).title} for {name}: {g}" for g in found]
+    return out
 
 
 def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, progress, *, total: int,
@@ -506,66 +840,128 @@ def _secrets(data: Path):
     return disclosure.Secrets.from_tables(tables, first)
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        dst.unlink()
+def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, records: dict[str, dict], site: Path,
+             reports: Path, p: Period, meta: dict, provenance: dict, settings, results: dict, scan: bool, data: Path,
+             started: float, log: Callable[[str], None]) -> BuildOutcome:
+    """Assemble a new build folder beside the live one, pass the gate, and swap ``site`` to it."""
+    builds = builds_dir(site)
+    stage = io.new_folder(builds, STAGING_PREFIX)
+    build_id = _new_build_id()
     try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
-def _copy_tree(src: Path, dst: Path) -> None:
-    for path in src.rglob("*"):
-        if path.is_file():
-            _link_or_copy(path, dst / path.relative_to(src))
-
-
-def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, site: Path, p: Period, meta: dict,
-             provenance: dict, settings, results: dict, scan: bool, data: Path, started: float) -> BuildOutcome:
-    stage = _new_stage(site)
-    try:
-        if site.is_dir():
-            _copy_tree(site, stage)
-        records = []
+        live = live_site(site)
+        stage_site, stage_notebooks = stage / BUILD_SITE, stage / BUILD_NOTEBOOKS
+        io.fault_point("publish.start")
+        if live is not None:
+            io.copy_tree(live, stage_site)
+            old_notebooks = live.parent / BUILD_NOTEBOOKS
+            if live.name == BUILD_SITE and old_notebooks.is_dir():
+                io.copy_tree(old_notebooks, stage_notebooks)
+        io.fault_point("publish.copied_old")
+        run_records = []
+        search = io.read_json_or(stage_site / SEARCH_FILE, None)
         for j in jobs:
-            entry = runs.entry(j.key)
-            record = io.read_json(entry / "run.json")
-            for name in [record["files"][kind] for kind in ("html", "pdf", "csv")] + record.get("tables", []):
-                _link_or_copy(entry / name, stage / j.period_slug / j.area_code / name)
+            record, entry = records[j.key], runs.entry(j.key)
+            try:
+                for name in _site_names(record):
+                    io.copy_verified(entry / name, stage_site / j.period_slug / j.area_code / name,
+                                     record["sha256"][name])
+                # the executed notebook (as Quarto renders it) with the CSV files it links: for reports/
+                notebooks = stage_notebooks / j.period_slug / j.area_code
+                io.copy_verified(entry / record["files"]["notebook"], notebooks / f"{j.template}.ipynb",
+                                 record["sha256"][record["files"]["notebook"]])
+                for name in [record["files"]["csv"], *record.get("tables", [])]:
+                    io.copy_verified(entry / name, notebooks / name, record["sha256"][name])
+                if record.get("site_libs"):  # Quarto's scripts and styles, shared by its pages
+                    for name in (n for n in record["sha256"] if n.startswith(f"{record['site_libs']}/")):
+                        io.copy_verified(entry / name, stage_site / SITE_LIBS / name.split("/", 1)[1],
+                                         record["sha256"][name])
+                if record.get("search"):
+                    own = io.read_json_verified(entry / record["search"], record["sha256"][record["search"]])
+                    search = render.merge_search_index(search or [], own,
+                                                       [f"{j.period_slug}/{j.area_code}/{record['files']['html']}"])
+            except (io.DamagedFileError, KeyError) as exc:
+                runs.discard(j.key)
+                raise BuildError(f"the cache entry of {j.template} for {j.area_name} changed while it was being "
+                                 f"published ({exc}): it was removed. Nothing was published; build again to make "
+                                 "that paper afresh.") from exc
             res = results.get(j.key)
-            records.append({"key": j.key, "template": j.template, "area_code": j.area_code,
-                            "parameters": {"area_code": j.area_code, "period": j.period},
-                            "cached": res is None,
-                            "execute_seconds": record.get("execute_seconds"),
-                            "render_seconds": record.get("render_seconds"),
-                            "seconds": round(res["seconds"], 3) if res else 0.0})
+            run_records.append({"key": j.key, "template": j.template, "area_code": j.area_code, "period": j.period,
+                                "parameters": {"area_code": j.area_code, "period": j.period},
+                                "cached": res is None, "build_id": build_id, "build_time": provenance["build_time"],
+                                "execute_seconds": record.get("execute_seconds"),
+                                "render_seconds": record.get("render_seconds"),
+                                "seconds": round(res["seconds"], 3) if res else 0.0})
+        io.fault_point("publish.papers_copied")
         built = provenance["build_time"]
         entries = [paper.entry(period_title=p.title, period_start=p.start.isoformat(), built=built,
                                extract_date=str(meta.get("extract_date", "")),
                                template_title=_template_spec(paper.template).title) for paper in outcome.papers]
-        update_site_index(stage, entries, classification=settings.classification,
-                                  provenance={"ehps_lib_version": provenance["ehps_lib_version"],
-                                              "git_commit": provenance["git_commit"], "build_time": built})
-        manifest = _manifest(p, meta, provenance, records, data, started)
-        io.write_json(manifest, stage / p.slug / MANIFEST_FILE)
-        io.write_json(manifest, stage / MANIFEST_FILE)
-        _copy_open_data(stage, p, data)
-        if scan and not _disclosure_gate(outcome, stage, data, settings):
+        try:
+            index = update_site_index(stage_site, entries, classification=settings.classification,
+                                      provenance={"ehps_lib_version": provenance["ehps_lib_version"],
+                                                  "git_commit": provenance["git_commit"], "build_time": built},
+                                      draft_gaps={p.label: outcome.release_gaps} if outcome.release_gaps else None)
+        except io.DamagedFileError as exc:
+            raise BuildError(f"the live site's catalogue is damaged ({exc}). Restore papers.json from the previous "
+                             f"build in {builds}, or move the site away to publish afresh. Nothing was "
+                             "published.") from exc
+        io.fault_point("publish.index_written")
+        this = _manifest(p, meta, provenance, build_id, data, started)
+        release = {"mode": "release" if outcome.release else "draft", "gaps": outcome.release_gaps}
+        for path, manifest in _merged_manifests(stage_site, p, this, run_records, log).items():
+            io.write_json({**manifest, "release": release}, path)
+        io.fault_point("publish.manifest_written")
+        gated = [index]
+        if search is not None:
+            gated.append(io.write_json(search, stage_site / SEARCH_FILE))
+        _copy_open_data(stage_site, p, data)
+        if not _publish_gate(outcome, stage_site, gated, data, scan, settings):
+            io.remove_tree(stage)
             return outcome
-        io.make_public(stage)
-        io.replace_dir(stage, site)
-        outcome.published = True
-        outcome.index = site / INDEX_FILE
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
+        io.make_public(stage_site)
+        io.make_public(stage, tree=False)  # a web server must pass through the build folder to the site
+        io.write_json({"id": build_id, "published_at": time.time(), "period": p.label, "build_time": built,
+                       "git_commit": provenance["git_commit"], "papers": len(jobs)}, stage / BUILD_RECORD)
+        io.fault_point("publish.build_written")
+        target = builds / build_id
+        os.replace(stage, target)  # the build is complete
+        io.fault_point("publish.build_complete")
+        if site.exists() and not site.is_symlink():  # a site from before sites were links: kept as a build
+            legacy = builds / f"{build_id}-legacy"
+            io.adopt_dir_as_link(site, legacy / BUILD_SITE)
+            io.write_json({"id": legacy.name, "published_at": 0, "legacy": True}, legacy / BUILD_RECORD)
+            io.fault_point("publish.adopted")
+        io.fault_point("publish.swap")
+        io.point_link(site, target / BUILD_SITE)
+        io.fault_point("publish.swapped")
+    except OSError as exc:
+        io.remove_tree(stage)
+        raise BuildError(f"publishing failed: {describe_os_error(exc)}. Nothing was published: the site is as it "
+                         "was.") from exc
+    except BaseException:
+        io.remove_tree(stage)
+        raise
+    outcome.published = True
+    outcome.index = site / INDEX_FILE
+    # After the swap: the audit trail in reports/, and old builds pruned. A failure here does not
+    # unpublish anything; it is reported.
+    try:
+        _mirror_reports(site, reports)
+        for j in jobs:
+            failed = failed_notebook(reports, j.period_slug, j.area_code, j.template)
+            if failed.is_file():
+                failed.unlink()
+        io.fault_point("publish.reports")
+        _prune(site)
+        io.fault_point("publish.pruned")
+    except OSError as exc:
+        outcome.ok = False
+        outcome.failures.append(Failure("-", "reports", "after publishing", describe_os_error(exc)))
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
-def _copy_open_data(stage: Path, p: Period, data: Path) -> None:
+def _copy_open_data(stage_site: Path, p: Period, data: Path) -> None:
     """The period's published tables as open data, ``<period>/data/indicators.csv`` (every area,
     month and quarter) and ``deprivation.csv`` (the gradient): what every paper shows is a view
     of these, and the intruder audit reads them."""
@@ -573,23 +969,36 @@ def _copy_open_data(stage: Path, p: Period, data: Path) -> None:
     for name in ("indicators", "deprivation"):
         source = folder / f"{name}.csv"
         if source.is_file():
-            io.copy_file(source, stage / p.slug / OPEN_DATA_DIR / f"{name}.csv")
+            io.copy_file(source, stage_site / p.slug / OPEN_DATA_DIR / f"{name}.csv")
 
 
-def _disclosure_gate(outcome: BuildOutcome, stage: Path, data: Path, settings) -> bool:
-    """The last check before publishing the staged site (every period in it, cached or fresh):
-    the disclosure scan of every file, then the intruder audit of every figure ever published.
-    Returns False (with the outcome's failures set) when anything is found."""
+def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], data: Path, scan: bool,
+                  settings) -> bool:
+    """The publish gate: what must hold of the assembled site before it is swapped in.
+
+    Each paper's files were scanned by the worker that made them and verified by hash as
+    they were copied from the cache; here every file of the assembled site is scanned again
+    (the index and Quarto's search index this build wrote, ``gated``, among them), every period
+    already published as well as the new one, cached files as well as fresh, so nothing reaches
+    the site unread. Then the intruder audit (:func:`ehps_lib.publish.audit.audit_site`) reads the
+    site's published figures, every period of them, and must find no withheld count narrowed
+    below the protection interval. Returns False (with the outcome's failures and findings set,
+    naming the file, or the cell and the relations that pin it) when the site may not be
+    published. This is the one place where the whole new site is checked before it goes live.
+    """
+    if not scan:
+        return True
     from . import audit, disclosure
 
     threshold = settings.suppression_threshold
-    findings = disclosure.scan_site(stage, _secrets(data), threshold)
+    secrets = _secrets(data)
+    findings = disclosure.scan_site(stage_site, secrets, threshold)
     if findings:
         outcome.ok, outcome.findings = False, findings
         outcome.failures.append(Failure("-", "the site", "disclosure", disclosure.format_findings(findings),
                                         template="publish"))
         return False
-    report = audit.audit_site(stage, threshold, rule=settings.suppression_interval)
+    report = audit.audit_site(stage_site, threshold, rule=settings.suppression_interval)
     outcome.audit = report
     if not report.ok:
         outcome.ok = False
@@ -598,14 +1007,84 @@ def _disclosure_gate(outcome: BuildOutcome, stage: Path, data: Path, settings) -
     return True
 
 
-def _new_stage(site: Path) -> Path:
-    import tempfile
+def _mirror_reports(site: Path, reports: Path) -> int:
+    """Make ``reports/<period>/<area>/<template>.ipynb`` the executed notebooks of the papers
+    the live site shows, with the CSV files they link (for ``quarto render`` of the project),
+    copied from its build folder; return how many files were written."""
+    live = live_site(site)
+    if live is None or live.name != BUILD_SITE:
+        return 0
+    notebooks = live.parent / BUILD_NOTEBOOKS
+    written = 0
+    for path in sorted(p for p in notebooks.rglob("*") if p.is_file()) if notebooks.is_dir() else []:
+        dest = reports / path.relative_to(notebooks)
+        if not dest.is_file() or io.sha256_file(dest) != io.sha256_file(path):
+            io.copy_file(path, dest)
+            written += 1
+    return written
 
-    site.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site.parent))
+
+def _prune(site: Path) -> None:
+    """Remove builds older than the last :data:`KEEP_BUILDS` (never the live one)."""
+    live = live_site(site)
+    keep = {b.resolve() for b in complete_builds(site)[-KEEP_BUILDS:]}
+    if live is not None:
+        keep.add(live.parent.resolve())
+    for b in complete_builds(site):
+        if b.resolve() not in keep:
+            io.remove_tree(b)
 
 
-def _manifest(p: Period, meta: dict, provenance: dict, records: list[dict], data: Path, started: float) -> dict:
+def _run_key(r: dict, default_period: str | None) -> tuple:
+    return (r.get("period", default_period), r.get("template"), r.get("area_code"))
+
+
+def _merged_manifests(stage_site: Path, p: Period, this: dict, new_runs: list[dict],
+                      log: Callable[[str], None]) -> dict[Path, dict]:
+    """The manifests to write: the period's and the site's, each keeping the records of the
+    papers earlier builds published that this build did not replace (so a one-paper build
+    never drops the other papers' records).
+
+    Each manifest: this build's record at the top level (``build_id``, ``inputs``, ...),
+    ``runs`` (every paper it covers, each with the ``build_id`` that published it) and
+    ``builds`` (the record of each of those builds).
+    """
+    this_build = {k: v for k, v in this.items() if k != "runs"}
+    runs: dict[tuple, dict] = {}
+    builds: dict[str, dict] = {}
+    for path in sorted(stage_site.glob(f"*/{MANIFEST_FILE}")):
+        try:
+            old = io.read_json(path)
+        except (io.DamagedFileError, OSError) as exc:
+            log(f"Warning: {exc}; the records of that period's earlier papers are dropped from the manifest")
+            continue
+        old_id = old.get("build_id") or f"earlier-{old.get('build_time', 'unknown')}"
+        builds.update(old.get("builds", {}))
+        builds.setdefault(old_id, {k: v for k, v in old.items() if k not in ("runs", "builds")})
+        for r in old.get("runs", []):
+            record = {**r, "period": r.get("period", old.get("period")), "build_id": r.get("build_id", old_id)}
+            runs[_run_key(record, None)] = record
+    for r in new_runs:
+        runs[_run_key(r, None)] = r
+    builds[this["build_id"]] = this_build
+
+    def present(r: dict) -> bool:
+        slug = Period.parse(r["period"]).slug if r.get("period") else ""
+        names = paper_files(r["template"], r["area_code"], slug)
+        return (stage_site / slug / r["area_code"] / names["html"]).is_file()
+
+    kept = [r for r in runs.values() if present(r)]
+
+    def manifest(rows: list[dict]) -> dict:
+        used = {r["build_id"] for r in rows} | {this["build_id"]}
+        return {**this_build, "runs": rows, "builds": {k: v for k, v in builds.items() if k in used}}
+
+    mine = [r for r in kept if r.get("period") == p.label]
+    return {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
+
+
+def _manifest(p: Period, meta: dict, provenance: dict, build_id: str, data: Path, started: float) -> dict:
+    """This build's record: every input with its SHA-256, the library, the commit, the time."""
     root = config.project_root()
     processed = io.processed_dir(data)
     inputs = {"processed": {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
@@ -617,10 +1096,11 @@ def _manifest(p: Period, meta: dict, provenance: dict, records: list[dict], data
                             for f in sorted(config.reference_dir().rglob("*"))
                             if f.is_file() and f.suffix in (".csv", ".geojson")},
               "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml")))}
-    return {"period": p.label, "synthetic": bool(meta.get("synthetic")), "extract_date": meta.get("extract_date"),
+    return {"build_id": build_id, "period": p.label, "synthetic": bool(meta.get("synthetic")),
+            "extract_date": meta.get("extract_date"),
             "ehps_lib_version": provenance["ehps_lib_version"], "library_digest": digests.library_digest(),
             "git_commit": provenance["git_commit"], "build_time": provenance["build_time"],
-            "parameters": {"period": p.label}, "inputs": inputs, "runs": records,
+            "parameters": {"period": p.label}, "inputs": inputs,
             "total_seconds": round(time.perf_counter() - started, 3)}
 
 
@@ -644,4 +1124,5 @@ def summary(outcome: BuildOutcome, *, synthetic: bool = False) -> str:
     return "\n".join(lines)
 
 
-__all__ = ['build', 'BuildOutcome', 'Paper', 'Failure', 'run_job', 'summary']
+__all__ = ['build', 'builds_dir', 'BuildError', 'BuildOutcome', 'complete_builds', 'describe_os_error',
+           'failed_notebook', 'live_site', 'Paper', 'Failure', 'run_job', 'summary', 'release_gaps']

@@ -1,7 +1,7 @@
 """Disclosure and privacy scan of a published site: it reads every file the way a reader would.
 
 ``ehps check-disclosure site/`` (and the build, before anything is published) reads every
-file under the site and reports:
+file under the site, including Quarto's search index (``search.json``), and reports:
 
 * **small counts** (rule ``small_count``): a count from 1 to the threshold (default 5, the
   DfE children-in-need rule; ``config.yml`` ``suppression.threshold``) that was not withheld.
@@ -85,6 +85,8 @@ _LABEL_NOT_COUNT = re.compile(r"(\brank|\bdecile$|\bquintile$|\bpage\b|\bversion
                               r"\bid\b|\btable\b|\bfigure\b|\bappendix\b|\bparagraph\b|\bsection\b|\bweek\b|"
                               r"\bmonth\b|\byear\b|\bquarter\b|\bpolarity\b|\bclassification\b|\bpoint\b)\s*$",
                               re.IGNORECASE)
+#: After "Label: 3", words saying the number counts indicators by their rating, not records.
+_RATED = re.compile(r"\s+(green|amber|red|not rated|rated|indicators?|measures?)\b", re.IGNORECASE)
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{3,}")
 MONTH_TOKEN = re.compile(r"\b(19|20)\d{2}-(0[1-9]|1[0-2])\b")
 BIRTH_WORDS = re.compile(r"\b(birth|dob|born)\b", re.IGNORECASE)
@@ -196,6 +198,8 @@ def _prose_findings(file: str, where: str, text: str, threshold: int) -> list[Fi
         label, number = m.group(1).strip(), m.group(2)
         if not _small_int(number, threshold) or _LABEL_NOT_COUNT.search(label):
             continue  # "Rank: 3", "Decile: 3", "Page: 3" name a position, not a count
+        if _RATED.match(text, m.end(2)):
+            continue  # "RAG ratings for Kent, June 2016: 1 Green, 2 Amber": indicators, not children
         if label[-1:].isdigit() and text[m.start(2) - 1:m.start(2)] == ":":
             continue  # "10:05", "1:3": a time or a ratio
         add(m.span(2), f"{label[-30:]}: {number}", "after a label")
@@ -224,6 +228,8 @@ class TableGrid:
     marked: set[tuple[int, int]] = field(default_factory=set)
     csv_rows: list[list[str]] = field(default_factory=list)
     csv_columns: list[list[int]] = field(default_factory=list)
+    #: the table as its published CSV states it (:func:`ehps_lib.publish.render.table_records`)
+    tidy: list[list[str]] = field(default_factory=list)
 
     def column_heads(self, col: int) -> list[str]:
         """The headings over column ``col``, most specific (lowest) first."""
@@ -307,7 +313,14 @@ def table_grid(table, index: int) -> TableGrid:
         row_heads.append(" ".join(heads) if heads else (next((t for t in line if t), "") or ""))
     if header_rows == 0 and grid:
         header_rows = 1  # a table without <thead>: its first row is its heading
-    return TableGrid(label, caption, grid, header_rows, row_heads, marked, csv_rows, csv_columns)
+    from .render import table_records
+
+    try:
+        tidy_header, tidy_rows, _figures = table_records(table)
+        tidy = [tidy_header, *tidy_rows]
+    except Exception:  # noqa: BLE001 - a table the CSV writer cannot lay out: its CSV is compared as printed
+        tidy = csv_rows
+    return TableGrid(label, caption, grid, header_rows, row_heads, marked, csv_rows, csv_columns, tidy)
 
 
 def _table_findings(file: str, grid: TableGrid, threshold: int) -> list[Finding]:
@@ -457,6 +470,22 @@ def scan_csv(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, n
     for h in header:
         if BIRTH_WORDS.search(h.replace("_", " ")):
             findings.append(Finding(file, f"column '{h}'", "birth_date", h, "a column about birth"))
+    # A paper's figures file (one number a line): judged by its row and column headings, as in HTML.
+    body = rows[1:]
+    if {"row", "column", "value"} <= set(header):
+        ri, ci, vi = header.index("row"), header.index("column"), header.index("value")
+        ui = header.index("unit") if "unit" in header else None
+        for r_index, row in enumerate(body, start=2):
+            if max(ri, ci, vi) >= len(row):
+                continue
+            if ui is not None and ui < len(row) and row[ui].strip():
+                continue  # a percentage, a rate, weeks: not a count
+            col, head = row[ci], row[ri]
+            counted = ((_is_count_label(col) or _is_count_label(head))
+                       and not NOT_COUNT_WORDS.search(col) and not NOT_COUNT_WORDS.search(head))
+            if counted and _small_number(row[vi], threshold):
+                findings.append(Finding(file, f"row {r_index} '{head[:40]}', column '{col[:40]}'", "small_count",
+                                        row[vi], f"an unsuppressed count from 1 to {threshold}"))
     # identifiers anywhere; birth months outside the columns that hold reporting periods; counts in words
     free_cols = [i for i, h in enumerate(header) if not PERIOD_COLUMN.search(h)]
     for r_index, row in enumerate(rows[1:], start=2):
@@ -473,28 +502,48 @@ def scan_csv(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, n
     return _dedupe(findings)
 
 
+#: Columns of a tidy table CSV that hold no figure of their own.
+_TIDY_AUX = re.compile(r": (status|RAG|unit|out of|share \(%\))$")
+
+
 def _table_csv_findings(file: str, rows: list[list[str]], grid: TableGrid, threshold: int) -> list[Finding]:
+    """A table's CSV: it must state what its table on the page states (as the tidy CSV the
+    build writes, :func:`ehps_lib.publish.render.table_records`, or cell for cell), and a small
+    count in it is found the way it is in the table: by its column's headings (the most specific
+    that decides), else its row's label, its group, the table's caption."""
     out = []
-    expected = grid.csv_rows
-    if [list(map(_norm, r)) for r in rows] != [list(map(_norm, r)) for r in expected]:
+    norm = [list(map(_norm, r)) for r in rows]
+    forms = [grid.tidy, grid.csv_rows] if grid.tidy else [grid.csv_rows]
+    if all(norm != [list(map(_norm, r)) for r in expected] for expected in forms):
+        expected = forms[0]
         first = next((i for i, (a, b) in enumerate(zip(rows, expected, strict=False)) if list(map(_norm, a)) !=
                       list(map(_norm, b))), min(len(rows), len(expected)))
         shown = ",".join(rows[first])[:60] if first < len(rows) else "(missing row)"
         out.append(Finding(file, f"row {first + 1}", "table_csv_differs", shown,
                            f"the CSV differs from {grid.label} on its page"))
-    for r, row in enumerate(rows):
-        if r < grid.header_rows:
-            continue
+    header = rows[0] if rows else []
+    grouped = bool(header) and header[0] == "Group"
+    label_col = 1 if grouped else 0
+    for r, row in enumerate(rows[1:], start=2):
         for j, text in enumerate(row):
-            value = _cell_count(text, threshold)
-            if value is None:
+            if j == label_col or _cell_count(text, threshold) is None:
                 continue
-            col = grid.csv_columns[r][j] if r < len(grid.csv_columns) and j < len(grid.csv_columns[r]) else j
-            if j == 0 and r < len(grid.row_heads) and grid.row_heads[r] == text:
+            head = header[j] if j < len(header) else ""
+            if _TIDY_AUX.search(head):
                 continue
-            if r >= len(grid.cells) or grid.is_count(r, col):
-                out.append(Finding(file, f"row {r + 1}, column '{(grid.column_heads(col) or [''])[0][:40]}'",
-                                   "small_count", text, f"an unsuppressed count from 1 to {threshold}"))
+            counted = None
+            for part in reversed([h for h in head.split(": ") if h]):  # most specific heading first
+                counted = _decide(part)
+                if counted is not None:
+                    break
+            labels = [row[label_col] if label_col < len(row) else "", row[0] if grouped else "", grid.caption]
+            for label in labels if counted is None else []:
+                counted = _decide(label)
+                if counted is not None:
+                    break
+            if counted:
+                out.append(Finding(file, f"row {r}, column '{head[:40]}'", "small_count", text,
+                                   f"an unsuppressed count from 1 to {threshold}"))
     return out
 
 
@@ -592,7 +641,44 @@ def scan_text(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, 
     return _dedupe(text_findings(file, "text", text, secrets, threshold))
 
 
-SCANNERS = {".html": scan_html, ".htm": scan_html, ".csv": scan_csv, ".pdf": scan_pdf, ".json": scan_text,
+def _search_entries(text: str) -> list[dict] | None:
+    """The entries of a Quarto search index (``search.json``), or None for any other JSON."""
+    import json
+
+    entries = json.loads(text)
+    if isinstance(entries, list) and entries and all(isinstance(e, dict) for e in entries) \
+            and any("text" in e for e in entries):
+        return entries
+    return None
+
+
+def scan_search_index(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, name: str | None = None,
+                      context: ScanContext | None = None) -> list[Finding]:
+    """A Quarto website's search index (``search.json``: every page's text, section by section),
+    entry by entry, as a reader sees it (counts in words, "Label: 3", identifiers and birth
+    months anywhere); ``[]`` for JSON that is not a search index (see :func:`scan_json`)."""
+    file = name or str(path)
+    entries = _search_entries(io.read_bytes(path).decode("utf-8"))
+    findings: list[Finding] = []
+    for i, entry in enumerate(entries or [], start=1):
+        where = f"entry {i} ({str(entry.get('href', ''))[:80]})"
+        body = " ".join(str(entry.get(k, "")) for k in ("title", "section", "text", "crumbs"))
+        findings += text_findings(file, where, body, secrets, threshold)
+        findings += _secret_findings(file, where, str(entry.get("href", "")), secrets)
+    return _dedupe(findings)
+
+
+def scan_json(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, name: str | None = None,
+              context: ScanContext | None = None) -> list[Finding]:
+    """A JSON file: a search index entry by entry (:func:`scan_search_index`); any other JSON (the
+    build's manifest, the papers catalogue) is published too, so it is read as text. JSON that does
+    not parse is unreadable (a finding)."""
+    if _search_entries(io.read_bytes(path).decode("utf-8")) is None:
+        return scan_text(path, secrets, threshold, name, context=context)
+    return scan_search_index(path, secrets, threshold, name, context=context)
+
+
+SCANNERS = {".html": scan_html, ".htm": scan_html, ".csv": scan_csv, ".pdf": scan_pdf, ".json": scan_json,
             ".svg": scan_text, ".txt": scan_text, ".md": scan_text, ".xml": scan_text}
 
 

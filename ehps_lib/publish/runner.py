@@ -142,6 +142,7 @@ def warm_up(modules: tuple[str, ...] = ("pandas", "numpy", "matplotlib.figure", 
     import os
 
     os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ["EHPS_INLINE_STYLES"] = "0"  # papers are published with the page's own style sheet
     for name in modules:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
