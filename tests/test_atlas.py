@@ -82,7 +82,9 @@ class TestGradient:
         alt = needs.gradient_alt_text(can_atlas, "ehn_rate")
         assert alt.startswith("Bar chart of Early Help Notifications per 10,000 children in Canterbury")
         assert "Values by quintile: 1: 582.8; 2: c; 3: 442.1; 4: 346.5; 5: 278.6." in alt
-        assert "Kent's value in each quintile" in alt and "c means withheld" in alt
+        # what c means, as every paper says it (issue 9: the count range and that a figure may be withheld
+        # because a small count could be worked out from it)
+        assert "Kent's value in each quintile" in alt and "c: withheld to protect confidentiality: a count from 1 to 5" in alt
 
     def test_table_equivalent(self, can_atlas):
         table = needs.gradient_table(can_atlas, "ehn_rate")
@@ -176,9 +178,9 @@ class TestDeprivation:
         title = imd_atlas.title_block(can_atlas)
         assert "<h1 class=\"ehps-title\">Canterbury: Deprivation and Early Help needs atlas</h1>" in title.html
         assert blocks.SYNTHETIC_BANNER_ATTR in title.html  # tiny_meta is synthetic
-        # config.yml: suppression threshold 4; the gradient window of the hand-made table
+        # config.yml: suppression threshold 5 (the DfE rule, issue 9); the gradient window of the hand-made table
         about = imd_atlas.about(can_atlas).text
-        assert "Counts from 1 to 4" in about and "(October 2015 to September 2016)" in about
+        assert "Counts from 1 to 5" in about and "(October 2015 to September 2016)" in about
         src = imd_atlas.sources(can_atlas).html
         assert "GeoJSON by Martin Chorley" in src and "Open Government Licence v3.0" in src
 
