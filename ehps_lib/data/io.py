@@ -869,6 +869,14 @@ def read_csv_columns(path: str | Path, columns: list[str]) -> pd.DataFrame:
     return pd.read_csv(path, usecols=columns, dtype=str, keep_default_na=False)
 
 
+def read_csv_rounded(path: str | Path, decimals: int = 3) -> pd.DataFrame:
+    """A CSV table with its numbers rounded to ``decimals`` places (text columns as written)."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""], low_memory=False)
+    numbers = table.select_dtypes("number").columns
+    table[numbers] = table[numbers].round(decimals)
+    return table
+
+
 def read_bytes(path: str | Path) -> bytes:
     """The bytes of a file (the disclosure scan reads published files through this)."""
     return Path(path).read_bytes()

@@ -969,7 +969,8 @@ def _copy_open_data(stage_site: Path, p: Period, data: Path) -> None:
     for name in ("indicators", "deprivation"):
         source = folder / f"{name}.csv"
         if source.is_file():
-            io.copy_file(source, stage_site / p.slug / OPEN_DATA_DIR / f"{name}.csv")
+            # figures to at most 3 decimals, as the papers' CSVs (counts stay whole)
+            io.write_csv(io.read_csv_rounded(source), stage_site / p.slug / OPEN_DATA_DIR / f"{name}.csv")
 
 
 def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], data: Path, scan: bool,

@@ -79,7 +79,8 @@ WORD_COUNT = re.compile(
     re.IGNORECASE)
 #: "Swale: 3", "Decile 2: 4": a small whole number after a label and a colon (not "1:" of a list,
 #: not a decimal or a percentage, not "3 of 12").
-LABEL_COUNT = re.compile(r"([A-Za-z0-9][^:;|\n]{0,60}?)\s*:\s*(\d+)(?![\d:%/])(?![.,]\d)(?!\s*(?:of|to|and)\s+(?:the\s+)?\d)"
+LABEL_COUNT = re.compile(r"([A-Za-z0-9][^:;|\n]{0,60}?)\s*:\s*(\d+)(?![\d:%/])(?![.,]\d)"
+                         r"(?!\s*(?:of|to|and)\s+(?:the\s+)?\d)"
                          r"(?!\s*(?:%|per\b|weeks|days|months|years|points|places))", re.IGNORECASE)
 _LABEL_NOT_COUNT = re.compile(r"(\brank|\bdecile$|\bquintile$|\bpage\b|\bversion\b|\bstep$|\bpriority\b|"
                               r"\bid\b|\btable\b|\bfigure\b|\bappendix\b|\bparagraph\b|\bsection\b|\bweek\b|"
