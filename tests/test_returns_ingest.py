@@ -254,6 +254,19 @@ def test_the_extract_manifest_marks_synthetic_returns(tmp_path):
     assert result.published and result.manifest["synthetic"] is True
 
 
+def test_data_readme_holds_the_generated_returns_dictionary():
+    import re
+
+    from ehps_lib.config import project_root
+
+    text = (project_root() / "data" / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- BEGIN RETURNS DICTIONARY.*?-->\n(.*)<!-- END RETURNS DICTIONARY -->", text, re.S)
+    assert block, "data/README.md lost its generated returns dictionary"
+    assert block.group(1) == contract.data_dictionary_markdown(), (
+        "data/README.md is out of step with ehps_lib/data/returns/contract.py: regenerate it with "
+        "`ehps dictionary --returns`")
+
+
 def test_the_data_dictionary_lists_every_table_and_column():
     text = contract.data_dictionary_markdown()
     for name, spec in contract.TABLES.items():

@@ -48,11 +48,19 @@ def _next_weekday(d: dt.date, taken: set[dt.date]) -> dt.date:
     return d
 
 
+#: One-off changes to England and Wales's bank holidays (gov.uk/bank-holidays, Royal Proclamations):
+#: the early May and spring holidays moved, by year, and extra holidays.
+MOVED_EARLY_MAY = {1995: dt.date(1995, 5, 8), 2020: dt.date(2020, 5, 8)}  # VE Day anniversaries
+MOVED_SPRING = {2002: dt.date(2002, 6, 4), 2012: dt.date(2012, 6, 4), 2022: dt.date(2022, 6, 2)}  # jubilees
+EXTRA_HOLIDAYS = (dt.date(1999, 12, 31), dt.date(2002, 6, 3), dt.date(2011, 4, 29), dt.date(2012, 6, 5),
+                  dt.date(2022, 6, 3), dt.date(2022, 9, 19), dt.date(2023, 5, 8))
+
+
 @lru_cache(maxsize=8)
 def bank_holidays(first_year: int, last_year: int) -> tuple[dt.date, ...]:
     """Bank holidays of England and Wales from ``first_year`` to ``last_year``, with substitute
-    days (a holiday at a weekend moves to the next free weekday). Special one-off holidays
-    (jubilees, royal weddings) are not included.
+    days (a holiday at a weekend moves to the next free weekday) and the one-off changes
+    (jubilees, royal weddings and funerals, the VE Day anniversaries: :data:`EXTRA_HOLIDAYS`).
 
     Examples
     --------
@@ -65,8 +73,10 @@ def bank_holidays(first_year: int, last_year: int) -> tuple[dt.date, ...]:
         easter = _easter(y)
         may1 = dt.date(y, 5, 1)
         fixed = [easter - dt.timedelta(days=2), easter + dt.timedelta(days=1),
-                 may1 + dt.timedelta(days=(7 - may1.weekday()) % 7),
-                 _monday_on_or_before(dt.date(y, 5, 31)), _monday_on_or_before(dt.date(y, 8, 31))]
+                 MOVED_EARLY_MAY.get(y, may1 + dt.timedelta(days=(7 - may1.weekday()) % 7)),
+                 MOVED_SPRING.get(y, _monday_on_or_before(dt.date(y, 5, 31))),
+                 _monday_on_or_before(dt.date(y, 8, 31))]
+        fixed += [d for d in EXTRA_HOLIDAYS if d.year == y]
         taken = set(fixed)
         for d in (dt.date(y, 1, 1), dt.date(y, 12, 25), dt.date(y, 12, 26)):
             moved = _next_weekday(d, taken)
