@@ -135,6 +135,12 @@ class RunJob:
     synthetic: bool
     classification: str
     provenance: dict
+    source: str = "extract"  # what the paper is built from: extract or returns (config.TemplateSpec.data)
+
+    @property
+    def results_kind(self) -> str | None:
+        """The results folder's kind (:func:`ehps_lib.data.io.results_dir`): None or ``scs``."""
+        return "scs" if self.source == "returns" else None
 
     @property
     def label(self) -> str:
@@ -234,8 +240,11 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
     """Render the paper with the job's engine into ``stage``, and replace the executed notebook
     there by the notebook as Quarto renders it (:func:`render.quarto_notebook`), which is what
     ``reports/`` keeps for ``quarto render``."""
-    results, _ = io.read_results(job.period_slug, Path(job.data_dir))
-    io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
+    results, _ = io.read_results(job.period_slug, Path(job.data_dir), kind=job.results_kind)
+    if job.source == "returns":  # Kent's paper shows Kent, its areas and teams: its CSV holds them all
+        io.write_csv(results, stage / names["csv"])
+    else:
+        io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
     period = Period.parse(job.period)
     title = f"{job.area_name}: {job.template_title}, {job.period}"
     links = [(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
@@ -320,11 +329,12 @@ def _areas_for(spec: config.TemplateSpec, wanted: list[str] | None) -> list[str]
     return [c for c in dict.fromkeys(wanted) if c in base or c not in area_codes()]
 
 
-def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
-    """Digest of what a paper of each kind reads: ``county`` (everything) and one per area."""
+def _data_digests(period: Period, data: Path, root: Path, kind: str | None = None) -> dict[str, str]:
+    """Digest of what a paper of each kind reads: ``county`` (everything) and one per area
+    (``kind``: the results' kind, ``scs`` for the SCS dashboard's)."""
     import pandas as pd
 
-    folder = io.results_dir(period.slug, data)
+    folder = io.results_dir(period.slug, data, kind=kind)
     tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     meta = io.read_json(folder / io.RESULTS_META)
     shared = {"meta": {k: meta.get(k) for k in ("period", "synthetic", "extract_date", "sources")},
@@ -343,21 +353,30 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
     return out
 
 
-def _written_inputs(period: Period, root: Path) -> dict:
+def _written_inputs(period: Period, root: Path, source: str = "extract") -> dict:
     """Digests of what people write, as each kind of paper reads it (see ``reads:`` in
     ``config.yml``): the commentary's county part, each district's entry, the paper details.
+    A paper built from the returns (``source``) reads the SCS dashboard's commentary
+    (``reports/commentary/scs/``) and paper details (``reports/papers/scs/``).
 
     The commentary file is parsed here, so a mistake in it stops the build before any paper
     runs, naming the file, the line and the key.
     """
-    from ..papers.commentary import load_commentary
+    from ..papers.commentary import COMMENTARY_FOLDER, SCS_COMMENTARY_FOLDER, load_commentary
 
-    notes = load_commentary(period, root)
+    papers = root / "reports" / "papers"
+    if source == "returns":
+        from ..indicators.catalogue import load_scs_catalogue
+
+        notes = load_commentary(period, root, folder=SCS_COMMENTARY_FOLDER, catalogue=load_scs_catalogue())
+        papers = papers / "scs"
+    else:
+        notes = load_commentary(period, root, folder=COMMENTARY_FOLDER)
     return {"commentary": digests.digest_json(notes.county_part()),
             "district_commentary": {code: digests.digest_json(notes.district(code)) for code in DISTRICTS},
             "paper_details": digests.digest_json({
-                name: io.sha256_file(root / "reports" / "papers" / name)
-                for name in ("default.yml", f"{period.slug}.yml") if (root / "reports" / "papers" / name).is_file()})}
+                name: io.sha256_file(papers / name)
+                for name in ("default.yml", f"{period.slug}.yml") if (papers / name).is_file()})}
 
 
 def _inputs_digest(spec: config.TemplateSpec, code: str, written: dict) -> dict:
@@ -396,13 +415,12 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     Raises
     ------
     FileNotFoundError
-        When a template or the validated extract is missing.
+        When a template or the validated extract is missing (or the validated returns, when a
+        template built from them is asked for by name).
     ValueError
         For a bad period, a non-positive worker count or an unavailable renderer.
     """
     started = time.perf_counter()
-    from ..indicators.results import ensure_results
-
     root = config.project_root()
     settings = config.load_settings()
     # Areas may be written as names or codes ("Canterbury", "E07000106"); a wrong one stops the
@@ -428,51 +446,57 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     data = config.data_dir()
     _stale_staging(site)
 
-    p, meta, _folder, computed = ensure_results(period, base=data)
-    synthetic = bool(meta.get("synthetic"))
+    editions = _editions(specs, period, data, root, log, explicit=bool(asked))
+    synthetic = any(bool(e.meta.get("synthetic")) for e in editions)
     note = " (SYNTHETIC DATA)" if synthetic else ""
-    log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
     built = render.build_time()
     commit = render.git_commit(root)
-    provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
-                  "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
-                  "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
-    data_keys = _data_digests(p, data, root)
-    written = _written_inputs(p, root)
     # The git commit is printed on each paper and recorded in the manifest, but it is not part of
     # the key: the library's own digest already changes with any change to the code, and an edit
     # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
     jobs: list[RunJob] = []
-    for spec in specs:
-        template_path = root / "notebooks" / f"{spec.id}.ipynb"
-        template_digest = io.sha256_file(template_path)
-        for code in _areas_for(spec, areas):
-            data_digest = data_keys["county"] if spec.areas == "county" else data_keys.get(code, data_keys["county"])
-            key = digests.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
-                                     "data": data_digest, "inputs": _inputs_digest(spec, code, written)})
-            jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
-                               area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
-                               template_path=str(template_path), project_root=str(root), reports_dir=str(reports),
-                               cache_dir=str(data / "cache" / "runs"), data_dir=str(data), engine=engine_used,
-                               synthetic=synthetic, classification=settings.classification,
-                               provenance={**provenance, "template": spec.id, "area_code": code}))
+    for ed in editions:
+        p, meta = ed.period, ed.meta
+        ed.provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
+                         "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
+                         "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
+        data_keys = _data_digests(p, data, root, kind="scs" if ed.source == "returns" else None)
+        written = _written_inputs(p, root, ed.source)
+        for spec in ed.specs:
+            template_path = root / "notebooks" / f"{spec.id}.ipynb"
+            template_digest = io.sha256_file(template_path)
+            for code in _areas_for(spec, areas):
+                data_digest = (data_keys["county"] if spec.areas == "county"
+                               else data_keys.get(code, data_keys["county"]))
+                key = digests.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
+                                         "data": data_digest, "inputs": _inputs_digest(spec, code, written)})
+                jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
+                                   area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
+                                   template_path=str(template_path), project_root=str(root),
+                                   reports_dir=str(reports), cache_dir=str(data / "cache" / "runs"),
+                                   data_dir=str(data), engine=engine_used, synthetic=bool(meta.get("synthetic")),
+                                   classification=settings.classification,
+                                   provenance={**ed.provenance, "template": spec.id, "area_code": code},
+                                   source=ed.source))
+    label = ", ".join(e.period.label for e in editions)
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
     runs = cache.RunCache(data / "cache" / "runs")
     cached = {j.key for j in jobs if use_cache and runs.get(j.key) is not None}
-    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site)
-    if len(cached) == len(jobs) and _site_has(site, p, jobs):
+    outcome = BuildOutcome(ok=True, period=label, site_dir=site)
+    if len(cached) == len(jobs) and all(_site_has(site, e.period, [j for j in jobs if j.period == e.period.label])
+                                        for e in editions):
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
         outcome.seconds = time.perf_counter() - started
-        log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {p.label}, and no input "
+        log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {label}, and no input "
             f"has changed ({outcome.seconds:.1f} s).")
         return outcome
 
     todo = [j for j in jobs if j.key not in cached]
-    log(f"Building {len(jobs)} paper(s) for {p.label}{note}: {len(cached)} cached, {len(todo)} to run, "
+    log(f"Building {len(jobs)} paper(s) for {label}{note}: {len(cached)} cached, {len(todo)} to run, "
         f"with {min(workers, max(len(todo), 1))} worker(s) and the {engine_used} renderer")
     results = _run_all(todo, workers, data, scan, log, progress, total=len(jobs), cached=len(cached))
 
@@ -482,7 +506,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
             files = paper_files(j.template, j.area_code, j.period_slug)
             rel = f"{j.period_slug}/{j.area_code}/"
             outcome.papers.append(Paper(j.area_code, j.area_name, j.period, j.template, rel + files["html"],
-                                        rel + files["pdf"], rel + files["csv"], synthetic, res["seconds"],
+                                        rel + files["pdf"], rel + files["csv"], j.synthetic, res["seconds"],
                                         cached=j.key in cached, key=j.key))
         else:
             outcome.failures.append(Failure(j.area_code, j.area_name, res["stage"], res.get("message", ""),
@@ -497,9 +521,56 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
             "build again.")
         return outcome
 
-    outcome = _publish(outcome, jobs, runs, site, p, meta, provenance, settings, results, scan, data, started)
+    outcome = _publish(outcome, jobs, runs, site, editions, settings, results, scan, data, started)
     log(summary(outcome, synthetic=synthetic))
     return outcome
+
+
+@dataclass
+class _Edition:
+    """The papers of one period from one source: the Early Help extract's quarter (or month) or the
+    statutory returns' month. A build has one of each at most."""
+
+    source: str
+    period: Period
+    meta: dict
+    specs: list
+    provenance: dict = field(default_factory=dict)
+
+
+def _editions(specs: list, period: str, data: Path, root: Path, log, *, explicit: bool) -> list[_Edition]:
+    """Resolve each source's period and make sure its results are current.
+
+    Templates built from the returns are skipped, with a message, when no returns are ingested or
+    the period asked for ends after them, unless they were asked for by name (then it is an error).
+    """
+    from ..indicators.results import ensure_results
+
+    out = []
+    by_source = {src: [s for s in specs if s.data == src] for src in config.TEMPLATE_DATA}
+    if by_source["extract"]:
+        p, meta, _folder, computed = ensure_results(period, base=data)
+        note = " (SYNTHETIC DATA)" if meta.get("synthetic") else ""
+        log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+        out.append(_Edition("extract", p, meta, by_source["extract"]))
+    if by_source["returns"]:
+        from ..indicators import scs_results
+
+        names = ", ".join(s.id for s in by_source["returns"])
+        try:
+            p, meta, _folder, computed = scs_results.ensure(period, base=data)
+        except (FileNotFoundError, ValueError) as exc:
+            if explicit:
+                raise
+            log(f"Skipped {names}: {exc}")
+        else:
+            note = " (SYNTHETIC DATA)" if meta.get("synthetic") else ""
+            log(f"SCS dashboard results for {p.label} from the statutory returns{note}: "
+                f"{'computed' if computed else 'unchanged, reused'}")
+            out.append(_Edition("returns", p, meta, by_source["returns"]))
+    if not out:
+        raise ValueError("Nothing to build: no template's data are available")
+    return out
 
 
 def _site_has(site: Path, period: Period, jobs: list[RunJob]) -> bool:
@@ -559,12 +630,24 @@ def _progress(total: int, cached: int, progress: bool | None):
 
 
 def _secrets(data: Path):
-    """What the disclosure scan looks for: the extract's identifiers and birth months."""
+    """What the disclosure scan looks for: the extract's identifiers and birth months, and the
+    statutory returns' (child identifiers, UPNs, birth months) when they are ingested."""
+    import pandas as pd
+
     from . import disclosure
 
-    tables, _manifest = io.read_processed(data)
-    first = f"{tables['notifications']['date_received'].min():%Y-%m}"  # no paper reports an earlier month
-    return disclosure.Secrets.from_tables(tables, first)
+    found = []
+    if (io.processed_dir(data) / io.PROCESSED_MANIFEST).is_file() or not io.returns_processed_dir(data).is_dir():
+        tables, _manifest = io.read_processed(data)
+        first = f"{tables['notifications']['date_received'].min():%Y-%m}"  # no paper reports an earlier month
+        found.append(disclosure.Secrets.from_tables(tables, first))
+    if (io.returns_processed_dir(data) / io.PROCESSED_MANIFEST).is_file():
+        from ..indicators.scs import month_range
+
+        returns, manifest = io.read_returns(data)
+        first, _last = month_range(returns, pd.Timestamp(manifest["extract_date"]))
+        found.append(disclosure.Secrets.from_returns(returns, str(first)))
+    return disclosure.Secrets.combine(found)
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -583,13 +666,14 @@ def _copy_tree(src: Path, dst: Path) -> None:
             _link_or_copy(path, dst / path.relative_to(src))
 
 
-def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, site: Path, p: Period, meta: dict,
-             provenance: dict, settings, results: dict, scan: bool, data: Path, started: float) -> BuildOutcome:
+def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, site: Path, editions: list[_Edition],
+             settings, results: dict, scan: bool, data: Path, started: float) -> BuildOutcome:
     stage = _new_stage(site)
+    by_period = {e.period.label: e for e in editions}
     try:
         if site.is_dir():
             _copy_tree(site, stage)
-        records = []
+        records: dict[str, list[dict]] = {e.period.label: [] for e in editions}
         search = io.read_json_or(stage / SEARCH_FILE, None)
         for j in jobs:
             entry = runs.entry(j.key)
@@ -602,22 +686,32 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, si
                 search = render.merge_search_index(search or [], io.read_json(entry / record["search"]),
                                                    [f"{j.period_slug}/{j.area_code}/{record['files']['html']}"])
             res = results.get(j.key)
-            records.append({"key": j.key, "template": j.template, "area_code": j.area_code,
-                            "parameters": {"area_code": j.area_code, "period": j.period},
-                            "cached": res is None,
-                            "execute_seconds": record.get("execute_seconds"),
-                            "render_seconds": record.get("render_seconds"),
-                            "seconds": round(res["seconds"], 3) if res else 0.0})
-        built = provenance["build_time"]
-        entries = [paper.entry(period_title=p.title, period_start=p.start.isoformat(), built=built,
-                               extract_date=str(meta.get("extract_date", "")),
-                               template_title=_template_spec(paper.template).title) for paper in outcome.papers]
+            records[j.period].append({"key": j.key, "template": j.template, "area_code": j.area_code,
+                                      "parameters": {"area_code": j.area_code, "period": j.period},
+                                      "cached": res is None,
+                                      "execute_seconds": record.get("execute_seconds"),
+                                      "render_seconds": record.get("render_seconds"),
+                                      "seconds": round(res["seconds"], 3) if res else 0.0})
+        first = editions[0]
+        built = first.provenance["build_time"]
+        entries = []
+        for paper in outcome.papers:
+            ed = by_period[paper.period]
+            entries.append(paper.entry(period_title=ed.period.title, period_start=ed.period.start.isoformat(),
+                                       built=built, extract_date=str(ed.meta.get("extract_date", "")),
+                                       template_title=_template_spec(paper.template).title))
         index = update_site_index(stage, entries, classification=settings.classification,
-                                  provenance={"ehps_lib_version": provenance["ehps_lib_version"],
-                                              "git_commit": provenance["git_commit"], "build_time": built})
-        manifest = _manifest(p, meta, provenance, records, data, started)
-        io.write_json(manifest, stage / p.slug / MANIFEST_FILE)
-        io.write_json(manifest, stage / MANIFEST_FILE)
+                                  provenance={"ehps_lib_version": first.provenance["ehps_lib_version"],
+                                              "git_commit": first.provenance["git_commit"], "build_time": built})
+        for ed in editions:
+            manifest = _manifest(ed.period, ed.meta, ed.provenance, records[ed.period.label], data, started,
+                                 source=ed.source)
+            io.write_json(manifest, stage / ed.period.slug / MANIFEST_FILE)
+            if ed is first:  # the site's manifest: the first edition's (the Early Help pack's when built)
+                top = manifest
+        if len(editions) > 1:
+            top = {**top, "editions": {e.period.label: f"{e.period.slug}/{MANIFEST_FILE}" for e in editions}}
+        io.write_json(top, stage / MANIFEST_FILE)
         gated = [index]
         if search is not None:
             gated.append(io.write_json(search, stage / SEARCH_FILE))
@@ -649,22 +743,26 @@ def _new_stage(site: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site.parent))
 
 
-def _manifest(p: Period, meta: dict, provenance: dict, records: list[dict], data: Path, started: float) -> dict:
+def _manifest(p: Period, meta: dict, provenance: dict, records: list[dict], data: Path, started: float, *,
+              source: str = "extract") -> dict:
     root = config.project_root()
-    processed = io.processed_dir(data)
-    inputs = {"processed": {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
+    processed = io.returns_processed_dir(data) if source == "returns" else io.processed_dir(data)
+    kind = "scs" if source == "returns" else None
+    inputs = {"returns" if source == "returns" else "processed":
+              {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
               "extract": {Path(s.get("path", "")).name: s.get("sha256") for s in meta.get("sources", [])},
-              "results": {f.name: io.sha256_file(f) for f in sorted(io.results_dir(p.slug, data).glob("*"))
+              "results": {f.name: io.sha256_file(f) for f in sorted(io.results_dir(p.slug, data, kind=kind).glob("*"))
                           if f.is_file()},
               "templates": {f.name: io.sha256_file(f) for f in sorted((root / "notebooks").glob("*.ipynb"))},
               "reference": {str(f.relative_to(config.reference_dir())): io.sha256_file(f)
                             for f in sorted(config.reference_dir().rglob("*"))
                             if f.is_file() and f.suffix in (".csv", ".geojson")},
-              "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml")))}
+              "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml"))
+                                              + sorted((root / "reports").glob("*/scs/*.yml")))}
     return {"period": p.label, "synthetic": bool(meta.get("synthetic")), "extract_date": meta.get("extract_date"),
             "ehps_lib_version": provenance["ehps_lib_version"], "library_digest": digests.library_digest(),
             "git_commit": provenance["git_commit"], "build_time": provenance["build_time"],
-            "parameters": {"period": p.label}, "inputs": inputs, "runs": records,
+            "source": source, "parameters": {"period": p.label}, "inputs": inputs, "runs": records,
             "total_seconds": round(time.perf_counter() - started, 3)}
 
 
