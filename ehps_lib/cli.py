@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from . import __version__
@@ -33,7 +35,8 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from exc
+        why = f": {exc}" if "range" in str(exc) else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date{why} (use YYYY-MM-DD)") from exc
 
 
 def _share(text: str) -> float:
@@ -54,10 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ehps_lib {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show the Python traceback as well as the message")
+    # --debug is accepted after the command too; SUPPRESS keeps it from undoing one given before.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="on an error, show the Python traceback as well as the message")
+    waiting = argparse.ArgumentParser(add_help=False)
+    waiting.add_argument("--no-wait", action="store_true",
+                         help="if another build or ingest is running in this workspace, exit at once (status 1) "
+                              "instead of waiting for it to finish")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
-        "synth", formatter_class=_Formatter,
+        "synth", formatter_class=_Formatter, parents=[common, waiting],
         help="generate the built-in synthetic extract (and ingest it)",
         description="Generate a deterministic, realistic synthetic case-system extract calibrated to the "
         "figures the council published, write it as CSV, and ingest it into data/processed.",
@@ -75,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .data.returns import synth as returns_synth
 
     p = sub.add_parser(
-        "synth-returns", formatter_class=_Formatter,
+        "synth-returns", formatter_class=_Formatter, parents=[common, waiting],
         help="generate the built-in synthetic statutory returns (and ingest them)",
         description="Generate deterministic synthetic statutory returns (the CIN census as the DfE's XML, the "
         "SSDA903 tables as CSV) and the local supplement (teams, allocations, visits, audits, staffing), calibrated "
@@ -97,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "its tolerance; exit 1 if a rating of Kent's scorecard or the RAG count differs")
 
     p = sub.add_parser(
-        "ingest-returns", formatter_class=_Formatter,
+        "ingest-returns", formatter_class=_Formatter, parents=[common, waiting],
         help="validate statutory returns (CIN census, SSDA903) and the supplement into DATA_DIR/returns",
         description="Read the CIN census (the DfE's XML, or its tables as CSV), the SSDA903 (XML, or its tables as "
         "CSV/Excel named Header, Episodes, UASC, ...) and the local supplement's tables; check the XML against the "
@@ -115,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the date the returns were extracted (default: the CIN census header's ReferenceDate)")
 
     p = sub.add_parser(
-        "ingest", formatter_class=_Formatter,
+        "ingest", formatter_class=_Formatter, parents=[common, waiting],
         help="validate an extract into data/processed",
         description="Read the extract files (CSV, Parquet or Excel), validate every table against the data "
         "contract, report every problem at once (file, row, column, rule), write valid rows to "
@@ -126,10 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-reject-share", type=_share, default=settings.max_reject_share,
                    help="stop, publishing nothing, when a table rejects more than this share of its rows")
     p.add_argument("--extract-date", type=_date, default=None,
-                   help="the date the extract was taken (default: from extract.json, else the latest date in it)")
+                   help="the date the extract was taken (default: from extract.json beside the files; one of the "
+                   "two is required: it is never taken from the rows)")
 
     p = sub.add_parser(
-        "indicators", formatter_class=_Formatter,
+        "indicators", formatter_class=_Formatter, parents=[common, waiting],
         help="compute the indicator results for a period",
         description="Compute every indicator for Kent and each district for a month or quarter and write "
         "data/results/<period>/indicators.parquet and .csv.",
@@ -142,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "the SCS dashboard's (scs_catalogue.yml), monthly, from the statutory returns")
 
     p = sub.add_parser(
-        "build", formatter_class=_Formatter,
+        "build", formatter_class=_Formatter, parents=[common, waiting],
         help="build a period's pack of papers (HTML, PDF, CSV, index) and publish it",
         description="Compute the period's results if their inputs changed; run every paper template (scorecards, "
         "district dashboards, county scorecard, committee paper, needs atlas) with papermill for its areas in "
@@ -167,11 +181,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="renderer: quarto when on PATH (auto), or the built-in engine")
     p.add_argument("--site", type=Path, default=None, help="output folder for the site (default: ROOT/site)")
     p.add_argument("--no-cache", action="store_true",
-                   help="run every paper again even if nothing it is made from has changed")
+                   help="run every paper again even if nothing it is made from has changed, replacing its cache "
+                   "entry")
     p.add_argument("--no-progress", action="store_true", help="print a line per paper instead of a progress bar")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--release", dest="release", action="store_true", default=None,
+                      help="refuse to publish while any paper has a gap a Member must not see (a Red indicator "
+                      "without commentary, illustrative names, no meeting date or contacts), naming each "
+                      "(default for a real extract)")
+    mode.add_argument("--draft", dest="release", action="store_false",
+                      help="publish even with such gaps, and list what a release would need (default for the "
+                      "synthetic extract)")
 
     p = sub.add_parser(
-        "check-disclosure", formatter_class=_Formatter,
+        "check-disclosure", formatter_class=_Formatter, parents=[common],
         help="scan a published site for small counts, child identifiers and birth dates",
         description="Read every HTML page, PDF and CSV under SITE and report any unsuppressed count from 1 to "
         "the suppression threshold and any child identifier, pseudonym or birth date from the validated "
@@ -183,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=int, default=settings.suppression_threshold,
                    help="counts from 1 to this are disclosive")
     p = sub.add_parser(
-        "dictionary", formatter_class=_Formatter,
+        "dictionary", formatter_class=_Formatter, parents=[common],
         help="print the extract's data dictionary (Markdown), generated from the pandera contract",
         description="Print the data dictionary of the case-system extract (or, with --returns, of the statutory "
         "returns and the supplement). data/README.md holds a copy of each, kept in step by a test.",
@@ -195,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``ehps`` command; return its exit status.
+
+    Every error a user can cause (a bad period, a damaged file, a full disk, a folder that
+    cannot be written, a busy workspace, ...) is one message naming the file, key or row and
+    what to do, with status 1 and no traceback; ``--debug`` (or ``EHPS_DEBUG=1``) adds the
+    traceback. An error that is a fault of ehps itself says so.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -202,11 +232,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     from . import commands
 
+    debug = getattr(args, "debug", False) or os.environ.get("EHPS_DEBUG", "") not in ("", "0")
     try:
         return getattr(commands, f"run_{args.command.replace('-', '_')}")(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the one place every error becomes a message
+        if debug:
+            traceback.print_exc()
+        print(f"ehps {args.command}: {commands.error_message(exc, debug=debug)}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -94,6 +94,15 @@ class TestDetailsFiles:
         with pytest.raises(PaperDetailsError, match=message):
             committee_paper.load_details(Q4, papers)
 
+    def test_a_day_that_does_not_exist_names_the_key_and_the_reason(self, papers):
+        # Written by hand, unquoted, YAML reads it as a date and failed with only "day is out of range"
+        (papers / "2016-17-Q4.yml").write_text("meeting_date: 2017-06-31\n", encoding="utf-8")
+        with pytest.raises(PaperDetailsError) as info:
+            committee_paper.load_details(Q4, papers)
+        assert str(info.value) == (f"{papers / '2016-17-Q4.yml'}: key 'meeting_date': 2017-06-31 is not a date (day "
+                                   "is out of range for month): give a day that exists, as YYYY-MM-DD, or null to "
+                                   "take it from the period")
+
     def test_a_missing_default_is_a_clear_error(self, tmp_path):
         with pytest.raises(PaperDetailsError, match=r"default\.yml: file not found"):
             committee_paper.load_details(Q4, tmp_path)
@@ -198,12 +207,18 @@ class TestNumbering:
         assert re.findall(r"<dt>([^<]+)</dt>", contacts) == ["Report Author", "Relevant Director", "Relevant Director"]
         assert "Head of Information and Intelligence" in contacts
 
-    def test_appendix_links_to_the_scorecard_and_holds_its_summary(self, paper):
+    def test_appendix_is_the_county_scorecard_itself_and_links_to_it(self, paper):
         block = committee_paper.appendices(paper)
         assert ('<h3 id="committee-appendix-1">Appendix 1: Early Help and Preventative Services performance '
                 "scorecard, January to March 2017 (2016-17 Q4)</h3>") in block.html
         assert 'href="county_scorecard.html"' in block.html and 'href="county_scorecard.pdf"' in block.html
-        assert "<caption>Scorecard summary for Kent" in block.html
+        # the monthly scorecard of the county scorecard paper, not a quarterly summary: the same table
+        from ehps_lib.papers import scs
+
+        assert scs.scs_table(paper.data).html in block.html
+        assert "<caption>Scorecard summary for Kent" not in block.html
+        headings = re.findall(r'<h4 id="committee-appendix-1-\d">([^<]+)</h4>', block.html)
+        assert headings == list(scs.PART_HEADINGS)
 
 
 # -- end to end: ehps build, then read the published HTML -----------------------------------------------

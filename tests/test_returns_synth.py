@@ -17,7 +17,7 @@ import pytest
 
 from ehps_lib.data import io
 from ehps_lib.data.returns import published
-from ehps_lib.data.returns import synth as S
+from ehps_lib.data.returns import synth as S  # noqa: N812 - short, as the tests use it throughout
 from ehps_lib.data.returns.calendar import add_working_days, bank_holidays, working_days_between
 from ehps_lib.data.returns.schedule import Months, largest_remainder, open_at, schedule
 from ehps_lib.indicators import scs_calibration

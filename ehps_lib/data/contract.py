@@ -134,7 +134,8 @@ CHILDREN = TableSpec(
                    "must be one of Kent's 902 LSOAs.", pattern=LSOA11_PATTERN, example="E01024040"),
     ),
     rules=(
-        "`child_id` is unique.",
+        "`child_id` is unique. Identifiers (here and in every table) are compared ignoring case and "
+        "surrounding spaces, and kept in upper case: `syn0001234` and `SYN0001234` are one child.",
         "`birth_month` is not in the future (after the extract date).",
         "`lsoa11_code` is a Kent LSOA 2011 code (reference data).",
     ),
@@ -195,7 +196,8 @@ CASES = TableSpec(
     rules=(
         "`case_id` is unique.",
         "`child_id` exists in children; `notification_id`, when given, exists in notifications.",
-        "`end_date` is on or after `start_date`; neither is after the extract date.",
+        "`start_date` is on or after the child's birth month; `end_date` is on or after `start_date`; "
+        "neither is after the extract date.",
         "`closure_reason` is given if and only if `end_date` is given.",
         "The child's home LSOA lies inside `district_code`.",
     ),

@@ -17,6 +17,8 @@ never invented: a year or area that is not in a file is simply absent.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -33,6 +35,37 @@ FILES = {
     "cla": "indicators_county/dfe_cla_number_rate_per_10k_2021_2025.csv",
     "neet": "indicators_county/dfe_neet_participation_16_17_2021_2025.csv",
 }
+
+#: When each year's figures were first published, by indicator (the publishers' usual release
+#: month; the last day of that month): ONS conceptions for year Y in March of Y + 2; DfE figures at
+#: 31 March of year Y in November (children in need, CP plans), September (children looked after)
+#: of Y; the NEET scorecard for the winter ending in Y in June of Y.
+FIRST_PUBLISHED = {
+    "cypf_teenage_conceptions": lambda year: dt.date(year + 2, 3, 31),
+    "cypf_cp_rate": lambda year: dt.date(year, 11, 30),
+    "cypf_cla_rate": lambda year: dt.date(year, 9, 30),
+    "cypf_neet_not_known": lambda year: dt.date(year, 6, 30),
+}
+#: The edition each public file is taken from, as printed beside its figures.
+EDITION = {
+    "cypf_teenage_conceptions": "ONS, Conceptions in England and Wales 2017 (published 2019)",
+    "cypf_cp_rate": "DfE, Characteristics of children in need 2024-25 time series",
+    "cypf_cla_rate": "DfE, Children looked after 2024-25 time series",
+    "cypf_neet_not_known": "DfE, NEET and participation local authority scorecards 2021-2025",
+}
+
+
+def first_published(indicator_id: str, year: int) -> dt.date:
+    """The day by which ``year``'s figures of a public indicator were first published.
+
+    Examples
+    --------
+    >>> first_published("cypf_teenage_conceptions", 2015)
+    datetime.date(2017, 3, 31)
+    """
+    rule = FIRST_PUBLISHED.get(indicator_id)
+    return rule(int(year)) if rule else dt.date(int(year) + 1, 12, 31)
+
 
 COLUMNS = ["indicator_id", "area_code", "area_name", "area_type", "period", "period_kind", "numerator",
            "denominator", "value", "flag"]

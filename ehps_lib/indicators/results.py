@@ -16,27 +16,77 @@ from ..data import digests, io
 from ..periods import Period, latest_complete_quarter
 
 
-def resolve_period(label: str, extract_date: dt.date) -> Period:
+def reference_vintages(period: Period) -> dict[str, str]:
+    """What each paper of ``period`` says it uses: the reference data published by its end
+    (``population``, ``lsoa_population``, ``imd``), or why there is none."""
+    from ..data import reference
+
+    out = {}
+    for kind in ("population", "lsoa_population", "imd"):
+        try:
+            out[kind] = reference.edition(kind, period.end.year, period.end).label
+        except reference.VintageError:
+            out[kind] = f"none published by {period.end:%d %B %Y} is held"
+    return out
+
+
+def resolve_period(label: str, extract_date: dt.date, data_from: dt.date | None = None) -> Period:
     """``"latest"`` → the latest complete financial quarter of the extract; else parse the label.
+
+    Parameters
+    ----------
+    label
+        ``latest``, a month, a quarter or a financial year.
+    extract_date
+        The date the extract was taken: no period may end after it.
+    data_from
+        The extract's first notification, when known: no period may end before it.
 
     Raises
     ------
     ValueError
-        When the period ends after the extract date.
+        When the period ends after the extract date, or before the extract's first notification;
+        the message names the periods that can be asked for.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> try:  # doctest: +NORMALIZE_WHITESPACE
+    ...     resolve_period("2010-11 Q1", dt.date(2017, 3, 31), dt.date(2014, 4, 2))
+    ... except ValueError as exc:
+    ...     print(exc)
+    2010-11 Q1 ends on 30 June 2010, before the extract's first notification (2 April 2014): choose a period from
+    2014-15 Q1 to 2016-17 Q4
     """
+    latest = latest_complete_quarter(extract_date)
     if str(label).strip().lower() == "latest":
-        return latest_complete_quarter(extract_date)
+        return latest
     period = Period.parse(label)
     if period.end > extract_date:
         raise ValueError(
             f"{period.label} ends on {period.end:%d %B %Y}, after the extract date {extract_date:%d %B %Y}; "
-            f"the latest complete quarter is {latest_complete_quarter(extract_date).label}"
+            f"the latest complete quarter is {latest.label}"
+        )
+    if data_from is not None and period.end < data_from:
+        first = Period.quarter_of(data_from)
+        raise ValueError(
+            f"{period.label} ends on {period.end:%d %B %Y}, before the extract's first notification "
+            f"({data_from.day} {data_from:%B %Y}): choose a period from {first.label} to {latest.label}"
         )
     return period
 
 
 def extract_date_of(manifest: dict) -> dt.date:
     return dt.date.fromisoformat(str(manifest["extract_date"])[:10])
+
+
+def data_from_of(manifest: dict, base: Path | None = None) -> dt.date | None:
+    """The extract's first notification: from the manifest (``data_from``), else from the
+    table (a manifest written before ``data_from`` was recorded)."""
+    if manifest.get("data_from"):
+        return dt.date.fromisoformat(str(manifest["data_from"])[:10])
+    received = io.read_processed(base)[0]["notifications"]["date_received"]
+    return received.min().date() if received.notna().any() else None
 
 
 def results_inputs_key(period: Period, base: Path | None = None) -> str:
@@ -55,11 +105,13 @@ def ensure_results(period_label: str, base: Path | None = None, *, force: bool =
     Returns the period, the results' metadata, their folder and whether they were computed.
     """
     manifest = io.read_processed_manifest(base)
-    period = resolve_period(period_label, extract_date_of(manifest))
+    period = resolve_period(period_label, extract_date_of(manifest), data_from_of(manifest, base))
     key = results_inputs_key(period, base)
     folder = io.results_dir(period.slug, base)
     meta_path = folder / io.RESULTS_META
-    if not force and meta_path.is_file() and (folder / io.RESULTS_FILE).is_file():
+    # Reused only when made from the same inputs and every file is as it was written (a damaged
+    # results file is computed again, not read).
+    if not force and io.results_intact(period.slug, base):
         meta = io.read_json(meta_path)
         if meta.get("inputs_key") == key:
             return period, meta, folder, False
@@ -91,8 +143,9 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
 
     tables, manifest = io.read_processed(base)
     extract_date = extract_date_of(manifest)
-    period = resolve_period(period_label, extract_date)
-    raw = compute_results(tables, extract_date, up_to=period, include_scs_areas=True)
+    period = resolve_period(period_label, extract_date, data_from_of(manifest, base))
+    # Reference data as they were at the end of the period: the population estimates published by then.
+    raw = compute_results(tables, extract_date, up_to=period, include_scs_areas=True, as_of=period.end)
     threshold = load_settings().suppression_threshold
     published, audit = assess(raw, load_catalogue(), threshold=threshold)
     meta = {
@@ -109,6 +162,7 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     }
     public = public_results()
     meta["public_indicators"] = sorted(public["indicator_id"].unique())
+    meta["reference"] = reference_vintages(period)
     gradient, gradient_audit = deprivation_results(tables, period, extract_date, threshold=threshold)
     stat_settings = load_settings().statistics
     inequality = inequality_indices(gradient, repetitions=stat_settings.sii_repetitions, seed=stat_settings.sii_seed)

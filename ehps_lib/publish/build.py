@@ -4,38 +4,51 @@ Command line: ``ehps build --period "2016-17 Q2" [--templates ...] [--areas CODE
 
 Steps:
 
+0. **Lock**: one build (or ingest) per workspace at a time (:func:`ehps_lib.data.io.workspace_lock`
+   on the data folder and the site's folder); a second waits, saying who it waits for, or
+   with ``--no-wait`` exits with that message. Under the lock, what an interrupted build
+   left (staging folders, half-written cache entries) is cleared, and every folder the
+   build writes is checked to be writable before anything runs.
 1. **Results**: computed once for the period, and only if the extract, the library or the
    reference data changed since (:func:`ehps_lib.indicators.results.ensure_results`).
 2. **Plan**: one run per (template, area): every registered template (``config.yml``
    ``templates:``) for its areas (all, districts or county), or those asked for.
 3. **Cache**: each run's key covers the template, its parameters, the published data it
-   reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache is not
-   executed again. If every run is cached and the site already holds them, the build stops
-   there: nothing to do.
+   reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache,
+   with every file still as it was made (verified by hash), is not executed again; a
+   damaged entry is removed and run again. If every run is cached and the site already
+   holds exactly those files, the build stops there: nothing to do.
 4. **Execute and render** the other runs in parallel in long-lived worker processes that
    import the library once and run notebooks with papermill's in-process engine
    (:mod:`ehps_lib.publish.runner`), rendering HTML and PDF in the same process; each completed
-   run's executed notebook (the audit trail, also copied to ``reports/<period>/<area>/``),
-   paper and CSV go into the cache at once, so an interrupted build resumes from there.
-   One failing run never stops the others.
-5. **Publish** only if every run succeeded: the new site is assembled beside the old one
-   (hard links, cheap), its index and ``manifest.json`` (every input with its SHA-256, the
-   library version, git commit, parameters and per-run timings) are written, the disclosure
-   scan (:mod:`ehps_lib.publish.disclosure`) must find nothing, and only then is it swapped in for
-   the old ``site/``. On any failure or finding the old site stays as it was.
+   run's executed notebook (the audit trail), paper and CSV go into the cache at once, so an
+   interrupted build resumes from there. One failing run never stops the others; its
+   executed notebook goes beside it as ``<template>.failed.ipynb``, never over a published paper's.
+5. **Publish** only if every run succeeded. A new build folder ``<site>.builds/<id>/`` is
+   assembled beside the live one: the live site copied, then every paper's files copied
+   from the cache (copies, never links, each checked against its recorded hash), the index,
+   and the manifests merged with the earlier builds' (a one-paper build keeps the others'
+   records); the executed notebooks of the published papers are kept in the same build
+   folder (``notebooks/``). The publish gate (:func:`_publish_gate`) must pass; then ``site``,
+   a symbolic link to ``<site>.builds/<id>/site``, is pointed at the new build in one rename,
+   so a reader (or a kill at any moment) sees the whole old site or the whole new one.
+   ``reports/<period>/<area>/`` then mirrors the published notebooks, and builds older than
+   the previous one are removed. On any failure or finding the old site stays as it was.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import multiprocessing
 import os
 import re
-import shutil
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,16 +56,54 @@ from .. import __version__, config
 from ..data import digests, io
 from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name, resolve_area
 from ..periods import Period
-from ..sitemap import INDEX_FILE, MANIFEST_FILE, paper_files
+from ..sitemap import CATALOGUE_FILE, INDEX_FILE, MANIFEST_FILE, paper_files
 from . import cache, render
 from .site import update_site_index
 
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-STAGING_PREFIX = ".site.staging."
+STAGING_PREFIX = ".staging-"
 #: Quarto's search index of the site (and of one paper, in a run's cache entry).
 SEARCH_FILE = "search.json"
 #: Quarto's JavaScript and style sheets, shared by every page it renders.
 SITE_LIBS = "site_libs"
+#: In a build folder: the published tree, the executed notebooks, and the record written last.
+BUILD_SITE, BUILD_NOTEBOOKS, BUILD_RECORD = "site", "notebooks", "BUILD.json"
+#: Builds kept: the live one and the one before it (a reader mid-swap still finds its pages).
+KEEP_BUILDS = 2
+
+
+class BuildError(RuntimeError):
+    """A build that cannot start or publish for a reason the user can fix; the message says
+    what, where, and what to do."""
+
+
+def builds_dir(site: Path) -> Path:
+    """Where the builds of ``site`` are kept: ``<site>.builds`` beside it."""
+    return site.with_name(f"{site.name}.builds")
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An operating-system error as a sentence naming the file and what to do.
+
+    Examples
+    --------
+    >>> import errno
+    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/srv/site/x.pdf"))
+    'the disk is full (No space left on device) writing /srv/site/x.pdf: free some space and run again'
+    >>> describe_os_error(OSError(errno.EROFS, "Read-only file system", "/srv/site"))
+    'no permission to change /srv/site (Read-only file system): make it writable, or choose another folder \
+(--site PATH for the site, EHPS_DATA_DIR for data)'
+    """
+    name = exc.filename
+    if exc.errno == errno.ENOSPC:
+        where = f" writing {name}" if name else ""
+        return f"the disk is full (No space left on device){where}: free some space and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"no permission to change {name or 'a file'} ({exc.strerror}): make it writable, or choose another "
+                "folder (--site PATH for the site, EHPS_DATA_DIR for data)")
+    if exc.errno == errno.ENOENT and name:
+        return f"{name}: not found"
+    return f"{exc.strerror or exc}" + (f": {name}" if name else "")
 
 
 # -- outcome ---------------------------------------------------------------------------------------
@@ -114,6 +165,8 @@ class BuildOutcome:
     cached: int = 0
     published: bool = False
     up_to_date: bool = False
+    release: bool = False
+    release_gaps: list[str] = field(default_factory=list)
 
 
 # -- one run (in a worker process) -------------------------------------------------------------------
@@ -135,6 +188,7 @@ class RunJob:
     synthetic: bool
     classification: str
     provenance: dict
+    related: tuple[tuple[str, str], ...] = ()
     source: str = "extract"  # what the paper is built from: extract or returns (config.TemplateSpec.data)
 
     @property
@@ -161,6 +215,13 @@ def _init_worker(secrets, data_dir: str) -> None:
     _SECRETS = secrets
 
 
+def failed_notebook(reports_dir: str | Path, period_slug: str, area_code: str, template: str) -> Path:
+    """Where a failed run's executed notebook goes: ``reports/<period>/<area>/<template>.failed.ipynb``,
+    kept for the analyst beside the published paper's notebook, never over it (and never
+    rendered by ``quarto render``: ``_quarto.yml`` leaves ``*.failed.ipynb`` out)."""
+    return Path(reports_dir) / period_slug / area_code / f"{template}.failed.ipynb"
+
+
 def run_job(job: RunJob) -> dict:
     """Execute, render and scan one run into the cache. Never raises: returns a plain dict."""
     start = time.perf_counter()
@@ -168,19 +229,20 @@ def run_job(job: RunJob) -> dict:
     if not _SAFE_CODE.match(job.area_code):
         return {**out, "stage": "execute", "message": f"{job.area_code!r} is not a valid area code"}
     runs = cache.RunCache(Path(job.cache_dir))
-    stage = runs.stage(job.key)
-    names = paper_files(job.template, job.area_code, job.period_slug)
-    notebook = stage / "notebook.ipynb"
+    stage = None
     try:
+        stage = runs.stage(job.key)
+        names = paper_files(job.template, job.area_code, job.period_slug)
+        notebook = stage / "notebook.ipynb"
         try:
             _execute(job, notebook)
         except Exception as exc:  # noqa: BLE001 - reported, never stops the build
-            # kept for the analyst, beside the paper's last good notebook, which `quarto render` renders
-            failed = Path(job.reports_dir) / job.period_slug / job.area_code / f"{job.template}.failed.ipynb"
-            if notebook.is_file():
-                failed.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(notebook, failed)
-            return {**out, **_execution_error(exc), "stage": "execute", "notebook": str(failed),
+            failed: Path | None = failed_notebook(job.reports_dir, job.period_slug, job.area_code, job.template)
+            try:
+                io.copy_file(notebook, failed)
+            except OSError:  # no notebook (it failed before the first cell), or no room for it
+                failed = None
+            return {**out, **_execution_error(exc), "stage": "execute", "notebook": str(failed) if failed else None,
                     "seconds": time.perf_counter() - start}
         executed = time.perf_counter() - start
         try:
@@ -197,19 +259,26 @@ def run_job(job: RunJob) -> dict:
             return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
                     "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
         tables = sorted(p.name for p in stage.glob(f"{job.template}-*-table-*.csv"))
+        files = {**names, "notebook": "notebook.ipynb"}
+        search = SEARCH_FILE if (stage / SEARCH_FILE).is_file() else None
+        site_libs = SITE_LIBS if (stage / SITE_LIBS).is_dir() else None
+        libs = sorted(p.relative_to(stage).as_posix() for p in (stage / SITE_LIBS).rglob("*") if p.is_file()) \
+            if site_libs else []
+        made = [*files.values(), *tables, *([search] if search else []), *libs]
         record = {"key": job.key, "template": job.template, "area_code": job.area_code, "period": job.period,
-                  "files": {**names, "notebook": "notebook.ipynb"}, "tables": tables, "engine": job.engine,
-                  "search": SEARCH_FILE if (stage / SEARCH_FILE).is_file() else None,
-                  "site_libs": SITE_LIBS if (stage / SITE_LIBS).is_dir() else None,
+                  "files": files, "tables": tables, "engine": job.engine, "search": search, "site_libs": site_libs,
+                  "sha256": {name: io.sha256_file(stage / name) for name in made},
                   "execute_seconds": round(executed, 3),
                   "render_seconds": round(rendered, 3)}
-        io.write_json(record, stage / "run.json")
-        entry = runs.commit(job.key, stage)
-        _copy_audit_notebook(job, entry, [names["csv"], *tables])
+        io.write_json(record, stage / cache.RECORD)
+        runs.commit(job.key, stage)
         return {**out, "ok": True, "execute_seconds": executed, "render_seconds": rendered,
                 "seconds": time.perf_counter() - start}
+    except OSError as exc:  # a full disk, a folder that cannot be written: this run fails, clearly
+        return {**out, "stage": "cache", "message": describe_os_error(exc), "seconds": time.perf_counter() - start}
     finally:
-        io.remove_tree(stage)
+        if stage is not None:
+            io.remove_tree(stage)
 
 
 def _execute(job: RunJob, notebook: Path) -> None:
@@ -240,25 +309,27 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
     """Render the paper with the job's engine into ``stage``, and replace the executed notebook
     there by the notebook as Quarto renders it (:func:`render.quarto_notebook`), which is what
     ``reports/`` keeps for ``quarto render``."""
-    results, _ = io.read_results(job.period_slug, Path(job.data_dir), kind=job.results_kind)
-    if job.source == "returns":  # Kent's paper shows Kent, its areas and teams: its CSV holds them all
-        io.write_csv(results, stage / names["csv"])
-    else:
-        io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
     period = Period.parse(job.period)
     title = f"{job.area_name}: {job.template_title}, {job.period}"
     links = [(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
-             (f"The figures for {job.area_name} as CSV (every month and quarter to {job.period})", names["csv"])]
+             (f"Every figure of this paper as CSV, one per line ({job.area_name}, {job.period})", names["csv"])]
     prefix = f"{job.template}-{job.area_code}-{job.period_slug}"
     kw = dict(title=title, subtitle=period.title, synthetic=job.synthetic,
               classification=job.classification, provenance=job.provenance, links=links,
-              nav=[("All papers", f"../../{INDEX_FILE}")])
+              nav=[("All papers", f"../../{INDEX_FILE}")], related=list(job.related))
     edition, tables = render.quarto_notebook(
         io.read_notebook(notebook), title=title, classification=job.classification, synthetic=job.synthetic,
         provenance={"build_time": render.build_time(), **job.provenance}, links=links, table_prefix=prefix,
         resources=[names["csv"]], listing=_listing_fields(job, period))
     if job.engine != "quarto":
-        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix, **kw)
+        # the paper's figures file: every number of its tables, one a line (render.tables_as_csv)
+        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix,
+                               figures_name=names["csv"], **kw)
+    else:
+        # the same figures file as the built-in engine's, from the same tables
+        files: dict[str, str] = {}
+        render.render_html(notebook, tables=files, table_prefix=prefix, figures_name=names["csv"], **kw)
+        io.write_text(files[names["csv"]], stage / names["csv"])
     io.write_notebook(edition, notebook)
     if job.engine == "quarto":
         page = render.render_with_quarto(
@@ -289,19 +360,6 @@ def _scan(stage: Path, names: list[str]) -> list:
     for name in names:
         found += disclosure.scan_file(stage / name, _SECRETS, root=stage)
     return found
-
-
-def _copy_audit_notebook(job: RunJob, entry: Path, csvs: list[str]) -> None:
-    """Keep the notebook in ``reports/<period>/<area>/`` (as Quarto renders it), with the CSV files
-    it links, for ``quarto render`` of the project; drop a failed run's notebook it replaces."""
-    folder = Path(job.reports_dir) / job.period_slug / job.area_code
-    io.copy_file(entry / "notebook.ipynb", folder / f"{job.template}.ipynb")
-    for name in csvs:
-        if (entry / name).is_file():
-            io.copy_file(entry / name, folder / name)
-    stale = folder / f"{job.template}.failed.ipynb"
-    if stale.is_file():
-        stale.unlink()
 
 
 # -- planning ----------------------------------------------------------------------------------------
@@ -387,15 +445,73 @@ def _inputs_digest(spec: config.TemplateSpec, code: str, written: dict) -> dict:
     return out
 
 
-def _stale_staging(site: Path) -> None:
-    """Remove what an interrupted build left beside the site; restore a site lost mid-swap."""
-    old = site.with_name(f".{site.name}.old")
-    if not site.exists() and old.exists():
-        os.replace(old, site)
-    for leftover in site.parent.glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+# -- the site and its builds -----------------------------------------------------------------------
+def live_site(site: Path) -> Path | None:
+    """The folder readers see at ``site``: the build it links to (or, for a site made before
+    sites were links, the folder itself); None when there is none."""
+    if site.is_symlink():
+        target = io.link_target(site)
+        return target if target is not None and target.is_dir() else None
+    return site if site.is_dir() else None
+
+
+def complete_builds(site: Path) -> list[Path]:
+    """The complete builds of ``site`` (those with their record), oldest first."""
+    folder = builds_dir(site)
+    if not folder.is_dir():
+        return []
+    found = []
+    for b in folder.iterdir():
+        if b.name.startswith(".") or not (b / BUILD_RECORD).is_file():
+            continue
+        try:
+            when = float(io.read_json(b / BUILD_RECORD).get("published_at", 0))
+        except (io.DamagedFileError, OSError, TypeError, ValueError):
+            when = 0.0
+        found.append((when, b.name, b))
+    return [b for _, _, b in sorted(found)]
+
+
+def _recover(site: Path, runs: cache.RunCache, log: Callable[[str], None]) -> None:
+    """Clear what an interrupted build left (under the lock, so no other build's folders),
+    and give back a site lost between two steps of an interrupted publish."""
+    io.recover_dir(site)  # a site from before sites were links, moved aside by an old build
+    for leftover in site.parent.glob(f".{site.name}.link.*"):
+        leftover.unlink()
+    for leftover in site.parent.glob(".site.staging.*"):  # the staging folders of earlier versions
+        io.remove_tree(leftover)
+    folder = builds_dir(site)
+    target = io.link_target(site)
+    if folder.is_dir():
+        for leftover in folder.iterdir():
+            incomplete = leftover.name.startswith(".") or not (leftover / BUILD_RECORD).is_file()
+            in_use = target is not None and (leftover.resolve() == target or leftover.resolve() in target.parents)
+            if incomplete and not in_use:
+                io.remove_tree(leftover)
+    if live_site(site) is None:
+        builds = complete_builds(site)
+        if builds:
+            io.remove_link(site)
+            io.point_link(site, builds[-1] / BUILD_SITE)
+            log(f"Restored {site} (an earlier build was interrupted while publishing): it shows build "
+                f"{builds[-1].name}.")
+    runs.clean()
+
+
+def _new_build_id() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+
+
+def _check_writable(data: Path, site: Path, reports: Path) -> None:
+    for folder, role, fix in ((data, "data", "set EHPS_DATA_DIR to a folder you can write"),
+                              (site.parent, "site", "choose a folder you can write with --site PATH"),
+                              (builds_dir(site), "site", "choose a folder you can write with --site PATH"),
+                              (reports, "reports", "make it writable (or pass reports_dir)")):
+        try:
+            io.check_writable(folder, f"build.writable.{role}")
+        except OSError as exc:
+            raise BuildError(f"cannot build: {folder} cannot be written ({exc.strerror or exc}); {fix}. Nothing "
+                             "was run and the site is as it was.") from exc
 
 
 # -- the build -------------------------------------------------------------------------------------
@@ -406,11 +522,20 @@ def _say(msg: str) -> None:
 def build(period: str = "latest", areas: list[str] | None = None, template: str | None = None,
           workers: int = 2, engine: str = "auto", site_dir: str | Path | None = None, *,
           templates: list[str] | None = None, reports_dir: str | Path | None = None, use_cache: bool = True,
-          scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None) -> BuildOutcome:
+          scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None,
+          wait: bool = True, release: bool | None = None) -> BuildOutcome:
     """Build the pack for ``period`` and publish it in ``site_dir`` (default ``ROOT/site``).
 
     ``templates`` (or a single ``template``) chooses the papers (default: every registered
-    template); ``areas`` restricts the areas. See the module docstring for the steps.
+    template); ``areas`` restricts the areas. ``use_cache=False`` runs every paper again and
+    replaces its cache entry. ``wait=False`` gives up at once, with a
+    :class:`~ehps_lib.data.io.WorkspaceBusyError`, when another build holds the workspace.
+    See the module docstring for the steps.
+
+    ``release`` (default: True for a real extract, False for a synthetic one): a release
+    refuses to publish, before running anything, while any paper has a gap a Member must not
+    see (:func:`release_gaps`: a Red indicator without commentary, illustrative names, no
+    meeting date or contacts), naming each; a draft publishes and lists them.
 
     Raises
     ------
@@ -419,6 +544,8 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         template built from them is asked for by name).
     ValueError
         For a bad period, a non-positive worker count or an unavailable renderer.
+    BuildError
+        When a folder cannot be written, or publishing fails (the site is then as it was).
     """
     started = time.perf_counter()
     root = config.project_root()
@@ -439,16 +566,60 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
                 log(f"Template {t.id!r} is registered in config.yml but notebooks/{t.id}.ipynb is missing: skipped")
     if workers < 1:
         raise ValueError("--workers must be 1 or more")
+    _check_period_kind(period)
     engine_used, engine_note = render.engine_choice(engine)
     log(engine_note)
-    site = Path(site_dir) if site_dir else root / "site"
+    site = Path(site_dir).absolute() if site_dir else root / "site"
     reports = Path(reports_dir) if reports_dir else root / "reports"
     data = config.data_dir()
-    _stale_staging(site)
+    _check_writable(data, site, reports)
+    with ExitStack() as locks:
+        for folder in dict.fromkeys([data, site.parent]):
+            locks.enter_context(io.workspace_lock(folder, f"ehps build --period {period!r}", wait=wait, on_wait=log))
+        io.fault_point("build.locked")
+        runs = cache.RunCache(data / "cache" / "runs")
+        _recover(site, runs, log)
+        return _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
+                      scan, log, progress, runs, started, release, explicit=bool(asked))
 
-    editions = _editions(specs, period, data, root, log, explicit=bool(asked))
+
+def _check_period_kind(label: str) -> None:
+    """A pack is a quarter's (or a month's): a financial year is refused, naming its last quarter."""
+    if str(label).strip().lower() == "latest":
+        return
+    p = Period.parse(label)
+    if p.kind == "year":
+        last = Period.quarter_of(p.end)
+        raise ValueError(f"{p.label} is a financial year, and `ehps build` makes a quarter's or a month's pack: build "
+                         f"its last quarter, --period \"{last.label}\", whose papers show the year to date "
+                         f"(`ehps indicators --period {p.label}` computes the year's figures)")
+
+
+def _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache, scan, log,
+           progress, runs, started, release, *, explicit: bool = False) -> BuildOutcome:
+    editions = _editions(specs, period, data, log, explicit=explicit)
     synthetic = any(bool(e.meta.get("synthetic")) for e in editions)
     note = " (SYNTHETIC DATA)" if synthetic else ""
+    label = ", ".join(e.period.label for e in editions)
+    outcome_release = (not synthetic) if release is None else bool(release)
+    for ed in editions:
+        ed.gaps = release_gaps([(spec.id, code, _safe_area_name(code, ed.period.start)) for spec in ed.specs
+                                for code in _areas_for(spec, areas)], ed.period.label)
+    gaps = [g for ed in editions for g in ed.gaps]
+    if outcome_release and gaps:
+        log(f"Release refused: {len(gaps)} gap(s) must be filled before the {label} pack is published "
+            "(or build a draft with --draft):")
+        for g in gaps:
+            log(f"  - {g}")
+        refused = BuildOutcome(ok=False, period=label, site_dir=site, release=True, release_gaps=gaps,
+                               failures=[Failure("-", "release", "release", g) for g in gaps])
+        refused.seconds = time.perf_counter() - started
+        log("Nothing was published: the site is as it was.")
+        return refused
+    if gaps:
+        log(f"Draft build{note}: a release would need {len(gaps)} more thing(s):")
+        for g in gaps:
+            log(f"  - {g}")
     built = render.build_time()
     commit = render.git_commit(root)
     # The git commit is printed on each paper and recorded in the manifest, but it is not part of
@@ -456,6 +627,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+    catalogue = io.read_json_or(site / CATALOGUE_FILE, {"papers": []}).get("papers", [])
     jobs: list[RunJob] = []
     for ed in editions:
         p, meta = ed.period, ed.meta
@@ -464,35 +636,47 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
                          "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
         data_keys = _data_digests(p, data, root, kind="scs" if ed.source == "returns" else None)
         written = _written_inputs(p, root, ed.source)
+        planned = [(spec, code) for spec in ed.specs for code in _areas_for(spec, areas)]
         for spec in ed.specs:
             template_path = root / "notebooks" / f"{spec.id}.ipynb"
             template_digest = io.sha256_file(template_path)
             for code in _areas_for(spec, areas):
                 data_digest = (data_keys["county"] if spec.areas == "county"
                                else data_keys.get(code, data_keys["county"]))
-                key = digests.digest_json({**common, "template": template_digest, "area": code, "period": p.label,
-                                         "data": data_digest, "inputs": _inputs_digest(spec, code, written)})
+                # The template's name and title are in the key as well as its bytes: two templates with the same
+                # cells still make different papers (file names, titles). Links to related papers are in it too.
+                related = _related(spec, code, p, planned, catalogue, site)
+                key = digests.digest_json({**common, "template": template_digest, "template_id": spec.id,
+                                           "template_title": spec.title, "area": code, "period": p.label,
+                                           "data": data_digest, "inputs": _inputs_digest(spec, code, written),
+                                           "related": related})
                 jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
                                    area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
                                    template_path=str(template_path), project_root=str(root),
-                                   reports_dir=str(reports), cache_dir=str(data / "cache" / "runs"),
-                                   data_dir=str(data), engine=engine_used, synthetic=bool(meta.get("synthetic")),
+                                   reports_dir=str(reports), cache_dir=str(runs.root), data_dir=str(data),
+                                   engine=engine_used, synthetic=bool(meta.get("synthetic")),
                                    classification=settings.classification,
                                    provenance={**ed.provenance, "template": spec.id, "area_code": code},
-                                   source=ed.source))
-    label = ", ".join(e.period.label for e in editions)
+                                   related=tuple(tuple(x) for x in related), source=ed.source))
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
-    runs = cache.RunCache(data / "cache" / "runs")
-    cached = {j.key for j in jobs if use_cache and runs.get(j.key) is not None}
-    outcome = BuildOutcome(ok=True, period=label, site_dir=site)
-    if len(cached) == len(jobs) and all(_site_has(site, e.period, [j for j in jobs if j.period == e.period.label])
-                                        for e in editions):
+    # Every cache entry used is verified by hash here (a damaged one is removed and run again),
+    # and its files again as they are copied into the site.
+    records = {j.key: runs.get(j.key, j.label) for j in jobs} if use_cache else {}
+    for line in runs.damaged:
+        log(line)
+    cached = {k for k, r in records.items() if r is not None}
+    outcome = BuildOutcome(ok=True, period=label, site_dir=site, release=outcome_release, release_gaps=gaps)
+    if len(cached) == len(jobs) and all(
+            _site_current(site, e.period, [j for j in jobs if j.period == e.period.label], records)
+            and _site_gaps(site, e.period) == _period_gaps(editions, e.period) for e in editions):
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
+        restored = _mirror_reports(site, reports)
         outcome.seconds = time.perf_counter() - started
         log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {label}, and no input "
-            f"has changed ({outcome.seconds:.1f} s).")
+            f"has changed ({outcome.seconds:.1f} s)." + (f" Restored {restored} executed notebook(s) in {reports}."
+                                                       if restored else ""))
         return outcome
 
     todo = [j for j in jobs if j.key not in cached]
@@ -521,7 +705,10 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
             "build again.")
         return outcome
 
-    outcome = _publish(outcome, jobs, runs, site, editions, settings, results, scan, data, started)
+    for j in todo:  # just made: read their records (their files are verified as they are copied)
+        records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
+    outcome = _publish(outcome, jobs, runs, records, site, reports, editions, settings, results, scan,
+                       data, started, log)
     log(summary(outcome, synthetic=synthetic))
     return outcome
 
@@ -536,9 +723,15 @@ class _Edition:
     meta: dict
     specs: list
     provenance: dict = field(default_factory=dict)
+    gaps: list = field(default_factory=list)
 
 
-def _editions(specs: list, period: str, data: Path, root: Path, log, *, explicit: bool) -> list[_Edition]:
+def _period_gaps(editions: list[_Edition], period: Period) -> list[str]:
+    """The release gaps of the editions of ``period`` (two editions may share a month)."""
+    return [g for e in editions if e.period.label == period.label for g in e.gaps]
+
+
+def _editions(specs: list, period: str, data: Path, log, *, explicit: bool) -> list[_Edition]:
     """Resolve each source's period and make sure its results are current.
 
     Templates built from the returns are skipped, with a message, when no returns are ingested or
@@ -560,7 +753,7 @@ def _editions(specs: list, period: str, data: Path, root: Path, log, *, explicit
         try:
             p, meta, _folder, computed = scs_results.ensure(period, base=data)
         except (FileNotFoundError, ValueError) as exc:
-            if explicit:
+            if explicit or not by_source["extract"]:
                 raise
             log(f"Skipped {names}: {exc}")
         else:
@@ -573,12 +766,89 @@ def _editions(specs: list, period: str, data: Path, root: Path, log, *, explicit
     return out
 
 
-def _site_has(site: Path, period: Period, jobs: list[RunJob]) -> bool:
-    manifest = site / period.slug / MANIFEST_FILE
-    if not manifest.is_file() or not (site / INDEX_FILE).is_file():
+def _site_current(site: Path, period: Period, jobs: list[RunJob], records: dict[str, dict | None]) -> bool:
+    """Whether the live site lists every one of ``jobs`` and holds its files exactly as the
+    (verified) cache entries have them."""
+    live = live_site(site)
+    if live is None or not (live / INDEX_FILE).is_file():
         return False
-    keys = {r["key"] for r in io.read_json(manifest).get("runs", [])}
-    return {j.key for j in jobs} <= keys
+    try:
+        listed = {r["key"] for r in io.read_json(live / period.slug / MANIFEST_FILE).get("runs", [])}
+    except (OSError, io.DamagedFileError, KeyError, TypeError, AttributeError):
+        return False
+    if not {j.key for j in jobs} <= listed:
+        return False
+    for j in jobs:
+        record = records[j.key]
+        folder = live / j.period_slug / j.area_code
+        for name in _site_names(record):
+            path = folder / name
+            if not path.is_file() or io.sha256_file(path) != record["sha256"][name]:
+                return False
+    return True
+
+
+def _site_names(record: dict) -> list[str]:
+    """The files a cache entry publishes in its paper's folder."""
+    return [record["files"][kind] for kind in ("html", "pdf", "csv")] + list(record.get("tables", []))
+
+
+def _related(spec: config.TemplateSpec, code: str, p: Period, planned: list, catalogue: list[dict],
+             site: Path) -> list[list[str]]:
+    """Links from a paper to its area's other papers of the period (this build's and those already
+    published) and to its previous edition (the same paper of the previous period, when the site
+    holds it): ``[[text, relative href], ...]``."""
+    name = _safe_area_name(code, p.start)
+    out: list[list[str]] = []
+    seen = {spec.id}
+    for other, c in planned:
+        if c == code and other.id not in seen:
+            seen.add(other.id)
+            out.append([f"{other.title}, {name}, {p.label}", paper_files(other.id, code, p.slug)["html"]])
+    for e in catalogue:
+        if e.get("period") == p.label and e.get("area_code") == code and e.get("template") not in seen \
+                and (site / e["html"]).is_file():
+            seen.add(e["template"])
+            out.append([f"{e.get('template_title') or e['template']}, {name}, {p.label}",
+                        e["html"].rsplit("/", 1)[-1]])
+    before = p.previous()
+    for e in catalogue:
+        if (e.get("period"), e.get("area_code"), e.get("template")) == (before.label, code, spec.id) \
+                and (site / e["html"]).is_file():
+            out.append([f"Previous edition: {spec.title}, {e.get('area_name', name)}, {before.label}",
+                        f"../../{e['html']}"])
+    return out
+
+
+def _site_gaps(site: Path, period: Period) -> list[str] | None:
+    """The release gaps recorded in the live site's manifest of ``period`` (None when it has none)."""
+    try:
+        return io.read_json(site / period.slug / MANIFEST_FILE).get("release", {}).get("gaps", [])
+    except (OSError, io.DamagedFileError, AttributeError):
+        return None
+
+
+def release_gaps(papers: list[tuple[str, str, str]], period: str) -> list[str]:
+    """Every gap that stops a release of ``papers`` (template, area code, area name) for
+    ``period``, each prefixed with its paper: what each paper module's ``release_gaps(area_code,
+    period)`` reports (papers without one have none). A check that cannot run is a gap too."""
+    import importlib
+
+    out = []
+    for template, code, name in papers:
+        try:
+            module = importlib.import_module(f"ehps_lib.papers.{template}")
+        except ImportError:
+            continue
+        check = getattr(module, "release_gaps", None)
+        if check is None:
+            continue
+        try:
+            found = check(code, period)
+        except Exception as exc:  # noqa: BLE001 - reported as a gap, never hidden
+            found = [f"the release check could not run: {type(exc).__name__}: {exc}"]
+        out += [f"{_template_spec(template).title} for {name}: {g}" for g in found]
+    return out
 
 
 def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, progress, *, total: int,
@@ -650,119 +920,267 @@ def _secrets(data: Path):
     return disclosure.Secrets.combine(found)
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        dst.unlink()
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, records: dict[str, dict], site: Path,
+             reports: Path, editions: list[_Edition], settings, results: dict, scan: bool, data: Path,
+             started: float, log: Callable[[str], None]) -> BuildOutcome:
+    """Assemble a new build folder beside the live one, pass the gate, and swap ``site`` to it.
 
-
-def _copy_tree(src: Path, dst: Path) -> None:
-    for path in src.rglob("*"):
-        if path.is_file():
-            _link_or_copy(path, dst / path.relative_to(src))
-
-
-def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, site: Path, editions: list[_Edition],
-             settings, results: dict, scan: bool, data: Path, started: float) -> BuildOutcome:
-    stage = _new_stage(site)
+    ``editions``: the build's periods and sources (the Early Help pack's quarter, the statutory
+    returns' month); each period gets its own manifest, the site's the first edition's."""
+    first = editions[0]
+    provenance = first.provenance
     by_period = {e.period.label: e for e in editions}
+    builds = builds_dir(site)
+    stage = io.new_folder(builds, STAGING_PREFIX)
+    build_id = _new_build_id()
     try:
-        if site.is_dir():
-            _copy_tree(site, stage)
-        records: dict[str, list[dict]] = {e.period.label: [] for e in editions}
-        search = io.read_json_or(stage / SEARCH_FILE, None)
+        live = live_site(site)
+        stage_site, stage_notebooks = stage / BUILD_SITE, stage / BUILD_NOTEBOOKS
+        io.fault_point("publish.start")
+        if live is not None:
+            io.copy_tree(live, stage_site)
+            old_notebooks = live.parent / BUILD_NOTEBOOKS
+            if live.name == BUILD_SITE and old_notebooks.is_dir():
+                io.copy_tree(old_notebooks, stage_notebooks)
+        io.fault_point("publish.copied_old")
+        run_records = []
+        search = io.read_json_or(stage_site / SEARCH_FILE, None)
         for j in jobs:
-            entry = runs.entry(j.key)
-            record = io.read_json(entry / "run.json")
-            for name in [record["files"][kind] for kind in ("html", "pdf", "csv")] + record.get("tables", []):
-                _link_or_copy(entry / name, stage / j.period_slug / j.area_code / name)
-            if record.get("site_libs"):  # Quarto's scripts and styles, shared by its pages
-                _copy_tree(entry / record["site_libs"], stage / SITE_LIBS)
-            if record.get("search"):
-                search = render.merge_search_index(search or [], io.read_json(entry / record["search"]),
-                                                   [f"{j.period_slug}/{j.area_code}/{record['files']['html']}"])
+            record, entry = records[j.key], runs.entry(j.key)
+            try:
+                for name in _site_names(record):
+                    io.copy_verified(entry / name, stage_site / j.period_slug / j.area_code / name,
+                                     record["sha256"][name])
+                # the executed notebook (as Quarto renders it) with the CSV files it links: for reports/
+                notebooks = stage_notebooks / j.period_slug / j.area_code
+                io.copy_verified(entry / record["files"]["notebook"], notebooks / f"{j.template}.ipynb",
+                                 record["sha256"][record["files"]["notebook"]])
+                for name in [record["files"]["csv"], *record.get("tables", [])]:
+                    io.copy_verified(entry / name, notebooks / name, record["sha256"][name])
+                if record.get("site_libs"):  # Quarto's scripts and styles, shared by its pages
+                    for name in (n for n in record["sha256"] if n.startswith(f"{record['site_libs']}/")):
+                        io.copy_verified(entry / name, stage_site / SITE_LIBS / name.split("/", 1)[1],
+                                         record["sha256"][name])
+                if record.get("search"):
+                    own = io.read_json_verified(entry / record["search"], record["sha256"][record["search"]])
+                    search = render.merge_search_index(search or [], own,
+                                                       [f"{j.period_slug}/{j.area_code}/{record['files']['html']}"])
+            except (io.DamagedFileError, KeyError) as exc:
+                runs.discard(j.key)
+                raise BuildError(f"the cache entry of {j.template} for {j.area_name} changed while it was being "
+                                 f"published ({exc}): it was removed. Nothing was published; build again to make "
+                                 "that paper afresh.") from exc
             res = results.get(j.key)
-            records[j.period].append({"key": j.key, "template": j.template, "area_code": j.area_code,
-                                      "parameters": {"area_code": j.area_code, "period": j.period},
-                                      "cached": res is None,
-                                      "execute_seconds": record.get("execute_seconds"),
-                                      "render_seconds": record.get("render_seconds"),
-                                      "seconds": round(res["seconds"], 3) if res else 0.0})
-        first = editions[0]
-        built = first.provenance["build_time"]
+            run_records.append({"key": j.key, "template": j.template, "area_code": j.area_code, "period": j.period,
+                                "parameters": {"area_code": j.area_code, "period": j.period},
+                                "cached": res is None, "build_id": build_id, "build_time": provenance["build_time"],
+                                "execute_seconds": record.get("execute_seconds"),
+                                "render_seconds": record.get("render_seconds"),
+                                "seconds": round(res["seconds"], 3) if res else 0.0})
+        io.fault_point("publish.papers_copied")
+        built = provenance["build_time"]
         entries = []
         for paper in outcome.papers:
             ed = by_period[paper.period]
             entries.append(paper.entry(period_title=ed.period.title, period_start=ed.period.start.isoformat(),
                                        built=built, extract_date=str(ed.meta.get("extract_date", "")),
                                        template_title=_template_spec(paper.template).title))
-        index = update_site_index(stage, entries, classification=settings.classification,
-                                  provenance={"ehps_lib_version": first.provenance["ehps_lib_version"],
-                                              "git_commit": first.provenance["git_commit"], "build_time": built})
-        for ed in editions:
-            manifest = _manifest(ed.period, ed.meta, ed.provenance, records[ed.period.label], data, started,
-                                 source=ed.source)
-            io.write_json(manifest, stage / ed.period.slug / MANIFEST_FILE)
-            if ed is first:  # the site's manifest: the first edition's (the Early Help pack's when built)
-                top = manifest
-        if len(editions) > 1:
-            top = {**top, "editions": {e.period.label: f"{e.period.slug}/{MANIFEST_FILE}" for e in editions}}
-        io.write_json(top, stage / MANIFEST_FILE)
+        draft_gaps = {e.period.label: _period_gaps(editions, e.period) for e in editions
+                      if _period_gaps(editions, e.period)}
+        try:
+            index = update_site_index(stage_site, entries, classification=settings.classification,
+                                      provenance={"ehps_lib_version": provenance["ehps_lib_version"],
+                                                  "git_commit": provenance["git_commit"], "build_time": built},
+                                      draft_gaps=draft_gaps or None)
+        except io.DamagedFileError as exc:
+            raise BuildError(f"the live site's catalogue is damaged ({exc}). Restore papers.json from the previous "
+                             f"build in {builds}, or move the site away to publish afresh. Nothing was "
+                             "published.") from exc
+        io.fault_point("publish.index_written")
+        # The last edition written gives the site's manifest its top level: write the first (the
+        # Early Help pack's, when it is built) last. Each period's manifest keeps its own gaps.
+        mode = "release" if outcome.release else "draft"
+        for ed in reversed(editions):
+            this = _manifest(ed.period, ed.meta, ed.provenance, build_id, data, started, source=ed.source)
+            merged = _merged_manifests(stage_site, ed.period, this, run_records, log)
+            for path, manifest in merged.items():
+                gaps = (outcome.release_gaps if path == stage_site / MANIFEST_FILE
+                        else _period_gaps(editions, ed.period))
+                extra = ({"editions": {e.period.label: f"{e.period.slug}/{MANIFEST_FILE}" for e in editions}}
+                         if path == stage_site / MANIFEST_FILE and len(editions) > 1 else {})
+                io.write_json({**manifest, **extra, "release": {"mode": mode, "gaps": gaps}}, path)
+        io.fault_point("publish.manifest_written")
         gated = [index]
         if search is not None:
-            gated.append(io.write_json(search, stage / SEARCH_FILE))
-        if scan:
+            gated.append(io.write_json(search, stage_site / SEARCH_FILE))
+        findings = _publish_gate(stage_site, gated, data, scan)
+        if findings:
             from . import disclosure
 
-            secrets = _secrets(data)
-            findings = [f for path in gated for f in disclosure.scan_file(path, secrets, root=stage)]
-            if findings:
-                outcome.ok, outcome.findings = False, findings
-                outcome.failures.append(Failure("-", "site index and search index", "disclosure",
-                                                disclosure.format_findings(findings)))
-                return outcome
-        io.make_public(stage)
-        io.replace_dir(stage, site)
-        outcome.published = True
-        outcome.index = site / INDEX_FILE
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
+            outcome.ok, outcome.findings = False, findings
+            outcome.failures.append(Failure("-", "site index and search index", "disclosure",
+                                            disclosure.format_findings(findings)))
+            io.remove_tree(stage)
+            return outcome
+        io.make_public(stage_site)
+        io.make_public(stage, tree=False)  # a web server must pass through the build folder to the site
+        io.write_json({"id": build_id, "published_at": time.time(), "period": outcome.period, "build_time": built,
+                       "git_commit": provenance["git_commit"], "papers": len(jobs)}, stage / BUILD_RECORD)
+        io.fault_point("publish.build_written")
+        target = builds / build_id
+        os.replace(stage, target)  # the build is complete
+        io.fault_point("publish.build_complete")
+        if site.exists() and not site.is_symlink():  # a site from before sites were links: kept as a build
+            legacy = builds / f"{build_id}-legacy"
+            io.adopt_dir_as_link(site, legacy / BUILD_SITE)
+            io.write_json({"id": legacy.name, "published_at": 0, "legacy": True}, legacy / BUILD_RECORD)
+            io.fault_point("publish.adopted")
+        io.fault_point("publish.swap")
+        io.point_link(site, target / BUILD_SITE)
+        io.fault_point("publish.swapped")
+    except OSError as exc:
+        io.remove_tree(stage)
+        raise BuildError(f"publishing failed: {describe_os_error(exc)}. Nothing was published: the site is as it "
+                         "was.") from exc
+    except BaseException:
+        io.remove_tree(stage)
+        raise
+    outcome.published = True
+    outcome.index = site / INDEX_FILE
+    # After the swap: the audit trail in reports/, and old builds pruned. A failure here does not
+    # unpublish anything; it is reported.
+    try:
+        _mirror_reports(site, reports)
+        for j in jobs:
+            failed = failed_notebook(reports, j.period_slug, j.area_code, j.template)
+            if failed.is_file():
+                failed.unlink()
+        io.fault_point("publish.reports")
+        _prune(site)
+        io.fault_point("publish.pruned")
+    except OSError as exc:
+        outcome.ok = False
+        outcome.failures.append(Failure("-", "reports", "after publishing", describe_os_error(exc)))
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
-def _new_stage(site: Path) -> Path:
-    import tempfile
+def _publish_gate(stage_site: Path, gated: list[Path], data: Path, scan: bool) -> list:
+    """The publish gate: what must hold of the assembled site before it is swapped in.
 
-    site.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=site.parent))
+    Each paper's files were scanned by the worker that made them and verified by hash as
+    they were copied from the cache; here the files this build wrote for the whole site
+    (``gated``: the index, and Quarto's search index) are scanned. Returns the findings
+    (empty: the site may be published). This is the one place where the whole new site is
+    checked before it goes live.
+    """
+    if not scan:
+        return []
+    from . import disclosure
+
+    secrets = _secrets(data)
+    return [f for path in gated for f in disclosure.scan_file(path, secrets, root=stage_site)]
 
 
-def _manifest(p: Period, meta: dict, provenance: dict, records: list[dict], data: Path, started: float, *,
+def _mirror_reports(site: Path, reports: Path) -> int:
+    """Make ``reports/<period>/<area>/<template>.ipynb`` the executed notebooks of the papers
+    the live site shows, with the CSV files they link (for ``quarto render`` of the project),
+    copied from its build folder; return how many files were written."""
+    live = live_site(site)
+    if live is None or live.name != BUILD_SITE:
+        return 0
+    notebooks = live.parent / BUILD_NOTEBOOKS
+    written = 0
+    for path in sorted(p for p in notebooks.rglob("*") if p.is_file()) if notebooks.is_dir() else []:
+        dest = reports / path.relative_to(notebooks)
+        if not dest.is_file() or io.sha256_file(dest) != io.sha256_file(path):
+            io.copy_file(path, dest)
+            written += 1
+    return written
+
+
+def _prune(site: Path) -> None:
+    """Remove builds older than the last :data:`KEEP_BUILDS` (never the live one)."""
+    live = live_site(site)
+    keep = {b.resolve() for b in complete_builds(site)[-KEEP_BUILDS:]}
+    if live is not None:
+        keep.add(live.parent.resolve())
+    for b in complete_builds(site):
+        if b.resolve() not in keep:
+            io.remove_tree(b)
+
+
+def _run_key(r: dict, default_period: str | None) -> tuple:
+    return (r.get("period", default_period), r.get("template"), r.get("area_code"))
+
+
+def _merged_manifests(stage_site: Path, p: Period, this: dict, new_runs: list[dict],
+                      log: Callable[[str], None]) -> dict[Path, dict]:
+    """The manifests to write: the period's and the site's, each keeping the records of the
+    papers earlier builds published that this build did not replace (so a one-paper build
+    never drops the other papers' records).
+
+    Each manifest: this build's record at the top level (``build_id``, ``inputs``, ...),
+    ``runs`` (every paper it covers, each with the ``build_id`` that published it) and
+    ``builds`` (the record of each of those builds).
+    """
+    this_build = {k: v for k, v in this.items() if k != "runs"}
+    runs: dict[tuple, dict] = {}
+    builds: dict[str, dict] = {}
+    for path in sorted(stage_site.glob(f"*/{MANIFEST_FILE}")):
+        try:
+            old = io.read_json(path)
+        except (io.DamagedFileError, OSError) as exc:
+            log(f"Warning: {exc}; the records of that period's earlier papers are dropped from the manifest")
+            continue
+        old_id = old.get("build_id") or f"earlier-{old.get('build_time', 'unknown')}"
+        builds.update(old.get("builds", {}))
+        builds.setdefault(old_id, {k: v for k, v in old.items() if k not in ("runs", "builds")})
+        for r in old.get("runs", []):
+            record = {**r, "period": r.get("period", old.get("period")), "build_id": r.get("build_id", old_id)}
+            runs[_run_key(record, None)] = record
+    for r in new_runs:
+        runs[_run_key(r, None)] = r
+    builds[this["build_id"]] = this_build
+
+    def present(r: dict) -> bool:
+        slug = Period.parse(r["period"]).slug if r.get("period") else ""
+        names = paper_files(r["template"], r["area_code"], slug)
+        return (stage_site / slug / r["area_code"] / names["html"]).is_file()
+
+    kept = [r for r in runs.values() if present(r)]
+
+    def manifest(rows: list[dict]) -> dict:
+        used = {r["build_id"] for r in rows} | {this["build_id"]}
+        return {**this_build, "runs": rows, "builds": {k: v for k, v in builds.items() if k in used}}
+
+    mine = [r for r in kept if r.get("period") == p.label]
+    return {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
+
+
+def _manifest(p: Period, meta: dict, provenance: dict, build_id: str, data: Path, started: float, *,
               source: str = "extract") -> dict:
+    """This build's record: every input with its SHA-256, the library, the commit, the time
+    (``source``: the papers' data, the Early Help extract or the statutory returns)."""
     root = config.project_root()
     processed = io.returns_processed_dir(data) if source == "returns" else io.processed_dir(data)
     kind = "scs" if source == "returns" else None
     inputs = {"returns" if source == "returns" else "processed":
               {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
               "extract": {Path(s.get("path", "")).name: s.get("sha256") for s in meta.get("sources", [])},
-              "results": {f.name: io.sha256_file(f) for f in sorted(io.results_dir(p.slug, data, kind=kind).glob("*"))
-                          if f.is_file()},
+              "results": {f.name: io.sha256_file(f)
+                          for f in sorted(io.results_dir(p.slug, data, kind=kind).glob("*")) if f.is_file()},
               "templates": {f.name: io.sha256_file(f) for f in sorted((root / "notebooks").glob("*.ipynb"))},
               "reference": {str(f.relative_to(config.reference_dir())): io.sha256_file(f)
                             for f in sorted(config.reference_dir().rglob("*"))
                             if f.is_file() and f.suffix in (".csv", ".geojson")},
               "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml"))
                                               + sorted((root / "reports").glob("*/scs/*.yml")))}
-    return {"period": p.label, "synthetic": bool(meta.get("synthetic")), "extract_date": meta.get("extract_date"),
+    return {"build_id": build_id, "period": p.label, "source": source, "synthetic": bool(meta.get("synthetic")),
+            "extract_date": meta.get("extract_date"),
             "ehps_lib_version": provenance["ehps_lib_version"], "library_digest": digests.library_digest(),
             "git_commit": provenance["git_commit"], "build_time": provenance["build_time"],
-            "source": source, "parameters": {"period": p.label}, "inputs": inputs, "runs": records,
+            "parameters": {"period": p.label}, "inputs": inputs,
             "total_seconds": round(time.perf_counter() - started, 3)}
 
 
@@ -786,4 +1204,5 @@ def summary(outcome: BuildOutcome, *, synthetic: bool = False) -> str:
     return "\n".join(lines)
 
 
-__all__ = ['build', 'BuildOutcome', 'Paper', 'Failure', 'run_job', 'summary']
+__all__ = ['build', 'builds_dir', 'BuildError', 'BuildOutcome', 'complete_builds', 'describe_os_error',
+           'failed_notebook', 'live_site', 'Paper', 'Failure', 'run_job', 'summary', 'release_gaps']

@@ -219,7 +219,7 @@ def _read(files: list[Path], labels: dict[Path, str]) -> tuple[dict[str, list[pd
                     parts[table].append(frame.assign(_file=label))
             continue
         try:
-            frames = io.read_tabular(path)
+            frames = read_tables(path)
         except io.ExtractFileError as exc:
             problems.append(_file_problem(label, None, "unreadable", str(exc)))
             continue
@@ -235,6 +235,41 @@ def _read(files: list[Path], labels: dict[Path, str]) -> tuple[dict[str, list[pd
                 continue
             parts[table].append(frame.assign(_file=sheet_label, _row=frame.index.to_numpy(), _element=pd.NA))
     return parts, problems
+
+
+def read_tables(path: str | Path) -> dict[str, pd.DataFrame]:
+    """Read a CSV, Parquet or Excel file of a return's tables as text, keeping every value as
+    written (stripped, blanks missing), whatever its encoding (:func:`ehps_lib.data.io.read_grid`).
+
+    Returns a mapping from a name (the file stem; for Excel each sheet's name) to a DataFrame of
+    strings under the file's first non-blank row, its header. The index is the row number as a
+    person sees it in the file (the header on row 1: the first record is row 2; for Parquet the
+    first record is row 1); blank rows are skipped.
+
+    Raises
+    ------
+    ExtractFileError
+        When the file cannot be read, or a column header appears more than once (naming the file).
+    """
+    out = {}
+    for grid in io.read_grid(path):
+        cells = grid.cells
+        filled = cells.notna().any(axis=1)
+        if not filled.any():
+            out[grid.name] = pd.DataFrame(index=pd.Index([], name="row"), dtype="string")
+            continue
+        header_row = cells.index[filled][0]
+        header = cells.loc[header_row]
+        body = cells[(cells.index > header_row) & filled]
+        keep = [c for c in cells.columns if pd.notna(header[c]) or body[c].notna().any()]
+        names = [str(header[c]).strip() if pd.notna(header[c]) else f"(column {c + 1}, no name)" for c in keep]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise io.ExtractFileError(f"{path}: column header(s) {repeated} appear more than once")
+        frame = body[keep].astype("string")
+        frame.columns = names
+        out[grid.name] = frame
+    return out
 
 
 def _stack(name: str, frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
@@ -266,7 +301,7 @@ def _stack(name: str, frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Seri
         text = pd.DataFrame({c: pd.Series(dtype="string") for c in [*spec.column_names, "_file", "_element"]})
         text["_row"] = pd.Series(dtype="Int64")
         reasons = pd.Series(dtype="string")
-    for c in spec.column_names:  # values are stripped, blanks missing, as io.read_tabular and xml leave them
+    for c in spec.column_names:  # values are stripped, blanks missing, as read_tables and xml leave them
         text[c] = text[c].astype("string")
         if spec.column(c).kind == "code":
             text[c] = text[c].str.upper()
