@@ -280,6 +280,14 @@ class TestPdfText:
         found = [(f.rule, f.value) for f in disclosure.scan_pdf(pdf, SECRETS)]
         assert found == [("pdf_differs", "58")]
 
+    def test_pdf_caption_numbers_are_labels_but_figures_beside_them_are_not(self, tmp_path):
+        # Typst (Quarto's PDF) numbers captions: "Table 2:" is a label the HTML page never shows
+        (tmp_path / "paper.html").write_text("<p>Cases open: 617 in April.</p>", encoding="utf-8")
+        pdf = self._pdf(tmp_path / "paper.pdf", "<p>Table 2: Cases open: 617 in April.</p>"
+                                                "<p>Figure 3: Cases closed, 58 in April.</p>")
+        found = [(f.rule, f.value) for f in disclosure.scan_pdf(pdf, SECRETS)]
+        assert found == [("pdf_differs", "58")]
+
     def test_pypdf_reads_the_same_text(self, tmp_path):
         pdf = self._pdf(tmp_path / "p.pdf", "<p>Swale: 3 children</p>")
         [text] = disclosure.pdf_pages_text_pypdf(pdf.read_bytes())

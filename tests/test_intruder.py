@@ -259,10 +259,6 @@ def test_the_build_gate_refuses_a_site_the_audit_fails_naming_cell_and_relations
 
 # -- end to end: a sparse extract, four quarters, one site ----------------------------------------------------
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "known bug, not yet fixed: on the 10 % sample the scorecard's trend chart fails before the publish gate "
-    "(papers/scorecard.py trend_alt_text: 'NaTType does not support strftime' for 2015-16 Q2, a series whose "
-    "months are mostly withheld); the protection and audit of these four quarters pass on their own"))
 def test_sparse_extract_built_over_four_quarters_passes_the_audit(tmp_path, monkeypatch):
     """A 10 % sample of a synthetic extract (most counts by district and month are then 0 to 5),
     built quarter after quarter into one site (Kent and Swale scorecards, to stay quick): each

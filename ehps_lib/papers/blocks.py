@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 import re
 from dataclasses import dataclass
 
@@ -92,8 +91,8 @@ def format_value(value: float | None, unit: str) -> str:
     >>> format_value(float("nan"), "%")
     'n/a'
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return NOT_AVAILABLE
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return NOT_AVAILABLE  # None, NaN, and pandas' NaT and NA
     if unit == "count":
         return f"{value:,.0f}"
     if unit == "%":

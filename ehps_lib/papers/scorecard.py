@@ -215,7 +215,7 @@ def trend_chart(data: ScorecardData, indicator_id: str, heading_level: int | Non
     if too_few_points(known, max(len(s), 1)):
         names = [c for c in s.columns if c != "month"]
         rows = [(_e(_month_words(rec["month"])), [format_value(rec[n], ind.unit) for n in names])
-                for _, rec in s.iterrows()]
+                for rec in s.to_dict("records")]
         heading = f"<h{heading_level}>{_e(ind.title)}</h{heading_level}>" if heading_level else ""
         text = too_few_text(data.area_name, known, len(s))
         table = _table_html(f"{ind.title} by month, {' and '.join(names)}", ["Month", *names], rows) if rows else ""
@@ -226,8 +226,9 @@ def trend_chart(data: ScorecardData, indicator_id: str, heading_level: int | Non
     span = f"{_month_words(s['month'].iloc[0])} to {_month_words(s['month'].iloc[-1])}" if len(s) else ""
     who = " and ".join(names)
     caption = f"{ind.title}, {who}, by month, {span}. Source: {ind.source}."
+    # records, not iterrows: a row of a month and one missing value would become a datetime row (NaN as NaT)
     rows = [(_e(_month_words(rec["month"])), [format_value(rec[n], ind.unit) for n in names])
-            for _, rec in s.iterrows()]
+            for rec in s.to_dict("records")]
     table = _table_html(f"{ind.title} by month, {who}, {span}", ["Month", *names], rows)
     heading = f"<h{heading_level}>{_e(ind.title)}</h{heading_level}>" if heading_level else ""
     body = (f'{heading}<figure class="ehps-figure">{picture}'

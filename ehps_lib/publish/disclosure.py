@@ -94,6 +94,8 @@ BIRTH_WORDS = re.compile(r"\b(birth|dob|born)\b", re.IGNORECASE)
 #: A number as printed: 1,234 or 12.5 or 12.5% (used to compare a PDF with its page).
 NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?%?")
 PAGE_NUMBER = re.compile(r"\bPage\s+\d+\s+of\s+\d+\b", re.IGNORECASE)
+#: A caption's number as Typst (Quarto's PDF) prints it ("Table 2:", "Figure 3:"): a label, not a figure.
+CAPTION_NUMBER = re.compile(r"\b(?:Table|Figure)\s+\d+\s*:")
 #: The first token of a table cell, when it is a whole number ("3", "1,234", "3 (25.9%)").
 CELL_NUMBER = re.compile(r"^\s*(\d[\d,]*)(?:\s*$|\s+\(|\s+[A-Za-z✔▲✖↑↓→▼])")
 TEXT_ATTRIBUTES = ("alt", "title", "aria-label", "aria-description", "aria-roledescription", "summary",
@@ -625,7 +627,8 @@ def scan_pdf(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, n
     for p_index, text in enumerate(pages, start=1):
         findings += text_findings(file, f"page {p_index}", text, secrets, threshold)
         if shown is not None:
-            for number in sorted(set(NUMBER.findall(PAGE_NUMBER.sub(" ", text))) - shown):
+            printed = CAPTION_NUMBER.sub(" ", PAGE_NUMBER.sub(" ", text))
+            for number in sorted(set(NUMBER.findall(printed)) - shown):
                 findings.append(Finding(file, f"page {p_index}", "pdf_differs", number,
                                         f"a figure in the PDF that its page {html_path.name} does not show"))
     return _dedupe(findings)
