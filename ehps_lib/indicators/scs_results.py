@@ -41,7 +41,7 @@ from . import stats
 from .assess import PUBLISHED_COLUMNS, add_trend_and_spc
 from .catalogue import Indicator, load_scs_catalogue
 from .scs import AREA_CODES, compute_results, units
-from .suppression import primary_and_complement, secondary
+from .suppression import secondary
 
 RESULTS_KIND = "scs"
 AUDIT_COLUMNS = ["indicator_id", "count", "area_code", "period", "window", "value", "reason", "detail", "hidden"]
@@ -199,6 +199,33 @@ def _relations(cells: pd.DataFrame, catalogue: dict[str, Indicator], teams: pd.D
             if other is not None:
                 groups.append([pos, other])
     return groups
+
+
+def primary_and_complement(cells: pd.DataFrame, results: pd.DataFrame, threshold: int,
+                           percentage_indicators: set[str], key: list[str]
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Primary suppression of ``cells`` (counts 1 to ``threshold``) and the complement rule.
+
+    ``cells`` has a ``value`` and a ``count`` (numerator or denominator) column plus ``key``;
+    ``results`` the numerators and denominators of the percentage indicators. Returns the
+    ``suppressed`` flags and the ``reason`` and ``detail`` of each suppressed cell.
+    """
+    values = cells["value"].to_numpy(dtype=float)
+    suppressed = (values >= 1) & (values <= threshold)
+    reason = np.where(suppressed, "primary", None).astype(object)
+    detail = np.where(suppressed, f"count from 1 to {threshold}", None).astype(object)
+    if percentage_indicators:
+        # a percentage's numerator when denominator - numerator is small reveals the rest
+        pct = results[results["indicator_id"].isin(percentage_indicators)]
+        gap = pct["denominator"] - pct["numerator"]
+        risky = pct[(gap >= 1) & (gap <= threshold)]
+        hit = cells.reset_index().merge(risky[key], on=key)
+        hit = hit[hit["count"] == "numerator"]["index"].to_numpy()
+        new = hit[~suppressed[hit]]
+        suppressed[new] = True
+        reason[new] = "complement"
+        detail[new] = f"denominator minus numerator is from 1 to {threshold}"
+    return suppressed, reason, detail
 
 
 def protect(raw: pd.DataFrame, catalogue: dict[str, Indicator], teams: pd.DataFrame, *, threshold: int = 4
