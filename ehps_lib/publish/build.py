@@ -48,7 +48,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +57,7 @@ from ..data import digests, io
 from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name, resolve_area
 from ..periods import Period
 from ..sitemap import CATALOGUE_FILE, INDEX_FILE, MANIFEST_FILE, paper_files
-from . import cache, render
+from . import cache, fastpath, profile, render
 from .site import update_site_index
 
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -167,6 +167,7 @@ class BuildOutcome:
     up_to_date: bool = False
     release: bool = False
     release_gaps: list[str] = field(default_factory=list)
+    profile: dict = field(default_factory=dict)
 
 
 # -- one run (in a worker process) -------------------------------------------------------------------
@@ -205,7 +206,10 @@ def _init_worker(secrets, data_dir: str) -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     from . import runner
 
-    runner.warm_up()
+    profile.PROFILE.reset()
+    with profile.stage("imports"):
+        runner.warm_up()
+        profile.install_figure_timer()
     _SECRETS = secrets
 
 
@@ -229,7 +233,8 @@ def run_job(job: RunJob) -> dict:
         names = paper_files(job.template, job.area_code, job.period_slug)
         notebook = stage / "notebook.ipynb"
         try:
-            _execute(job, notebook)
+            with profile.stage("execute"):
+                _execute(job, notebook)
         except Exception as exc:  # noqa: BLE001 - reported, never stops the build
             failed: Path | None = failed_notebook(job.reports_dir, job.period_slug, job.area_code, job.template)
             try:
@@ -248,7 +253,8 @@ def run_job(job: RunJob) -> dict:
         scanned = [*names.values(), *(p.name for p in stage.glob("*-table-*.csv"))]
         if (stage / SEARCH_FILE).is_file():
             scanned.append(SEARCH_FILE)
-        findings = _scan(stage, scanned)
+        with profile.stage("scan"):
+            findings = _scan(stage, scanned)
         if findings:
             return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
                     "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
@@ -259,6 +265,7 @@ def run_job(job: RunJob) -> dict:
         libs = sorted(p.relative_to(stage).as_posix() for p in (stage / SITE_LIBS).rglob("*") if p.is_file()) \
             if site_libs else []
         made = [*files.values(), *tables, *([search] if search else []), *libs]
+        caching = profile.start("cache")
         record = {"key": job.key, "template": job.template, "area_code": job.area_code, "period": job.period,
                   "files": files, "tables": tables, "engine": job.engine, "search": search, "site_libs": site_libs,
                   "sha256": {name: io.sha256_file(stage / name) for name in made},
@@ -266,8 +273,9 @@ def run_job(job: RunJob) -> dict:
                   "render_seconds": round(rendered, 3)}
         io.write_json(record, stage / cache.RECORD)
         runs.commit(job.key, stage)
+        caching.stop()
         return {**out, "ok": True, "execute_seconds": executed, "render_seconds": rendered,
-                "seconds": time.perf_counter() - start}
+                "seconds": time.perf_counter() - start, "profile": profile.PROFILE.reset()}
     except OSError as exc:  # a full disk, a folder that cannot be written: this run fails, clearly
         return {**out, "stage": "cache", "message": describe_os_error(exc), "seconds": time.perf_counter() - start}
     finally:
@@ -311,10 +319,12 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
     kw = dict(title=title, subtitle=period.title, synthetic=job.synthetic,
               classification=job.classification, provenance=job.provenance, links=links,
               nav=[("All papers", f"../../{INDEX_FILE}")], related=list(job.related))
+    edition_time = profile.start("edition")
     edition, tables = render.quarto_notebook(
         io.read_notebook(notebook), title=title, classification=job.classification, synthetic=job.synthetic,
         provenance={"build_time": render.build_time(), **job.provenance}, links=links, table_prefix=prefix,
         resources=[names["csv"]], listing=_listing_fields(job, period))
+    edition_time.stop()
     if job.engine != "quarto":
         # the paper's figures file: every number of its tables, one a line (render.tables_as_csv)
         render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix,
@@ -531,6 +541,9 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         When a folder cannot be written, or publishing fails (the site is then as it was).
     """
     started = time.perf_counter()
+    profile.begin()
+    asked_for = {"period": period, "areas": areas, "templates": templates or ([template] if template else None),
+                 "engine": engine, "release": release}
     root = config.project_root()
     settings = config.load_settings()
     # Areas may be written as names or codes ("Canterbury", "E07000106"); a wrong one stops the
@@ -562,8 +575,29 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         io.fault_point("build.locked")
         runs = cache.RunCache(data / "cache" / "runs")
         _recover(site, runs, log)
-        return _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
-                      scan, log, progress, runs, started, release)
+        before = fastpath.input_state(root, data, reports) if scan else None
+        outcome = _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
+                         scan, log, progress, runs, started, release)
+        if before is not None and outcome.ok and (outcome.published or outcome.up_to_date):
+            _remember(asked_for, outcome, root, data, site, reports, before, log)
+        outcome.profile = profile.PROFILE.as_dict()
+        with suppress(OSError):  # only the record of timings would be lost
+            io.write_json({"seconds": round(time.perf_counter() - started, 3), "period": outcome.period,
+                           "executed": outcome.executed, "cached": outcome.cached, "stages": outcome.profile},
+                          data / "cache" / profile.PROFILE_FILE)
+        return outcome
+
+
+def _remember(asked_for: dict, outcome: BuildOutcome, root: Path, data: Path, site: Path, reports: Path,
+              before: dict, log: Callable[[str], None]) -> None:
+    """Write the record the next build's fast no-op check compares with (:mod:`.fastpath`)."""
+    req = fastpath.request(**asked_for, site=site, reports=reports)
+    try:
+        fastpath.remember(req, root=root, data=data, site=site, reports=reports, before=before,
+                          papers=max(len(outcome.papers), outcome.cached), period=outcome.period)
+    except OSError as exc:  # the site is published; only the next no-op is slower
+        fastpath.forget(req, data)
+        log(f"Note: the build record for a fast no-op check could not be written ({describe_os_error(exc)}).")
 
 
 def _check_period_kind(label: str) -> None:
@@ -582,7 +616,9 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
            progress, runs, started, release) -> BuildOutcome:
     from ..indicators.results import ensure_results
 
-    p, meta, _folder, computed = ensure_results(period, base=data)
+    with profile.stage("results"):
+        p, meta, _folder, computed = ensure_results(period, base=data)
+    planning = profile.start("plan")
     synthetic = bool(meta.get("synthetic"))
     note = " (SYNTHETIC DATA)" if synthetic else ""
     log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
@@ -590,6 +626,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     gaps = release_gaps([(spec.id, code, _safe_area_name(code, p.start)) for spec in specs
                          for code in _areas_for(spec, areas)], p.label)
     if outcome_release and gaps:
+        planning.stop()
         log(f"Release refused: {len(gaps)} gap(s) must be filled before the {p.label} pack is published "
             "(or build a draft with --draft):")
         for g in gaps:
@@ -645,6 +682,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     for line in runs.damaged:
         log(line)
     cached = {k for k, r in records.items() if r is not None}
+    planning.stop()
     outcome = BuildOutcome(ok=True, period=p.label, site_dir=site, release=outcome_release, release_gaps=gaps)
     if len(cached) == len(jobs) and _site_current(site, p, jobs, records) and _site_gaps(site, p) == gaps:
         outcome.up_to_date, outcome.cached = True, len(jobs)
@@ -684,8 +722,9 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
 
     for j in todo:  # just made: read their records (their files are verified as they are copied)
         records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
-    outcome = _publish(outcome, jobs, runs, records, site, reports, p, meta, provenance, settings, results, scan,
-                       data, started, log)
+    with profile.stage("publish"):
+        outcome = _publish(outcome, jobs, runs, records, site, reports, p, meta, provenance, settings, results, scan,
+                           data, started, log)
     log(summary(outcome, synthetic=synthetic))
     return outcome
 
@@ -780,7 +819,8 @@ def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, prog
     """Execute ``todo`` in worker processes with a progress bar; return results by key."""
     if not todo:
         return {}
-    secrets = _secrets(data) if scan else None
+    with profile.stage("secrets"):
+        secrets = _secrets(data) if scan else None
     bar = _progress(total, cached, progress)
     out: dict[str, dict] = {}
     failed = 0
@@ -795,6 +835,7 @@ def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, prog
             except Exception as exc:  # noqa: BLE001 - a dead worker fails its run only
                 res = {"key": job.key, "ok": False, "stage": "worker", "seconds": 0.0,
                        "message": f"{type(exc).__name__}: {exc}"}
+            profile.PROFILE.merge(res.pop("profile", None))
             out[job.key] = res
             failed += not res["ok"]
             status = "ok" if res["ok"] else f"FAILED ({res['stage']}: {_short(res.get('message', ''))})"
@@ -971,8 +1012,9 @@ def _publish_gate(stage_site: Path, gated: list[Path], data: Path, scan: bool) -
         return []
     from . import disclosure
 
-    secrets = _secrets(data)
-    return [f for path in gated for f in disclosure.scan_file(path, secrets, root=stage_site)]
+    with profile.stage("gate"):
+        secrets = _secrets(data)
+        return [f for path in gated for f in disclosure.scan_file(path, secrets, root=stage_site)]
 
 
 def _mirror_reports(site: Path, reports: Path) -> int:

@@ -1,0 +1,245 @@
+"""The no-op fast path of ``ehps build``: "nothing to do" decided from file metadata alone.
+
+A rebuild with nothing changed must answer in well under a second, but the full check
+(:func:`ehps_lib.publish.build.build`) imports pandas, reads the results and the
+commentary, and hashes every cache entry and site file: seconds of work to conclude that
+nothing is to be done. So every build that leaves the site current for a request (a
+successful publish, or the full check finding nothing to do) writes a **build record** of
+everything the outcome depends on, and the next ``ehps build`` with the same request first
+compares that record with the workspace as it is, importing nothing but the standard
+library and :mod:`ehps_lib.config`:
+
+* the **request**: period, areas, templates, renderer, release or draft, site and reports
+  folders as given on the command line, the environment variables ``EHPS_*`` and
+  ``SOURCE_DATE_EPOCH``, whether ``quarto`` is on the path, the Python and ehps versions;
+* the **inputs**, every file of: the installed library (code, templates, styles, settings,
+  catalogue), ``notebooks/``, ``reports/`` (commentary, paper details, and the executed
+  notebooks mirrored there), ``_quarto.yml`` and ``index.qmd``, the processed extract,
+  the results, and the reference data;
+* the **published site**: where ``site`` points, and every file of that build (pages, PDFs,
+  CSVs, manifests, notebooks).
+
+Each file is recorded by its size, modification time, status-change time and inode (what
+``git status`` trusts, for the same reason): any write to a file changes its status-change
+time, which no program can set back, so a file with the same four values has not been
+written since. A file added, removed or renamed changes the listing. When every value
+matches, the build stops with "nothing to do"; on any difference at all, or when the
+record is missing or unreadable, or another build holds the workspace, the full build
+runs, exactly as without this module. A build run with ``--no-cache`` never takes the fast
+path (it is asked to run everything again).
+
+The record is written only if the inputs (other than the results, which the build itself
+may write) are the same at the end of the build as at its start: an edit made while a
+build runs is picked up by the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .. import __version__, config
+
+#: Build records, one per request, under ``<data>/cache/``.
+RECORDS = Path("cache") / "noop"
+#: Files ignored wherever they are: Python's byte code and editors' checkpoints.
+_SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+#: Environment variables that change what a build makes.
+_ENV_PREFIXES = ("EHPS_",)
+_ENV_NAMES = ("SOURCE_DATE_EPOCH",)
+LOCK_FILE = ".ehps-workspace.lock"  # as ehps_lib.data.io.LOCK_FILE (that module imports pandas)
+
+
+def request(*, period: str, areas, templates, engine: str, site: Path, reports: Path,
+            release: bool | None) -> dict:
+    """What a build was asked for, with what else decides its outcome besides the files.
+
+    Values are kept as given (``"latest"``, area names): two requests that differ only in
+    spelling have different records, which costs at most one full check.
+    """
+    env = {k: v for k, v in sorted(os.environ.items())
+           if k.startswith(_ENV_PREFIXES) or k in _ENV_NAMES}
+    return {"period": str(period), "areas": list(areas) if areas else None,
+            "templates": list(templates) if templates else None, "engine": engine,
+            "site": str(Path(site).absolute()), "reports": str(Path(reports).absolute()), "release": release,
+            "env": env, "quarto": shutil.which("quarto"), "python": sys.version, "ehps_lib": __version__}
+
+
+def record_path(req: dict, data: Path) -> Path:
+    """Where the build record of ``req`` is kept."""
+    name = hashlib.sha256(json.dumps(req, sort_keys=True).encode()).hexdigest()[:32]
+    return Path(data) / RECORDS / f"{name}.json"
+
+
+def _stat(path: str) -> list[int] | None:
+    try:
+        s = os.stat(path)
+    except OSError:
+        return None
+    return [s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino]
+
+
+def tree_state(folder: Path) -> dict[str, list[int]]:
+    """``{relative path: [size, mtime_ns, ctime_ns, inode]}`` of every file under ``folder``
+    (links followed; byte code and checkpoints left out); empty when it does not exist."""
+    out: dict[str, list[int]] = {}
+    folder = str(folder)
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for e in entries:
+            if e.name in _SKIP_DIRS:
+                continue
+            try:
+                if e.is_dir():
+                    stack.append(e.path)
+                    continue
+                s = e.stat()
+            except OSError:
+                continue
+            out[os.path.relpath(e.path, folder)] = [s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino]
+    return out
+
+
+def _library_dir() -> Path:
+    return Path(config.__file__).resolve().parent
+
+
+def input_state(root: Path, data: Path, reports: Path) -> dict:
+    """The metadata of every input file of a build (see the module docstring)."""
+    try:
+        reference = config.reference_dir()
+    except Exception:  # noqa: BLE001 - no reference data: the full build says what to do
+        reference = None
+    return {
+        "library": tree_state(_library_dir()),
+        "notebooks": tree_state(root / "notebooks"),
+        "reports": tree_state(root / "reports"),
+        "mirror": tree_state(reports) if Path(reports).absolute() != (root / "reports").absolute() else None,
+        "project": {name: _stat(str(root / name)) for name in ("_quarto.yml", "index.qmd")},
+        "processed": tree_state(Path(data) / "processed"),
+        "results": tree_state(Path(data) / "results"),
+        "reference": {"folder": str(reference), "files": tree_state(reference) if reference else {}},
+    }
+
+
+def site_state(site: Path) -> dict:
+    """Where ``site`` points and the metadata of every file of that build."""
+    site = Path(site)
+    try:
+        target = os.readlink(site)
+    except OSError:
+        target = None
+    if target is None:  # a site from before sites were links, or none: always the full check
+        return {"target": None}
+    build = (site.parent / target).resolve().parent
+    return {"target": target, "build": tree_state(build)}
+
+
+def _unchanged_except_results(before: dict, after: dict) -> bool:
+    return {k: v for k, v in before.items() if k != "results"} == {k: v for k, v in after.items() if k != "results"}
+
+
+def remember(req: dict, *, root: Path, data: Path, site: Path, reports: Path, before: dict, papers: int,
+             period: str) -> bool:
+    """Write the build record of ``req`` after a build that left the site current for it.
+
+    ``before`` is :func:`input_state` taken when the build started (under its lock). Returns
+    whether the record was written: not when an input changed during the build (then any
+    earlier record of ``req`` is removed, so the next build checks in full).
+    """
+    path = record_path(req, data)
+    after = input_state(root, data, reports)
+    if not _unchanged_except_results(before, after):
+        forget(req, data)
+        return False
+    record = {"request": req, "inputs": after, "site": site_state(site), "papers": papers, "period": period}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
+def forget(req: dict, data: Path) -> None:
+    """Remove the build record of ``req`` (the next build checks in full). A record that cannot
+    be removed is left: it no longer matches the site, so it is never taken for current."""
+    with contextlib.suppress(OSError):
+        record_path(req, data).unlink()
+
+
+def _workspace_free(folders: list[Path]) -> bool:
+    """Whether no build or ingest holds the lock of any of ``folders`` (checked, then released)."""
+    import fcntl
+
+    for folder in dict.fromkeys(folders):
+        path = Path(folder) / LOCK_FILE
+        if not path.is_file():
+            continue
+        try:
+            with open(path, "a+", encoding="utf-8") as fh:
+                fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(fh, fcntl.LOCK_UN)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                return False
+            return False
+    return True
+
+
+def check(req: dict, *, root: Path, data: Path, site: Path, reports: Path) -> dict | None:
+    """The build record of ``req`` when the workspace is exactly as it records (nothing to do),
+    else None (run the full build)."""
+    path = record_path(req, data)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("request") != json.loads(json.dumps(req)):
+        return None
+    if sys.platform == "win32" or not _workspace_free([Path(data), Path(site).absolute().parent]):
+        return None
+    if record.get("site") != json.loads(json.dumps(site_state(site))) or record["site"].get("target") is None:
+        return None
+    if record.get("inputs") != json.loads(json.dumps(input_state(root, data, reports))):
+        return None
+    return record
+
+
+def request_from_args(args) -> tuple[dict, Path, Path, Path, Path] | None:
+    """The request of an ``ehps build`` command line with the folders it uses, or None when it
+    cannot take the fast path (``--no-cache``)."""
+    if getattr(args, "no_cache", False):
+        return None
+    root = config.project_root()
+    site = Path(args.site).absolute() if args.site else root / "site"
+    reports = root / "reports"
+    req = request(period=args.period, areas=args.areas, templates=args.templates, engine=args.engine,
+                  site=site, reports=reports, release=args.release)
+    return req, root, config.data_dir(), site, reports
+
+
+def try_noop(args) -> str | None:
+    """For ``ehps build``: the message to print when nothing is to be done, or None."""
+    try:
+        found = request_from_args(args)
+        if found is None:
+            return None
+        req, root, data, site, reports = found
+        record = check(req, root=root, data=data, site=site, reports=reports)
+    except Exception:  # noqa: BLE001 - anything unexpected: the full build checks, and says what is wrong
+        return None
+    if record is None:
+        return None
+    return (f"Nothing to do: the site already holds these {record['papers']} paper(s) for {record['period']}, and "
+            "no input has changed (checked against the last build's record).")
