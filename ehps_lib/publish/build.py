@@ -575,11 +575,13 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         io.fault_point("build.locked")
         runs = cache.RunCache(data / "cache" / "runs")
         _recover(site, runs, log)
+        # what the next build's fast no-op check compares with (.fastpath): the request and inputs as they are now
+        req = fastpath.request(**asked_for, site=site, reports=reports)
         before = fastpath.input_state(root, data, reports) if scan else None
         outcome = _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
                          scan, log, progress, runs, started, release)
         if before is not None and outcome.ok and (outcome.published or outcome.up_to_date):
-            _remember(asked_for, outcome, root, data, site, reports, before, log)
+            _remember(req, outcome, root, data, site, reports, before, log)
         outcome.profile = profile.PROFILE.as_dict()
         with suppress(OSError):  # only the record of timings would be lost
             io.write_json({"seconds": round(time.perf_counter() - started, 3), "period": outcome.period,
@@ -588,10 +590,9 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         return outcome
 
 
-def _remember(asked_for: dict, outcome: BuildOutcome, root: Path, data: Path, site: Path, reports: Path,
+def _remember(req: dict, outcome: BuildOutcome, root: Path, data: Path, site: Path, reports: Path,
               before: dict, log: Callable[[str], None]) -> None:
     """Write the record the next build's fast no-op check compares with (:mod:`.fastpath`)."""
-    req = fastpath.request(**asked_for, site=site, reports=reports)
     try:
         fastpath.remember(req, root=root, data=data, site=site, reports=reports, before=before,
                           papers=max(len(outcome.papers), outcome.cached), period=outcome.period)

@@ -28,9 +28,9 @@ record is missing or unreadable, or another build holds the workspace, the full 
 runs, exactly as without this module. A build run with ``--no-cache`` never takes the fast
 path (it is asked to run everything again).
 
-The record is written only if the inputs (other than the results, which the build itself
-may write) are the same at the end of the build as at its start: an edit made while a
-build runs is picked up by the next one.
+The record is written only if the inputs (other than what the build itself writes: the
+results and the executed notebooks it mirrors into ``reports/``) are the same at the end of
+the build as at its start: an edit made while a build runs is picked up by the next one.
 """
 
 from __future__ import annotations
@@ -146,8 +146,24 @@ def site_state(site: Path) -> dict:
     return {"target": target, "build": tree_state(build)}
 
 
+def _written_by_the_build(name: str) -> bool:
+    """Whether a file of ``reports/`` is one a build writes there: the executed notebooks it
+    mirrors into ``<period>/<area>/`` (period folders start with the year: ``2016-17-Q4``,
+    ``2017-02``), as opposed to what people write (``commentary/``, ``papers/``)."""
+    return name[:1].isdigit()
+
+
+def _people_inputs(state: dict) -> dict:
+    """The parts of an :func:`input_state` that no build writes: all but the results and the
+    notebooks the build mirrors into ``reports/``."""
+    out = {k: v for k, v in state.items() if k not in ("results", "reports", "mirror")}
+    for k in ("reports", "mirror"):
+        out[k] = {n: v for n, v in (state.get(k) or {}).items() if not _written_by_the_build(n)}
+    return out
+
+
 def _unchanged_except_results(before: dict, after: dict) -> bool:
-    return {k: v for k, v in before.items() if k != "results"} == {k: v for k, v in after.items() if k != "results"}
+    return _people_inputs(before) == _people_inputs(after)
 
 
 def remember(req: dict, *, root: Path, data: Path, site: Path, reports: Path, before: dict, papers: int,
