@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ehps_lib.publish import build, fastpath
+from ehps_lib.publish import build, fastpath, profile
 
 ROOT = Path(__file__).resolve().parent.parent
 KENT = "E10000016"
@@ -45,6 +45,7 @@ def workspace(synthetic_data_dir, tmp_path_factory):
     finally:
         mp.undo()
     assert outcome.ok and outcome.published, [f.describe() for f in outcome.failures]
+    outcome.written_profile = json.loads((data / "cache" / profile.PROFILE_FILE).read_text(encoding="utf-8"))
     try:
         mp.setenv("EHPS_PROJECT_ROOT", str(root))
         for k, v in env.items():
@@ -52,7 +53,7 @@ def workspace(synthetic_data_dir, tmp_path_factory):
         recorded_by_the_build = current(root, data, site)
     finally:
         mp.undo()
-    return root, data, reference, site, env, recorded_by_the_build
+    return root, data, reference, site, env, recorded_by_the_build, outcome
 
 
 def _asked(site: Path) -> dict:
@@ -78,7 +79,7 @@ def _restore(snapshot: dict[Path, dict[Path, bytes]]) -> None:
 @pytest.fixture
 def ws(workspace, monkeypatch):
     """The workspace, recorded as it is; every file a test changes is put back afterwards."""
-    root, data, reference, site, env, _recorded = workspace
+    root, data, reference, site, env, _recorded, _outcome = workspace
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     saved = _snapshot(root, site.resolve().parent)
@@ -111,7 +112,7 @@ def _append(path: Path, text: str = "\n") -> None:
 
 class TestWhatIsRecorded:
     def test_a_full_build_leaves_a_record_that_matches(self, workspace):
-        assert workspace[-1], "the build that published the site left no matching record"
+        assert workspace[5], "the build that published the site left no matching record"
 
     def test_the_notebooks_a_build_mirrors_into_reports_are_not_edits_during_the_build(self):
         before = {"results": {}, "reports": {"commentary/2016-17-Q4.yml": [1, 2, 3, 4]}, "mirror": None}
@@ -293,3 +294,30 @@ class TestCommandLine:
         assert "'pandas'" in done.stdout.split("IMPORTED", 1)[1] and "Nothing to do" in done.stdout
         again = self._ehps(env, site)
         assert "IMPORTED []" in again.stdout and "Nothing to do" in again.stdout
+
+
+class TestProfile:
+    def test_the_build_times_every_stage_of_its_one_paper(self, workspace):
+        outcome = workspace[6]
+        stages = outcome.profile
+        for name in ("results", "plan", "imports", "secrets", "execute", "figures", "html", "pdf", "edition", "scan",
+                     "cache", "publish", "gate"):
+            assert name in stages, name
+        for name in ("execute", "html", "pdf", "edition", "scan", "cache"):
+            assert stages[name]["count"] == 1, name  # one paper, from the worker's profile
+        assert stages["figures"]["count"] >= 1  # the scorecard draws charts
+        assert all(s["wall"] >= 0 and s["cpu"] >= 0 for s in stages.values())
+        written = outcome.written_profile  # DATA_DIR/cache/profile.json, read just after the build
+        assert written["stages"] == stages and written["executed"] == 1
+
+    def test_nested_stages_are_not_counted_twice_in_the_total(self):
+        p = profile.Profile()
+        p.add("execute", 3.0, 2.0)
+        p.add("figures", 1.0, 1.0)
+        p.add("pdf", 2.0, 1.5)
+        p.merge({"pdf": {"wall": 1.0, "cpu": 0.5, "count": 1}})
+        text = profile.table(p.as_dict(), elapsed=4.0)
+        assert p.as_dict()["pdf"] == {"wall": 3.0, "cpu": 2.0, "count": 2}
+        assert text.splitlines()[-2].split() == ["all", "6.00", "4.00"]  # execute + pdf, figures inside execute
+        assert "  figures" in text and "the build took 4.00 s" in text
+        assert list(p.as_dict()) == ["execute", "figures", "pdf"]  # pipeline order
