@@ -1,9 +1,10 @@
 """Benchmark: a backfill of 12 consecutive quarters and 12 monthly editions into one site.
 
 Run with ``make bench-backfill`` (or ``.venv/bin/python bench/bench_backfill.py``). In a
-temporary workspace (as ``bench_build.py`` makes it: the default synthetic extract, April 2014
-to March 2017) it builds, oldest first, each of the 12 quarters 2014-15 Q1 … 2016-17 Q4 and
-then each of the 12 monthly editions April 2016 … March 2017, every one into the same site,
+temporary workspace (as ``bench_build.py`` makes it, with a synthetic extract from April 2014
+to March 2019, so that every period is after the first deprivation edition the reference data
+hold, IMD 2015) it builds, oldest first, each of the 12 quarters 2016-17 Q1 … 2018-19 Q4 and
+then each of the 12 monthly editions April 2018 … March 2019, every one into the same site,
 so the site grows by a period's papers each time. For each build it reports the wall-clock
 and CPU time (user + system), the papers it made, the time per paper, and the two stages
 whose work could grow with the site: ``publish`` (the new build folder is assembled from the
@@ -36,14 +37,14 @@ from bench_build import BIN, ROOT, _run, environment, project_copy  # noqa: E402
 FLAT = 1.25
 
 
-def periods(quarters: int, months: int) -> list[str]:
-    """The last ``quarters`` quarters and ``months`` months to March 2017, oldest first."""
+def periods(quarters: int, months: int, end: dt.date) -> list[str]:
+    """The last ``quarters`` quarters and ``months`` months to ``end``, oldest first."""
     from ehps_lib.periods import Period
 
-    q = [Period.parse("2016-17 Q4")]
+    q = [Period.quarter_of(end)]
     while len(q) < quarters:
         q.append(q[-1].previous())
-    m = [Period.parse("2017-03")]
+    m = [Period.parse(f"{end:%Y-%m}")]
     while len(m) < months:
         m.append(m[-1].previous())
     return [p.label for p in reversed(q)] + [p.label for p in reversed(m)]
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--templates", nargs="+", default=["scorecard", "district_dashboard"])
     parser.add_argument("--areas", nargs="+", default=["Kent", "Dover"])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2019, 3, 31),
+                        help="the extract's last day, the end of the last quarter and month built")
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspace")
     args = parser.parse_args(argv)
 
@@ -71,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(work, project)
     os.environ.update({k: env[k] for k in ("EHPS_DATA_DIR", "EHPS_PROJECT_ROOT", "EHPS_REFERENCE_DIR")})
     print(f"Working in {work}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
-    _run([str(BIN / "ehps"), "synth"], env, project)
+    _run([str(BIN / "ehps"), "synth", "--end", args.end.isoformat()], env, project)
     site = work / "site"
     rows = []
     print(f"{'#':>3} {'period':<12} {'papers':>6} {'wall s':>8} {'cpu s':>8} {'s/paper':>8} {'publish s':>9} "
           f"{'results s':>9} {'site MB':>8}")
-    for n, label in enumerate(periods(args.quarters, args.months)):
+    for n, label in enumerate(periods(args.quarters, args.months, args.end)):
         cmd = [str(BIN / "ehps"), "build", "--period", label, "--site", str(site), "--workers", str(args.workers),
                "--no-progress", "--templates", *args.templates, "--areas", *args.areas]
         wall, cpu, _out = _run(cmd, env, project)

@@ -243,6 +243,31 @@ class TestAnyChangeRunsTheFullBuild:
             holder.wait()
         assert current(root, data, site)
 
+    def test_what_an_interrupted_build_left(self, ws):
+        root, data, _reference, site = ws
+        half = data / "cache" / "runs" / ".0123abcd.staging"
+        half.mkdir(parents=True)
+        try:
+            assert not current(root, data, site)  # the full build runs, and clears it
+        finally:
+            half.rmdir()
+        assert current(root, data, site)
+        staging = site.resolve().parent.parent / ".staging-x"
+        staging.mkdir()
+        try:
+            assert not current(root, data, site)
+        finally:
+            staging.rmdir()
+
+    def test_a_write_just_after_the_record_in_the_same_clock_tick(self, ws):
+        root, data, _reference, site = ws
+        notes = root / "reports" / "commentary" / "notes.yml"
+        notes.parent.mkdir(parents=True, exist_ok=True)
+        notes.write_text("a: 1\n", encoding="utf-8")
+        remember(root, data, site)  # taken at once after that write
+        notes.write_text("a: 2\n", encoding="utf-8")  # same size, written straight after the record
+        assert not current(root, data, site)
+
     def test_a_damaged_record(self, ws):
         root, data, _reference, site = ws
         fastpath.record_path(_req(root, site), data).write_text("{not json", encoding="utf-8")
@@ -321,3 +346,6 @@ class TestProfile:
         assert text.splitlines()[-2].split() == ["all", "6.00", "4.00"]  # execute + pdf, figures inside execute
         assert "  figures" in text and "the build took 4.00 s" in text
         assert list(p.as_dict()) == ["execute", "figures", "pdf"]  # pipeline order
+        read_back = dict(sorted(p.as_dict().items()))  # as JSON with sorted keys gives it back
+        assert [line.split()[0] for line in profile.table(read_back).splitlines()[1:4]] == ["execute", "figures",
+                                                                                            "pdf"]

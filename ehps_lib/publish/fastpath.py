@@ -22,11 +22,13 @@ library and :mod:`ehps_lib.config`:
 Each file is recorded by its size, modification time, status-change time and inode (what
 ``git status`` trusts, for the same reason): any write to a file changes its status-change
 time, which no program can set back, so a file with the same four values has not been
-written since. A file added, removed or renamed changes the listing. When every value
-matches, the build stops with "nothing to do"; on any difference at all, or when the
-record is missing or unreadable, or another build holds the workspace, the full build
-runs, exactly as without this module. A build run with ``--no-cache`` never takes the fast
-path (it is asked to run everything again).
+written since (file times come from a coarse clock, so the record is taken only once its
+newest change is a clock tick old: a later write always gets a later time). A file added,
+removed or renamed changes the listing. When every value matches, the build stops with
+"nothing to do"; on any difference at all, or when the record is missing or unreadable, or
+another build holds the workspace, or an interrupted build left something to clear, the
+full build runs, exactly as without this module. A build run with ``--no-cache`` never
+takes the fast path (it is asked to run everything again).
 
 The record is written only if the inputs (other than what the build itself writes: the
 results and the executed notebooks it mirrors into ``reports/``) are the same at the end of
@@ -42,6 +44,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from .. import __version__, config
@@ -54,6 +57,9 @@ _SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 _ENV_PREFIXES = ("EHPS_",)
 _ENV_NAMES = ("SOURCE_DATE_EPOCH",)
 LOCK_FILE = ".ehps-workspace.lock"  # as ehps_lib.data.io.LOCK_FILE (that module imports pandas)
+#: Longer than the file system's clock tick: a record is taken at least this long after the
+#: newest change it records, so that any later write gets a later status-change time.
+RACY_NS = 25_000_000
 
 
 def request(*, period: str, areas, templates, engine: str, site: Path, reports: Path,
@@ -175,16 +181,53 @@ def remember(req: dict, *, root: Path, data: Path, site: Path, reports: Path, be
     earlier record of ``req`` is removed, so the next build checks in full).
     """
     path = record_path(req, data)
-    after = input_state(root, data, reports)
+    after, published = input_state(root, data, reports), site_state(site)
+    # File times come from a coarse clock: two writes within one tick can share a status-change
+    # time. Record only once the newest recorded change is more than a tick old, so that a write
+    # after the record cannot look like the one recorded (git's "racy clean" problem).
+    wait = _newest_change(after, published) + RACY_NS - time.time_ns()
+    if wait > 0:
+        time.sleep(wait / 1e9)
+        after, published = input_state(root, data, reports), site_state(site)
     if not _unchanged_except_results(before, after):
         forget(req, data)
         return False
-    record = {"request": req, "inputs": after, "site": site_state(site), "papers": papers, "period": period}
+    record = {"request": req, "inputs": after, "site": published, "papers": papers, "period": period}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
     return True
+
+
+def _newest_change(*states: dict) -> int:
+    """The newest status-change time (ns) of any file in ``states``."""
+    newest = 0
+    stack: list = list(states)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list) and len(item) == 4 and all(isinstance(v, int) for v in item):
+            newest = max(newest, item[2])
+    return newest
+
+
+def leftovers(site: Path, data: Path) -> bool:
+    """Whether an interrupted build left something the full build clears (a half-written cache
+    entry, a staging folder, a half-made link): then the full build runs, and clears it."""
+    site = Path(site).absolute()
+    folders = [Path(data) / "cache" / "runs", site.with_name(f"{site.name}.builds")]
+    for folder in folders:
+        try:
+            if any(e.name.startswith(".") for e in os.scandir(folder)):
+                return True
+        except OSError:
+            continue
+    try:
+        return any(e.name.startswith((f".{site.name}.link.", ".site.staging.")) for e in os.scandir(site.parent))
+    except OSError:
+        return True
 
 
 def forget(req: dict, data: Path) -> None:
@@ -224,6 +267,8 @@ def check(req: dict, *, root: Path, data: Path, site: Path, reports: Path) -> di
     if not isinstance(record, dict) or record.get("request") != json.loads(json.dumps(req)):
         return None
     if sys.platform == "win32" or not _workspace_free([Path(data), Path(site).absolute().parent]):
+        return None
+    if leftovers(site, data):
         return None
     if record.get("site") != json.loads(json.dumps(site_state(site))) or record["site"].get("target") is None:
         return None

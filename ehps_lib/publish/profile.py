@@ -125,6 +125,8 @@ def install_figure_timer() -> None:
 def table(stages: dict, elapsed: float | None = None) -> str:
     """The profile as a plain-text table: each stage's wall and CPU seconds (summed over the
     processes that ran it), how many times it ran, and its share of all the work."""
+    order = {name: i for i, name in enumerate(STAGES)}
+    stages = dict(sorted(stages.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     top = {k: v for k, v in stages.items() if k not in NESTED}
     total_wall = sum(s["wall"] for s in top.values()) or 1.0
     lines = [f"{'stage':<10} {'wall s':>9} {'cpu s':>9} {'times':>6} {'share':>6}"]
