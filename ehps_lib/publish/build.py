@@ -17,7 +17,10 @@ Steps:
    reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache,
    with every file still as it was made (verified by hash), is not executed again; a
    damaged entry is removed and run again. If every run is cached and the site already
-   holds exactly those files, the build stops there: nothing to do.
+   holds exactly those files, the build stops there: nothing to do. (``ehps build`` asks
+   :mod:`ehps_lib.publish.fastpath` first: when the request, every input and every published
+   file are as the last build that left the site current recorded them, it says so before
+   importing anything heavy.)
 4. **Execute and render** the other runs in parallel in long-lived worker processes that
    import the library once and run notebooks with papermill's in-process engine
    (:mod:`ehps_lib.publish.runner`), rendering HTML and PDF in the same process; each completed
