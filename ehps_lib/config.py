@@ -194,11 +194,18 @@ class TemplateSpec:
     #: What people write that the paper reads besides the results (:data:`TEMPLATE_INPUTS`):
     #: a change to one of them rebuilds this paper only.
     reads: tuple[str, ...] = ()
+    #: What the paper is computed from (:data:`TEMPLATE_DATA`): the Early Help case-system extract
+    #: (quarterly results) or the statutory returns (the SCS dashboard's monthly results).
+    data: str = "extract"
 
 
 #: The written inputs a template may read: the period's commentary file (all but the districts'
 #: part), its own district's entry in it, and the committee paper's details.
 TEMPLATE_INPUTS = ("commentary", "district_commentary", "paper_details")
+#: The data a template may be built from: ``extract`` (``ehps ingest``, results by quarter or month)
+#: or ``returns`` (``ehps ingest-returns``: the CIN census, SSDA903 and supplement, results by month;
+#: its commentary and paper details are under ``reports/commentary/scs/`` and ``reports/papers/scs/``).
+TEMPLATE_DATA = ("extract", "returns")
 
 
 @dataclass(frozen=True)
@@ -324,10 +331,17 @@ def parse_settings(raw: dict) -> Settings:
             bad = next((r for r in (reads if isinstance(reads, list) else [reads]) if r not in TEMPLATE_INPUTS), reads)
             raise ConfigError(f"config.yml: '{where}reads' may list {', '.join(TEMPLATE_INPUTS)}, got {bad!r}."
                               f"{did_you_mean(bad, TEMPLATE_INPUTS)}")
+        data = t.get("data", "extract") if isinstance(t, dict) else "extract"
+        if data not in TEMPLATE_DATA:
+            raise ConfigError(f"config.yml: '{where}data' must be one of {', '.join(TEMPLATE_DATA)}, got {data!r}."
+                              f"{did_you_mean(str(data), TEMPLATE_DATA)}")
         spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str),
-                            tuple(reads))
+                            tuple(reads), data)
         if spec.areas not in ("all", "districts", "county"):
             raise ConfigError(f"config.yml: '{where}areas' must be all, districts or county")
+        if data == "returns" and ("district_commentary" in reads or spec.areas != "county"):
+            raise ConfigError(f"config.yml: '{where}': a paper built from the statutory returns is Kent's (areas: "
+                              "county) and reads no district commentary")
         templates.append(spec)
     return Settings(
         classification=_get(raw, "classification", "", str),

@@ -193,6 +193,12 @@ class RunJob:
     classification: str
     provenance: dict
     related: tuple[tuple[str, str], ...] = ()
+    source: str = "extract"  # what the paper is built from: extract or returns (config.TemplateSpec.data)
+
+    @property
+    def results_kind(self) -> str | None:
+        """The results folder's kind (:func:`ehps_lib.data.io.results_dir`): None or ``scs``."""
+        return "scs" if self.source == "returns" else None
 
     @property
     def label(self) -> str:
@@ -394,11 +400,12 @@ def _areas_for(spec: config.TemplateSpec, wanted: list[str] | None) -> list[str]
     return [c for c in dict.fromkeys(wanted) if c in base or c not in area_codes()]
 
 
-def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
-    """Digest of what a paper of each kind reads: ``county`` (everything) and one per area."""
+def _data_digests(period: Period, data: Path, root: Path, kind: str | None = None) -> dict[str, str]:
+    """Digest of what a paper of each kind reads: ``county`` (everything) and one per area
+    (``kind``: the results' kind, ``scs`` for the SCS dashboard's)."""
     import pandas as pd
 
-    folder = io.results_dir(period.slug, data)
+    folder = io.results_dir(period.slug, data, kind=kind)
     tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     meta = io.read_json(folder / io.RESULTS_META)
     shared = {"meta": {k: meta.get(k) for k in ("period", "synthetic", "extract_date", "sources")},
@@ -417,21 +424,30 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
     return out
 
 
-def _written_inputs(period: Period, root: Path) -> dict:
+def _written_inputs(period: Period, root: Path, source: str = "extract") -> dict:
     """Digests of what people write, as each kind of paper reads it (see ``reads:`` in
     ``config.yml``): the commentary's county part, each district's entry, the paper details.
+    A paper built from the returns (``source``) reads the SCS dashboard's commentary
+    (``reports/commentary/scs/``) and paper details (``reports/papers/scs/``).
 
     The commentary file is parsed here, so a mistake in it stops the build before any paper
     runs, naming the file, the line and the key.
     """
-    from ..papers.commentary import load_commentary
+    from ..papers.commentary import COMMENTARY_FOLDER, SCS_COMMENTARY_FOLDER, load_commentary
 
-    notes = load_commentary(period, root)
+    papers = root / "reports" / "papers"
+    if source == "returns":
+        from ..indicators.catalogue import load_scs_catalogue
+
+        notes = load_commentary(period, root, folder=SCS_COMMENTARY_FOLDER, catalogue=load_scs_catalogue())
+        papers = papers / "scs"
+    else:
+        notes = load_commentary(period, root, folder=COMMENTARY_FOLDER)
     return {"commentary": digests.digest_json(notes.county_part()),
             "district_commentary": {code: digests.digest_json(notes.district(code)) for code in DISTRICTS},
             "paper_details": digests.digest_json({
-                name: io.sha256_file(root / "reports" / "papers" / name)
-                for name in ("default.yml", f"{period.slug}.yml") if (root / "reports" / "papers" / name).is_file()})}
+                name: io.sha256_file(papers / name)
+                for name in ("default.yml", f"{period.slug}.yml") if (papers / name).is_file()})}
 
 
 def _inputs_digest(spec: config.TemplateSpec, code: str, written: dict) -> dict:
@@ -537,7 +553,8 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     Raises
     ------
     FileNotFoundError
-        When a template or the validated extract is missing.
+        When a template or the validated extract is missing (or the validated returns, when a
+        template built from them is asked for by name).
     ValueError
         For a bad period, a non-positive worker count or an unavailable renderer.
     BuildError
@@ -582,7 +599,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         req = fastpath.request(**asked_for, site=site, reports=reports)
         before = fastpath.input_state(root, data, reports) if scan else None
         outcome = _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
-                         scan, log, progress, runs, started, release)
+                         scan, log, progress, runs, started, release, explicit=bool(asked))
         if before is not None and outcome.ok and (outcome.published or outcome.up_to_date):
             _remember(req, outcome, root, data, site, reports, before, log)
         outcome.profile = profile.PROFILE.as_dict()
@@ -617,25 +634,25 @@ def _check_period_kind(label: str) -> None:
 
 
 def _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache, scan, log,
-           progress, runs, started, release) -> BuildOutcome:
-    from ..indicators.results import ensure_results
-
+           progress, runs, started, release, *, explicit: bool = False) -> BuildOutcome:
     with profile.stage("results"):
-        p, meta, _folder, computed = ensure_results(period, base=data)
+        editions = _editions(specs, period, data, log, explicit=explicit)
     planning = profile.start("plan")
-    synthetic = bool(meta.get("synthetic"))
+    synthetic = any(bool(e.meta.get("synthetic")) for e in editions)
     note = " (SYNTHETIC DATA)" if synthetic else ""
-    log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+    label = ", ".join(e.period.label for e in editions)
     outcome_release = (not synthetic) if release is None else bool(release)
-    gaps = release_gaps([(spec.id, code, _safe_area_name(code, p.start)) for spec in specs
-                         for code in _areas_for(spec, areas)], p.label)
+    for ed in editions:
+        ed.gaps = release_gaps([(spec.id, code, _safe_area_name(code, ed.period.start)) for spec in ed.specs
+                                for code in _areas_for(spec, areas)], ed.period.label)
+    gaps = [g for ed in editions for g in ed.gaps]
     if outcome_release and gaps:
         planning.stop()
-        log(f"Release refused: {len(gaps)} gap(s) must be filled before the {p.label} pack is published "
+        log(f"Release refused: {len(gaps)} gap(s) must be filled before the {label} pack is published "
             "(or build a draft with --draft):")
         for g in gaps:
             log(f"  - {g}")
-        refused = BuildOutcome(ok=False, period=p.label, site_dir=site, release=True, release_gaps=gaps,
+        refused = BuildOutcome(ok=False, period=label, site_dir=site, release=True, release_gaps=gaps,
                                failures=[Failure("-", "release", "release", g) for g in gaps])
         refused.seconds = time.perf_counter() - started
         log("Nothing was published: the site is as it was.")
@@ -646,38 +663,42 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
             log(f"  - {g}")
     built = render.build_time()
     commit = render.git_commit(root)
-    provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
-                  "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
-                  "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
-    data_keys = _data_digests(p, data, root)
-    written = _written_inputs(p, root)
     # The git commit is printed on each paper and recorded in the manifest, but it is not part of
     # the key: the library's own digest already changes with any change to the code, and an edit
     # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
-    planned = [(spec, code) for spec in specs for code in _areas_for(spec, areas)]
     catalogue = io.read_json_or(site / CATALOGUE_FILE, {"papers": []}).get("papers", [])
     jobs: list[RunJob] = []
-    for spec in specs:
-        template_path = root / "notebooks" / f"{spec.id}.ipynb"
-        template_digest = io.sha256_file(template_path)
-        for code in _areas_for(spec, areas):
-            data_digest = data_keys["county"] if spec.areas == "county" else data_keys.get(code, data_keys["county"])
-            # The template's name and title are in the key as well as its bytes: two templates with the same
-            # cells still make different papers (file names, titles). Links to related papers are in it too.
-            related = _related(spec, code, p, planned, catalogue, site)
-            key = digests.digest_json({**common, "template": template_digest, "template_id": spec.id,
-                                       "template_title": spec.title, "area": code, "period": p.label,
-                                       "data": data_digest, "inputs": _inputs_digest(spec, code, written),
-                                       "related": related})
-            jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
-                               area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
-                               template_path=str(template_path), project_root=str(root), reports_dir=str(reports),
-                               cache_dir=str(runs.root), data_dir=str(data), engine=engine_used,
-                               synthetic=synthetic, classification=settings.classification,
-                               provenance={**provenance, "template": spec.id, "area_code": code},
-                               related=tuple(tuple(x) for x in related)))
+    for ed in editions:
+        p, meta = ed.period, ed.meta
+        ed.provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
+                         "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
+                         "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
+        data_keys = _data_digests(p, data, root, kind="scs" if ed.source == "returns" else None)
+        written = _written_inputs(p, root, ed.source)
+        planned = [(spec, code) for spec in ed.specs for code in _areas_for(spec, areas)]
+        for spec in ed.specs:
+            template_path = root / "notebooks" / f"{spec.id}.ipynb"
+            template_digest = io.sha256_file(template_path)
+            for code in _areas_for(spec, areas):
+                data_digest = (data_keys["county"] if spec.areas == "county"
+                               else data_keys.get(code, data_keys["county"]))
+                # The template's name and title are in the key as well as its bytes: two templates with the same
+                # cells still make different papers (file names, titles). Links to related papers are in it too.
+                related = _related(spec, code, p, planned, catalogue, site)
+                key = digests.digest_json({**common, "template": template_digest, "template_id": spec.id,
+                                           "template_title": spec.title, "area": code, "period": p.label,
+                                           "data": data_digest, "inputs": _inputs_digest(spec, code, written),
+                                           "related": related})
+                jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
+                                   area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
+                                   template_path=str(template_path), project_root=str(root),
+                                   reports_dir=str(reports), cache_dir=str(runs.root), data_dir=str(data),
+                                   engine=engine_used, synthetic=bool(meta.get("synthetic")),
+                                   classification=settings.classification,
+                                   provenance={**ed.provenance, "template": spec.id, "area_code": code},
+                                   related=tuple(tuple(x) for x in related), source=ed.source))
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
     # Every cache entry used is verified by hash here (a damaged one is removed and run again),
@@ -687,19 +708,21 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
         log(line)
     cached = {k for k, r in records.items() if r is not None}
     planning.stop()
-    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site, release=outcome_release, release_gaps=gaps)
-    if len(cached) == len(jobs) and _site_current(site, p, jobs, records) and _site_gaps(site, p) == gaps:
+    outcome = BuildOutcome(ok=True, period=label, site_dir=site, release=outcome_release, release_gaps=gaps)
+    if len(cached) == len(jobs) and all(
+            _site_current(site, e.period, [j for j in jobs if j.period == e.period.label], records)
+            and _site_gaps(site, e.period) == _period_gaps(editions, e.period) for e in editions):
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
         restored = _mirror_reports(site, reports)
         outcome.seconds = time.perf_counter() - started
-        log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {p.label}, and no input "
+        log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {label}, and no input "
             f"has changed ({outcome.seconds:.1f} s)." + (f" Restored {restored} executed notebook(s) in {reports}."
                                                        if restored else ""))
         return outcome
 
     todo = [j for j in jobs if j.key not in cached]
-    log(f"Building {len(jobs)} paper(s) for {p.label}{note}: {len(cached)} cached, {len(todo)} to run, "
+    log(f"Building {len(jobs)} paper(s) for {label}{note}: {len(cached)} cached, {len(todo)} to run, "
         f"with {min(workers, max(len(todo), 1))} worker(s) and the {engine_used} renderer")
     results = _run_all(todo, workers, data, scan, log, progress, total=len(jobs), cached=len(cached))
 
@@ -709,7 +732,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
             files = paper_files(j.template, j.area_code, j.period_slug)
             rel = f"{j.period_slug}/{j.area_code}/"
             outcome.papers.append(Paper(j.area_code, j.area_name, j.period, j.template, rel + files["html"],
-                                        rel + files["pdf"], rel + files["csv"], synthetic, res["seconds"],
+                                        rel + files["pdf"], rel + files["csv"], j.synthetic, res["seconds"],
                                         cached=j.key in cached, key=j.key))
         else:
             outcome.failures.append(Failure(j.area_code, j.area_name, res["stage"], res.get("message", ""),
@@ -727,10 +750,63 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     for j in todo:  # just made: read their records (their files are verified as they are copied)
         records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
     with profile.stage("publish"):
-        outcome = _publish(outcome, jobs, runs, records, site, reports, p, meta, provenance, settings, results, scan,
+        outcome = _publish(outcome, jobs, runs, records, site, reports, editions, settings, results, scan,
                            data, started, log)
     log(summary(outcome, synthetic=synthetic))
     return outcome
+
+
+@dataclass
+class _Edition:
+    """The papers of one period from one source: the Early Help extract's quarter (or month) or the
+    statutory returns' month. A build has one of each at most."""
+
+    source: str
+    period: Period
+    meta: dict
+    specs: list
+    provenance: dict = field(default_factory=dict)
+    gaps: list = field(default_factory=list)
+
+
+def _period_gaps(editions: list[_Edition], period: Period) -> list[str]:
+    """The release gaps of the editions of ``period`` (two editions may share a month)."""
+    return [g for e in editions if e.period.label == period.label for g in e.gaps]
+
+
+def _editions(specs: list, period: str, data: Path, log, *, explicit: bool) -> list[_Edition]:
+    """Resolve each source's period and make sure its results are current.
+
+    Templates built from the returns are skipped, with a message, when no returns are ingested or
+    the period asked for ends after them, unless they were asked for by name (then it is an error).
+    """
+    from ..indicators.results import ensure_results
+
+    out = []
+    by_source = {src: [s for s in specs if s.data == src] for src in config.TEMPLATE_DATA}
+    if by_source["extract"]:
+        p, meta, _folder, computed = ensure_results(period, base=data)
+        note = " (SYNTHETIC DATA)" if meta.get("synthetic") else ""
+        log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+        out.append(_Edition("extract", p, meta, by_source["extract"]))
+    if by_source["returns"]:
+        from ..indicators import scs_results
+
+        names = ", ".join(s.id for s in by_source["returns"])
+        try:
+            p, meta, _folder, computed = scs_results.ensure(period, base=data)
+        except (FileNotFoundError, ValueError) as exc:
+            if explicit or not by_source["extract"]:
+                raise
+            log(f"Skipped {names}: {exc}")
+        else:
+            note = " (SYNTHETIC DATA)" if meta.get("synthetic") else ""
+            log(f"SCS dashboard results for {p.label} from the statutory returns{note}: "
+                f"{'computed' if computed else 'unchanged, reused'}")
+            out.append(_Edition("returns", p, meta, by_source["returns"]))
+    if not out:
+        raise ValueError("Nothing to build: no template's data are available")
+    return out
 
 
 def _site_current(site: Path, period: Period, jobs: list[RunJob], records: dict[str, dict | None]) -> bool:
@@ -869,18 +945,36 @@ def _progress(total: int, cached: int, progress: bool | None):
 
 
 def _secrets(data: Path):
-    """What the disclosure scan looks for: the extract's identifiers and birth months."""
+    """What the disclosure scan looks for: the extract's identifiers and birth months, and the
+    statutory returns' (child identifiers, UPNs, birth months) when they are ingested."""
+    import pandas as pd
+
     from . import disclosure
 
-    tables, _manifest = io.read_processed(data)
-    first = f"{tables['notifications']['date_received'].min():%Y-%m}"  # no paper reports an earlier month
-    return disclosure.Secrets.from_tables(tables, first)
+    found = []
+    if (io.processed_dir(data) / io.PROCESSED_MANIFEST).is_file() or not io.returns_processed_dir(data).is_dir():
+        tables, _manifest = io.read_processed(data)
+        first = f"{tables['notifications']['date_received'].min():%Y-%m}"  # no paper reports an earlier month
+        found.append(disclosure.Secrets.from_tables(tables, first))
+    if (io.returns_processed_dir(data) / io.PROCESSED_MANIFEST).is_file():
+        from ..indicators.scs import month_range
+
+        returns, manifest = io.read_returns(data)
+        first, _last = month_range(returns, pd.Timestamp(manifest["extract_date"]))
+        found.append(disclosure.Secrets.from_returns(returns, str(first)))
+    return disclosure.Secrets.combine(found)
 
 
 def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, records: dict[str, dict], site: Path,
-             reports: Path, p: Period, meta: dict, provenance: dict, settings, results: dict, scan: bool, data: Path,
+             reports: Path, editions: list[_Edition], settings, results: dict, scan: bool, data: Path,
              started: float, log: Callable[[str], None]) -> BuildOutcome:
-    """Assemble a new build folder beside the live one, pass the gate, and swap ``site`` to it."""
+    """Assemble a new build folder beside the live one, pass the gate, and swap ``site`` to it.
+
+    ``editions``: the build's periods and sources (the Early Help pack's quarter, the statutory
+    returns' month); each period gets its own manifest, the site's the first edition's."""
+    first = editions[0]
+    provenance = first.provenance
+    by_period = {e.period.label: e for e in editions}
     builds = builds_dir(site)
     stage = io.new_folder(builds, STAGING_PREFIX)
     build_id = _new_build_id()
@@ -930,23 +1024,36 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
                                 "seconds": round(res["seconds"], 3) if res else 0.0})
         io.fault_point("publish.papers_copied")
         built = provenance["build_time"]
-        entries = [paper.entry(period_title=p.title, period_start=p.start.isoformat(), built=built,
-                               extract_date=str(meta.get("extract_date", "")),
-                               template_title=_template_spec(paper.template).title) for paper in outcome.papers]
+        entries = []
+        for paper in outcome.papers:
+            ed = by_period[paper.period]
+            entries.append(paper.entry(period_title=ed.period.title, period_start=ed.period.start.isoformat(),
+                                       built=built, extract_date=str(ed.meta.get("extract_date", "")),
+                                       template_title=_template_spec(paper.template).title))
+        draft_gaps = {e.period.label: _period_gaps(editions, e.period) for e in editions
+                      if _period_gaps(editions, e.period)}
         try:
             index = update_site_index(stage_site, entries, classification=settings.classification,
                                       provenance={"ehps_lib_version": provenance["ehps_lib_version"],
                                                   "git_commit": provenance["git_commit"], "build_time": built},
-                                      draft_gaps={p.label: outcome.release_gaps} if outcome.release_gaps else None)
+                                      draft_gaps=draft_gaps or None)
         except io.DamagedFileError as exc:
             raise BuildError(f"the live site's catalogue is damaged ({exc}). Restore papers.json from the previous "
                              f"build in {builds}, or move the site away to publish afresh. Nothing was "
                              "published.") from exc
         io.fault_point("publish.index_written")
-        this = _manifest(p, meta, provenance, build_id, data, started)
-        release = {"mode": "release" if outcome.release else "draft", "gaps": outcome.release_gaps}
-        for path, manifest in _merged_manifests(stage_site, p, this, run_records, log).items():
-            io.write_json({**manifest, "release": release}, path)
+        # The last edition written gives the site's manifest its top level: write the first (the
+        # Early Help pack's, when it is built) last. Each period's manifest keeps its own gaps.
+        mode = "release" if outcome.release else "draft"
+        for ed in reversed(editions):
+            this = _manifest(ed.period, ed.meta, ed.provenance, build_id, data, started, source=ed.source)
+            merged = _merged_manifests(stage_site, ed.period, this, run_records, log)
+            for path, manifest in merged.items():
+                gaps = (outcome.release_gaps if path == stage_site / MANIFEST_FILE
+                        else _period_gaps(editions, ed.period))
+                extra = ({"editions": {e.period.label: f"{e.period.slug}/{MANIFEST_FILE}" for e in editions}}
+                         if path == stage_site / MANIFEST_FILE and len(editions) > 1 else {})
+                io.write_json({**manifest, **extra, "release": {"mode": mode, "gaps": gaps}}, path)
         io.fault_point("publish.manifest_written")
         gated = [index]
         if search is not None:
@@ -962,7 +1069,7 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
             return outcome
         io.make_public(stage_site)
         io.make_public(stage, tree=False)  # a web server must pass through the build folder to the site
-        io.write_json({"id": build_id, "published_at": time.time(), "period": p.label, "build_time": built,
+        io.write_json({"id": build_id, "published_at": time.time(), "period": outcome.period, "build_time": built,
                        "git_commit": provenance["git_commit"], "papers": len(jobs)}, stage / BUILD_RECORD)
         io.fault_point("publish.build_written")
         target = builds / build_id
@@ -1097,20 +1204,25 @@ def _merged_manifests(stage_site: Path, p: Period, this: dict, new_runs: list[di
     return {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
 
 
-def _manifest(p: Period, meta: dict, provenance: dict, build_id: str, data: Path, started: float) -> dict:
-    """This build's record: every input with its SHA-256, the library, the commit, the time."""
+def _manifest(p: Period, meta: dict, provenance: dict, build_id: str, data: Path, started: float, *,
+              source: str = "extract") -> dict:
+    """This build's record: every input with its SHA-256, the library, the commit, the time
+    (``source``: the papers' data, the Early Help extract or the statutory returns)."""
     root = config.project_root()
-    processed = io.processed_dir(data)
-    inputs = {"processed": {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
+    processed = io.returns_processed_dir(data) if source == "returns" else io.processed_dir(data)
+    kind = "scs" if source == "returns" else None
+    inputs = {"returns" if source == "returns" else "processed":
+              {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
               "extract": {Path(s.get("path", "")).name: s.get("sha256") for s in meta.get("sources", [])},
-              "results": {f.name: io.sha256_file(f) for f in sorted(io.results_dir(p.slug, data).glob("*"))
-                          if f.is_file()},
+              "results": {f.name: io.sha256_file(f)
+                          for f in sorted(io.results_dir(p.slug, data, kind=kind).glob("*")) if f.is_file()},
               "templates": {f.name: io.sha256_file(f) for f in sorted((root / "notebooks").glob("*.ipynb"))},
               "reference": {str(f.relative_to(config.reference_dir())): io.sha256_file(f)
                             for f in sorted(config.reference_dir().rglob("*"))
                             if f.is_file() and f.suffix in (".csv", ".geojson")},
-              "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml")))}
-    return {"build_id": build_id, "period": p.label, "synthetic": bool(meta.get("synthetic")),
+              "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml"))
+                                              + sorted((root / "reports").glob("*/scs/*.yml")))}
+    return {"build_id": build_id, "period": p.label, "source": source, "synthetic": bool(meta.get("synthetic")),
             "extract_date": meta.get("extract_date"),
             "ehps_lib_version": provenance["ehps_lib_version"], "library_digest": digests.library_digest(),
             "git_commit": provenance["git_commit"], "build_time": provenance["build_time"],

@@ -15,7 +15,7 @@ library and :mod:`ehps_lib.config`:
 * the **inputs**, every file of: the installed library (code, templates, styles, settings,
   catalogue), ``notebooks/``, ``reports/`` (commentary, paper details, and the executed
   notebooks mirrored there), ``_quarto.yml`` and ``index.qmd``, the processed extract,
-  the results, and the reference data;
+  the statutory returns (``returns/``), the results, and the reference data;
 * the **published site**: where ``site`` points, and every file of that build (pages, PDFs,
   CSVs, manifests, notebooks).
 
@@ -134,6 +134,7 @@ def input_state(root: Path, data: Path, reports: Path) -> dict:
         "mirror": tree_state(reports) if Path(reports).absolute() != (root / "reports").absolute() else None,
         "project": {name: _stat(str(root / name)) for name in ("_quarto.yml", "index.qmd")},
         "processed": tree_state(Path(data) / "processed"),
+        "returns": tree_state(Path(data) / "returns"),
         "results": tree_state(Path(data) / "results"),
         "reference": {"folder": str(reference), "files": tree_state(reference) if reference else {}},
     }
