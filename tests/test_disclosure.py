@@ -328,6 +328,8 @@ class TestUnreadable:
     ("RAG ratings for Kent, June 2016: 1 Green, 2 Amber, 1 Red and 13 not rated.", []),  # indicators
     ("Step-ups for Kent, June 2016: 1, May: 12", ["1"]),
     ("not charted: 3 of the 9 months are withheld (more than 20%)", []),  # months, not children
+    ("Target: 5 (RAG bandings: 5 and above = Red, 3 to 5 = Amber)", []),  # thresholds, not counts
+    ("Target: 12. Swale: 4", ["4"]),
 ])
 def test_label_and_word_rules(text, found):
     got = [f.value.split(": ")[-1] for f in disclosure.text_findings("f", "text", text, SECRETS, 5)]

@@ -84,7 +84,8 @@ LABEL_COUNT = re.compile(r"([A-Za-z0-9][^:;|\n]{0,60}?)\s*:\s*(\d+)(?![\d:%/])(?
                          r"(?!\s*(?:%|per\b|weeks|days|months|years|points|places))", re.IGNORECASE)
 _LABEL_NOT_COUNT = re.compile(r"(\brank|\bdecile$|\bquintile$|\bpage\b|\bversion\b|\bstep$|\bpriority\b|"
                               r"\bid\b|\btable\b|\bfigure\b|\bappendix\b|\bparagraph\b|\bsection\b|\bweek\b|"
-                              r"\bmonth\b|\byear\b|\bquarter\b|\bpolarity\b|\bclassification\b|\bpoint\b)\s*$",
+                              r"\bmonth\b|\byear\b|\bquarter\b|\bpolarity\b|\bclassification\b|\bpoint\b|"
+                              r"\btarget\b|\bbandings?\b|\bfloor\b|\bminimum standard\b)\s*$",
                               re.IGNORECASE)
 #: After "Label: 3", words saying the number counts indicators by their rating, not records.
 _RATED = re.compile(r"\s+(green|amber|red|not rated|rated|indicators?|measures?)\b", re.IGNORECASE)
