@@ -42,6 +42,8 @@ from .. import config
 EXTRACT_MANIFEST = "extract.json"
 PROCESSED_MANIFEST = "_manifest.json"
 TABLE_NAMES = ("children", "notifications", "cases")
+#: Tables an extract may leave out (see :data:`ehps_lib.data.contract.TABLES`): read when present.
+OPTIONAL_TABLE_NAMES = ("youth_justice", "exclusions")
 
 SUPPORTED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
                       ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel"}
@@ -610,6 +612,8 @@ def read_processed(base: Path | None = None) -> tuple[dict[str, pd.DataFrame], d
     manifest = read_processed_manifest(base)
     folder = processed_dir(base)
     tables = {name: read_parquet_checked(folder / f"{name}.parquet", REINGEST) for name in TABLE_NAMES}
+    tables.update({name: read_parquet_checked(folder / f"{name}.parquet", REINGEST) for name in OPTIONAL_TABLE_NAMES
+                   if (folder / f"{name}.parquet").is_file()})
     return tables, manifest
 
 
