@@ -185,11 +185,33 @@ class TemplateSpec:
     #: What people write that the paper reads besides the results (:data:`TEMPLATE_INPUTS`):
     #: a change to one of them rebuilds this paper only.
     reads: tuple[str, ...] = ()
+    #: The periods a build makes the paper for (:data:`EDITIONS`): the build's own period, and
+    #: with ``month`` also the last month of it (a quarter's build makes the quarter's edition
+    #: and the latest monthly edition).
+    editions: tuple[str, ...] = ("period",)
+    #: Months (1-12) a period must end in for the paper to be built (e.g. (3, 9): six-monthly,
+    #: at the end of March and September); empty: every period.
+    period_ends: tuple[int, ...] = ()
+    #: ``public`` papers go to the site; ``internal`` ones (for officers) to their own folder, never
+    #: into the site, each page marked with ``classification``.
+    audience: str = "public"
+    #: The handling classification printed on every page; None: the workspace's (``classification``).
+    classification: str | None = None
+
+    def builds_for(self, period_end_month: int) -> bool:
+        """Whether a period ending in this month gets the paper."""
+        return not self.period_ends or period_end_month in self.period_ends
 
 
 #: The written inputs a template may read: the period's commentary file (all but the districts'
-#: part), its own district's entry in it, and the committee paper's details.
-TEMPLATE_INPUTS = ("commentary", "district_commentary", "paper_details")
+#: part), its own district's entry in it, every district's entry (a county paper that gathers
+#: them), and the committee paper's details.
+TEMPLATE_INPUTS = ("commentary", "district_commentary", "all_district_commentary", "paper_details")
+#: Editions a template may ask for: the build's period, and the last month of it.
+EDITIONS = ("period", "month")
+AUDIENCES = ("public", "internal")
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
 
 
 @dataclass(frozen=True)
@@ -315,8 +337,27 @@ def parse_settings(raw: dict) -> Settings:
             bad = next((r for r in (reads if isinstance(reads, list) else [reads]) if r not in TEMPLATE_INPUTS), reads)
             raise ConfigError(f"config.yml: '{where}reads' may list {', '.join(TEMPLATE_INPUTS)}, got {bad!r}."
                               f"{did_you_mean(bad, TEMPLATE_INPUTS)}")
+        editions = t.get("editions", ["period"])
+        if not isinstance(editions, list) or not editions or any(e not in EDITIONS for e in editions):
+            raise ConfigError(f"config.yml: '{where}editions' may list {', '.join(EDITIONS)}, got {editions!r}")
+        ends = []
+        for m in t.get("period_ends", []) or []:
+            name = str(m).strip().lower()
+            if name not in _MONTH_NAMES:
+                raise ConfigError(f"config.yml: '{where}period_ends' must list month names (e.g. March, "
+                                  f"September), got {m!r}.{did_you_mean(str(m).lower(), _MONTH_NAMES)}")
+            ends.append(_MONTH_NAMES.index(name) + 1)
+        audience = t.get("audience", "public")
+        if audience not in AUDIENCES:
+            raise ConfigError(f"config.yml: '{where}audience' must be public or internal, got {audience!r}")
+        classification = t.get("classification")
+        if classification is not None and (not isinstance(classification, str) or not classification.strip()):
+            raise ConfigError(f"config.yml: '{where}classification' must be text such as OFFICIAL-SENSITIVE")
+        if audience == "internal" and classification is None:
+            raise ConfigError(f"config.yml: '{where}classification' is required for an internal paper: say how "
+                              "it must be handled (e.g. OFFICIAL-SENSITIVE)")
         spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str),
-                            tuple(reads))
+                            tuple(reads), tuple(editions), tuple(ends), audience, classification)
         if spec.areas not in ("all", "districts", "county"):
             raise ConfigError(f"config.yml: '{where}areas' must be all, districts or county")
         templates.append(spec)

@@ -42,6 +42,9 @@ class Context:
     first_month: int  # month index: year * 12 + month - 1
     last_month: int
     age_bands: tuple = ()
+    #: The places results are made for (the ``district_code`` of the records): the 12 districts,
+    #: or for an officers' drill-down the Early Help Units (see :func:`compute_unit_results`).
+    places: tuple = tuple(DISTRICTS)
 
 
 Method = Callable[[dict[str, pd.DataFrame], dict, Context, bool], pd.DataFrame]
@@ -316,7 +319,7 @@ def child_date_share(tables, params, ctx, by_age):
 def _complete_grid(counts: pd.DataFrame, ctx: Context, bands: list[str]) -> pd.DataFrame:
     """Every district × month × band, zero where nothing happened (zero is a true zero)."""
     grid = pd.MultiIndex.from_product(
-        [list(DISTRICTS), range(ctx.first_month, ctx.last_month + 1), bands],
+        [list(ctx.places), range(ctx.first_month, ctx.last_month + 1), bands],
         names=["district_code", "month", "age_band"],
     )
     cols = [c for c in ("numerator", "denominator") if c in counts.columns]
@@ -525,3 +528,68 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
     out = out.assign(_a=out["area_code"].map(order), _i=out["indicator_id"].map({k: i for i, k in enumerate(ids)}))
     out = out.sort_values(["_i", "_a", "period_start", "period_kind", "age_band"]).drop(columns=["_a", "_i"])
     return out.reset_index(drop=True)
+
+
+#: What an officers' drill-down shows for each Early Help Unit: measures of the cases table.
+UNIT_INDICATORS = ("cases_open", "cases_closed", "closed_positive_pct", "cases_open_20wk_pct", "step_ups",
+                   "step_downs", "case_duration_weeks", "case_allocated_15d_pct")
+
+
+def unit_of_district(cases: pd.DataFrame) -> pd.Series:
+    """Each Early Help Unit's district: the district most of its cases are in (``unit_id`` index)."""
+    pairs = cases[["unit_id", "district_code"]].dropna()
+    if pairs.empty:
+        return pd.Series(dtype="string", name="district_code")
+    counts = pairs.groupby(["unit_id", "district_code"]).size().rename("n").reset_index()
+    top = counts.sort_values(["unit_id", "n", "district_code"], ascending=[True, False, True])
+    return top.drop_duplicates("unit_id").set_index("unit_id")["district_code"]
+
+
+def compute_unit_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *, up_to: Period | None = None,
+                         indicator_ids: tuple[str, ...] = UNIT_INDICATORS,
+                         catalogue: dict[str, Indicator] | None = None) -> pd.DataFrame:
+    """The case measures for every Early Help Unit, month and quarter, by the same engine: the
+    records' place is their unit instead of their district. Unsuppressed: for officers' internal
+    drill-down (county → area → district → unit, seed 004:2639-2641), never for publication.
+
+    Returns the long results table (columns :data:`RESULT_COLUMNS`, ``area_code`` = the unit id,
+    ``area_name`` = the unit id) plus ``district_code`` of each unit.
+    """
+    from ..data.contract import complete_tables
+
+    catalogue = catalogue or load_catalogue()
+    tables = complete_tables(tables)
+    cases = tables["cases"]
+    if cases["unit_id"].isna().all():
+        return pd.DataFrame(columns=[*RESULT_COLUMNS, "district_code"])
+    home = unit_of_district(cases)
+    first_m, last_m = month_range(tables, extract_date)
+    if up_to is not None:
+        last_m = min(last_m, up_to.end.year * 12 + up_to.end.month - 1)
+    by_unit = {**tables, "cases": cases.assign(district_code=cases["unit_id"])}
+    ctx = Context(first_m, last_m, load_settings().age_bands, places=tuple(sorted(home.index)))
+    frames = []
+    for ind_id in indicator_ids:
+        ind = catalogue[ind_id]
+        if ind.params.get("table") != "cases":
+            raise ValueError(f"{ind_id}: only measures of the cases table can be made by unit")
+        monthly = METHODS[ind.method](_prefilter(by_unit, ind.params), ind.params, ctx, False)
+        monthly = _complete_grid(monthly, ctx, [ALL_AGES])
+        out = _aggregate(monthly, ind, ctx)
+        if out.empty:
+            continue
+        if "denominator" not in out.columns:
+            out["denominator"] = np.nan
+        out = out.astype({"numerator": float, "denominator": float})
+        scale = 100 if ind.is_percentage else 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["value"] = (np.where(out["denominator"] > 0, out["numerator"] / out["denominator"] * scale, np.nan)
+                            if ind.is_percentage or ind.is_average else out["numerator"])
+        frames.append(out.rename(columns={"district_code": "area_code"}).assign(
+            indicator_id=ind_id, area_name=lambda d: d["area_code"]))
+    if not frames:
+        return pd.DataFrame(columns=[*RESULT_COLUMNS, "district_code"])
+    out = pd.concat(frames, ignore_index=True)
+    out["district_code"] = out["area_code"].map(home)
+    return out[[*RESULT_COLUMNS, "district_code"]].sort_values(
+        ["indicator_id", "area_code", "period_start", "period_kind"]).reset_index(drop=True)

@@ -124,7 +124,7 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     from .assess import assess
     from .catalogue import load_catalogue
     from .deprivation import deprivation_results, inequality_indices
-    from .engine import compute_results
+    from .engine import compute_results, compute_unit_results
     from .public import public_results
 
     tables, manifest = io.read_processed(base)
@@ -147,11 +147,15 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     }
     public = public_results()
     meta["public_indicators"] = sorted(public["indicator_id"].unique())
+    # which tables and columns the extract held, so papers can tell "not in this extract" from zero
+    meta["extract_tables"] = {name: list(frame.columns) for name, frame in tables.items()}
     gradient, gradient_audit = deprivation_results(tables, period, extract_date, threshold=threshold)
     stat_settings = load_settings().statistics
     inequality = inequality_indices(gradient, repetitions=stat_settings.sii_repetitions, seed=stat_settings.sii_seed)
+    # Early Help Units, unsuppressed: for the officers' internal drill-down only (never published)
+    units = compute_unit_results(tables, extract_date, up_to=period)
     folder = io.write_results(published, meta, period.slug, base,
                               extra={"public": public, "deprivation": gradient, "inequality": inequality},
                               internal={"unsuppressed": raw, "suppression_audit": audit,
-                                        "deprivation_audit": gradient_audit})
+                                        "deprivation_audit": gradient_audit, "units": units})
     return period, published, meta, folder

@@ -11,8 +11,13 @@ Steps:
    build writes is checked to be writable before anything runs.
 1. **Results**: computed once for the period, and only if the extract, the library or the
    reference data changed since (:func:`ehps_lib.indicators.results.ensure_results`).
-2. **Plan**: one run per (template, area): every registered template (``config.yml``
-   ``templates:``) for its areas (all, districts or county), or those asked for.
+2. **Plan**: one run per (template, edition, area): every registered template (``config.yml``
+   ``templates:``) for its areas (all, districts or county), or those asked for. A template whose
+   ``editions`` list ``month`` is also made for the last month of the period (a quarter's build
+   makes the latest monthly edition from the quarter's results); one with ``period_ends`` only
+   for periods ending in those months (six-monthly papers); an ``internal`` one (officers only)
+   goes to its own folder (``internal/<period>/<area>/``, beside the site), never into the site
+   or ``reports/``, each page marked with its handling classification.
 3. **Cache**: each run's key covers the template, its parameters, the published data it
    reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache,
    with every file still as it was made (verified by hash), is not executed again; a
@@ -66,6 +71,11 @@ STAGING_PREFIX = ".staging-"
 SEARCH_FILE = "search.json"
 #: Quarto's JavaScript and style sheets, shared by every page it renders.
 SITE_LIBS = "site_libs"
+#: Disclosure findings that stop an internal paper too: a child's identifier or birth month.
+IDENTITY_RULES = ("child_identifier", "birth_date")
+#: Where internal papers go: a folder of this name beside the site (never inside it).
+INTERNAL_DIR = "internal"
+INTERNAL_MANIFEST = "internal-manifest.json"
 #: In a build folder: the published tree, the executed notebooks, and the record written last.
 BUILD_SITE, BUILD_NOTEBOOKS, BUILD_RECORD = "site", "notebooks", "BUILD.json"
 #: Builds kept: the live one and the one before it (a reader mid-swap still finds its pages).
@@ -122,6 +132,7 @@ class Paper:
     seconds: float
     cached: bool = False
     key: str = ""
+    audience: str = "public"
 
     def entry(self, *, period_title: str, period_start: str, built: str, extract_date: str,
               template_title: str) -> dict:
@@ -186,6 +197,10 @@ class RunJob:
     synthetic: bool
     classification: str
     provenance: dict
+    #: The results folder the paper reads (the build's period; a monthly edition reads its quarter's).
+    results_slug: str = ""
+    #: ``internal`` papers are never published in the site (see :data:`ehps_lib.config.AUDIENCES`).
+    audience: str = "public"
 
     @property
     def label(self) -> str:
@@ -246,6 +261,10 @@ def run_job(job: RunJob) -> dict:
         if (stage / SEARCH_FILE).is_file():
             scanned.append(SEARCH_FILE)
         findings = _scan(stage, scanned)
+        if job.audience == "internal":
+            # officers' papers show small counts by design (they are never published); identifiers
+            # and birth months must still never appear in them
+            findings = [f for f in findings if getattr(f, "rule", "") in IDENTITY_RULES]
         if findings:
             return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
                     "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
@@ -300,7 +319,7 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
     """Render the paper with the job's engine into ``stage``, and replace the executed notebook
     there by the notebook as Quarto renders it (:func:`render.quarto_notebook`), which is what
     ``reports/`` keeps for ``quarto render``."""
-    results, _ = io.read_results(job.period_slug, Path(job.data_dir))
+    results, _ = io.read_results(job.results_slug or job.period_slug, Path(job.data_dir))
     io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
     period = Period.parse(job.period)
     title = f"{job.area_name}: {job.template_title}, {job.period}"
@@ -364,6 +383,29 @@ def _template_spec(template: str) -> config.TemplateSpec:
         return config.TemplateSpec(template, template.replace("_", " ").capitalize(), "all")
 
 
+def editions_of(spec: config.TemplateSpec, period: Period) -> list[Period]:
+    """The periods a template is made for in a build of ``period``: the period itself, and with
+    ``editions: [period, month]`` its last month too (once, when the period is a month).
+
+    Examples
+    --------
+    >>> spec = config.TemplateSpec("x", "X", "county", editions=("period", "month"))
+    >>> [e.label for e in editions_of(spec, Period.parse("2016-17 Q4"))]
+    ['2016-17 Q4', '2017-03']
+    >>> [e.label for e in editions_of(spec, Period.parse("2017-02"))]
+    ['2017-02']
+    """
+    out = []
+    if "period" in spec.editions:
+        out.append(period)
+    if "month" in spec.editions:
+        last = period.month_starts()[-1]
+        month = Period.month(last.year, last.month)
+        if month not in out:
+            out.append(month)
+    return out
+
+
 def _areas_for(spec: config.TemplateSpec, wanted: list[str] | None) -> list[str]:
     base = {"all": area_codes(), "districts": list(DISTRICTS), "county": [KENT_CODE]}[spec.areas]
     if not wanted:
@@ -408,6 +450,7 @@ def _written_inputs(period: Period, root: Path) -> dict:
     notes = load_commentary(period, root)
     return {"commentary": digests.digest_json(notes.county_part()),
             "district_commentary": {code: digests.digest_json(notes.district(code)) for code in DISTRICTS},
+            "all_district_commentary": digests.digest_json({code: notes.district(code) for code in DISTRICTS}),
             "paper_details": digests.digest_json({
                 name: io.sha256_file(root / "reports" / "papers" / name)
                 for name in ("default.yml", f"{period.slug}.yml") if (root / "reports" / "papers" / name).is_file()})}
@@ -499,14 +542,15 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
           workers: int = 2, engine: str = "auto", site_dir: str | Path | None = None, *,
           templates: list[str] | None = None, reports_dir: str | Path | None = None, use_cache: bool = True,
           scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None,
-          wait: bool = True) -> BuildOutcome:
+          wait: bool = True, internal_dir: str | Path | None = None) -> BuildOutcome:
     """Build the pack for ``period`` and publish it in ``site_dir`` (default ``ROOT/site``).
 
     ``templates`` (or a single ``template``) chooses the papers (default: every registered
     template); ``areas`` restricts the areas. ``use_cache=False`` runs every paper again and
     replaces its cache entry. ``wait=False`` gives up at once, with a
     :class:`~ehps_lib.data.io.WorkspaceBusyError`, when another build holds the workspace.
-    See the module docstring for the steps.
+    Internal papers go to ``internal_dir`` (default: the folder ``internal`` beside the site,
+    ``ROOT/internal``), never into the site. See the module docstring for the steps.
 
     Raises
     ------
@@ -540,6 +584,10 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     engine_used, engine_note = render.engine_choice(engine)
     log(engine_note)
     site = Path(site_dir).absolute() if site_dir else root / "site"
+    # internal papers sit beside the site (ROOT/internal by default), never inside it
+    internal = Path(internal_dir).absolute() if internal_dir else site.parent / INTERNAL_DIR
+    if internal.resolve() == site.resolve() or site.resolve() in internal.resolve().parents:
+        raise ValueError(f"The internal papers' folder {internal} must not be inside the site {site}")
     reports = Path(reports_dir) if reports_dir else root / "reports"
     data = config.data_dir()
     _check_writable(data, site, reports)
@@ -550,7 +598,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         runs = cache.RunCache(data / "cache" / "runs")
         _recover(site, runs, log)
         return _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
-                      scan, log, progress, runs, started)
+                      scan, log, progress, runs, started, internal)
 
 
 def _check_period_kind(label: str) -> None:
@@ -566,7 +614,7 @@ def _check_period_kind(label: str) -> None:
 
 
 def _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache, scan, log,
-           progress, runs, started) -> BuildOutcome:
+           progress, runs, started, internal: Path) -> BuildOutcome:
     from ..indicators.results import ensure_results
 
     p, meta, _folder, computed = ensure_results(period, base=data)
@@ -587,21 +635,34 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
     jobs: list[RunJob] = []
     for spec in specs:
+        if not spec.builds_for(p.end.month):
+            log(f"Template {spec.id!r} is made only for periods ending in "
+                f"{', '.join(f'{dt.date(2000, m, 1):%B}' for m in spec.period_ends)}: not for {p.label}")
+            continue
         template_path = root / "notebooks" / f"{spec.id}.ipynb"
         template_digest = io.sha256_file(template_path)
-        for code in _areas_for(spec, areas):
-            data_digest = data_keys["county"] if spec.areas == "county" else data_keys.get(code, data_keys["county"])
-            # The template's name and title are in the key as well as its bytes: two templates with the same
-            # cells still make different papers (file names, titles).
-            key = digests.digest_json({**common, "template": template_digest, "template_id": spec.id,
-                                       "template_title": spec.title, "area": code, "period": p.label,
-                                       "data": data_digest, "inputs": _inputs_digest(spec, code, written)})
-            jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
-                               area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
-                               template_path=str(template_path), project_root=str(root), reports_dir=str(reports),
-                               cache_dir=str(runs.root), data_dir=str(data), engine=engine_used,
-                               synthetic=synthetic, classification=settings.classification,
-                               provenance={**provenance, "template": spec.id, "area_code": code}))
+        classification = spec.classification or settings.classification
+        # an internal paper's failed notebooks stay with it, never in reports/ (which Quarto renders)
+        job_reports = reports if spec.audience == "public" else internal / "notebooks"
+        for edition in editions_of(spec, p):
+            for code in _areas_for(spec, areas):
+                data_digest = (data_keys["county"] if spec.areas == "county"
+                               else data_keys.get(code, data_keys["county"]))
+                # The template's name and title are in the key as well as its bytes: two templates with the same
+                # cells still make different papers (file names, titles).
+                key = digests.digest_json({**common, "classification": classification, "template": template_digest,
+                                           "template_id": spec.id, "template_title": spec.title, "area": code,
+                                           "period": edition.label, "data": data_digest,
+                                           "inputs": _inputs_digest(spec, code, written)})
+                jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
+                                   area_name=_safe_area_name(code, edition.start), period=edition.label,
+                                   period_slug=edition.slug, template_path=str(template_path),
+                                   project_root=str(root), reports_dir=str(job_reports), cache_dir=str(runs.root),
+                                   data_dir=str(data), engine=engine_used, synthetic=synthetic,
+                                   classification=classification,
+                                   provenance={**provenance, "period": edition.label, "template": spec.id,
+                                               "area_code": code},
+                                   results_slug=p.slug, audience=spec.audience))
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
     # Every cache entry used is verified by hash here (a damaged one is removed and run again),
@@ -611,7 +672,10 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
         log(line)
     cached = {k for k, r in records.items() if r is not None}
     outcome = BuildOutcome(ok=True, period=p.label, site_dir=site)
-    if len(cached) == len(jobs) and _site_current(site, p, jobs, records):
+    public_jobs = [j for j in jobs if j.audience == "public"]
+    internal_jobs = [j for j in jobs if j.audience != "public"]
+    if len(cached) == len(jobs) and _site_current(site, p, public_jobs, records) and _internal_has(
+            internal, internal_jobs, records):
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
         restored = _mirror_reports(site, reports)
@@ -633,7 +697,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
             rel = f"{j.period_slug}/{j.area_code}/"
             outcome.papers.append(Paper(j.area_code, j.area_name, j.period, j.template, rel + files["html"],
                                         rel + files["pdf"], rel + files["csv"], synthetic, res["seconds"],
-                                        cached=j.key in cached, key=j.key))
+                                        cached=j.key in cached, key=j.key, audience=j.audience))
         else:
             outcome.failures.append(Failure(j.area_code, j.area_name, res["stage"], res.get("message", ""),
                                             res.get("cell"), res.get("ename"), res.get("evalue"),
@@ -649,10 +713,67 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
 
     for j in todo:  # just made: read their records (their files are verified as they are copied)
         records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
-    outcome = _publish(outcome, jobs, runs, records, site, reports, p, meta, provenance, settings, results, scan,
-                       data, started, log)
+    outcome = _publish(outcome, public_jobs, runs, records, site, reports, p, meta, provenance, settings, results,
+                       scan, data, started, log)
+    if outcome.published and internal_jobs:
+        try:
+            _publish_internal(internal_jobs, runs, records, internal, p)
+            log(f"Internal papers (for officers, never published in the site): {internal}")
+        except (OSError, io.DamagedFileError) as exc:
+            outcome.ok = False
+            outcome.failures.append(Failure("-", "internal papers", "after publishing", str(exc)))
     log(summary(outcome, synthetic=synthetic))
     return outcome
+
+
+def _internal_has(folder: Path, jobs: list[RunJob], records: dict[str, dict | None]) -> bool:
+    """Whether ``folder`` already holds every internal paper of ``jobs`` (by key), its files as made."""
+    for slug in {j.period_slug for j in jobs}:
+        manifest = folder / slug / INTERNAL_MANIFEST
+        try:
+            keys = set(io.read_json(manifest).get("keys", [])) if manifest.is_file() else set()
+        except (OSError, io.DamagedFileError, AttributeError):
+            return False
+        mine = [j for j in jobs if j.period_slug == slug]
+        if not {j.key for j in mine} <= keys:
+            return False
+        for j in mine:
+            record = records.get(j.key)
+            if record is None:
+                return False
+            for name in _site_names(record):
+                path = folder / slug / j.area_code / name
+                if not path.is_file() or io.sha256_file(path) != record["sha256"][name]:
+                    return False
+    return True
+
+
+def _publish_internal(jobs: list[RunJob], runs: cache.RunCache, records: dict[str, dict], folder: Path,
+                      period: Period) -> list[Path]:
+    """Copy the internal papers into ``folder/<period>/<area>/`` (verified by hash), each period's
+    folder built beside it and swapped in whole, with a manifest of what they are and how they
+    must be handled; owner-only, never made public, never in ``reports/``."""
+    written = []
+    for slug in sorted({j.period_slug for j in jobs}):
+        mine = [j for j in jobs if j.period_slug == slug]
+        target = folder / slug
+        stage = io.staging_dir(target)
+        try:
+            for j in mine:
+                record, entry = records[j.key], runs.entry(j.key)
+                for name in _site_names(record):
+                    io.copy_verified(entry / name, stage / j.area_code / name, record["sha256"][name])
+            io.write_json({"period": slug, "build_period": period.label, "keys": sorted(j.key for j in mine),
+                           "papers": [{"template": j.template, "area_code": j.area_code, "period": j.period,
+                                       "classification": j.classification} for j in mine],
+                           "note": "Internal papers for officers: not for publication. Each page carries its "
+                                   "handling classification."}, stage / INTERNAL_MANIFEST)
+            io.replace_dir(stage, target)
+            written.append(target)
+        finally:
+            if stage.exists():
+                io.remove_tree(stage)
+    return written
 
 
 def _site_current(site: Path, period: Period, jobs: list[RunJob], records: dict[str, dict | None]) -> bool:
@@ -792,9 +913,12 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
                                 "seconds": round(res["seconds"], 3) if res else 0.0})
         io.fault_point("publish.papers_copied")
         built = provenance["build_time"]
-        entries = [paper.entry(period_title=p.title, period_start=p.start.isoformat(), built=built,
-                               extract_date=str(meta.get("extract_date", "")),
-                               template_title=_template_spec(paper.template).title) for paper in outcome.papers]
+        entries = []
+        for paper in (x for x in outcome.papers if x.audience == "public"):
+            edition = Period.parse(paper.period)  # a monthly edition is listed under its own month
+            entries.append(paper.entry(period_title=edition.title, period_start=edition.start.isoformat(),
+                                       built=built, extract_date=str(meta.get("extract_date", "")),
+                                       template_title=_template_spec(paper.template).title))
         try:
             index = update_site_index(stage_site, entries, classification=settings.classification,
                                       provenance={"ehps_lib_version": provenance["ehps_lib_version"],
@@ -952,7 +1076,8 @@ def _merged_manifests(stage_site: Path, p: Period, this: dict, new_runs: list[di
         used = {r["build_id"] for r in rows} | {this["build_id"]}
         return {**this_build, "runs": rows, "builds": {k: v for k, v in builds.items() if k in used}}
 
-    mine = [r for r in kept if r.get("period") == p.label]
+    # the period's manifest: its papers, and the other editions this build made (a quarter's monthly edition)
+    mine = [r for r in kept if r.get("period") == p.label or r.get("build_id") == this["build_id"]]
     return {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
 
 
