@@ -14,10 +14,9 @@ import pytest
 from ehps_lib.data import io
 from ehps_lib.geography import DISTRICTS, KENT_CODE
 from ehps_lib.indicators.catalogue import load_catalogue
-from ehps_lib.papers import breakdowns, cypf, plan, thematic
+from ehps_lib.papers import breakdowns, cypf, drilldown, plan, thematic
 from ehps_lib.papers import cypf_dashboard as dashboard
 from ehps_lib.papers import cypf_progress_report as progress
-from ehps_lib.papers import drilldown
 from ehps_lib.papers import monthly_scorecard as monthly
 from ehps_lib.papers.benchmarks import benchmark
 from ehps_lib.papers.scorecard_data import ScorecardError, edition_words, scorecard_from_results

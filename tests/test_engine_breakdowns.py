@@ -100,7 +100,7 @@ def _trial(**entry) -> dict:
 def res():
     return engine.compute_results(tables(), EXTRACT, indicator_ids=[
         "cases_open", "cases_closed", "closed_positive_pct", "cases_open_20wk_pct", "case_duration_weeks",
-        "step_ups", "yj_cic_caseload", "yj_caseload", "cc_reach_ehn_0_4",
+        "step_ups", "yj_cic_caseload", "yj_caseload",
         "ehn_received__in_care", "cases_open__in_care"])
 
 
@@ -201,13 +201,20 @@ class TestYouthJustice:
 
 
 class TestChildrensCentresAndGroups:
-    def test_registered_before_the_notification(self, res):
+    @staticmethod
+    def _monthly_reach(t):
+        # the catalogue's definition by month instead of over 12 months (the extract has three)
+        params = catalogue.load_catalogue()["cc_reach_ehn_0_4"].params
+        cat = _trial(id="reach_trial", unit="%", method="child_date_share", params=params)
+        return engine.compute_results(t, EXTRACT, indicator_ids=["reach_trial"], catalogue=cat)
+
+    def test_registered_before_the_notification(self):
         # April, Canterbury: N1 is about A (aged 2), registered in 2013; N2 (B, aged 7) is outside 0-4
-        assert _value(res, "cc_reach_ehn_0_4", CAN, "2015-04") == 100.0
+        assert _value(self._monthly_reach(tables()), "reach_trial", CAN, "2015-04") == 100.0
 
     def test_registered_after_the_notification_does_not_count(self):
-        res = engine.compute_results(tables(registered="2015-05-01"), EXTRACT, indicator_ids=["cc_reach_ehn_0_4"])
-        assert _value(res, "cc_reach_ehn_0_4", CAN, "2015-04") == 0.0
+        res = self._monthly_reach(tables(registered="2015-05-01"))
+        assert _value(res, "reach_trial", CAN, "2015-04") == 0.0
 
     def test_population_group_breakdown(self, res):
         # C is flagged in care: N3 (May, Sevenoaks) and K3 (open at the ends of May and June)
