@@ -28,7 +28,6 @@ from .blocks import (
     _e,
     _html_table,
     _notes_html,
-    _table_markdown,
     rag_badge,
     rag_text,
 )
@@ -108,7 +107,7 @@ def age_area_table(data: ScorecardData, indicator_id: str, period: Period | None
     columns = ["Area", *(_band_heading(b) for b in bands), *([UNKNOWN_AGE_HEADING] if show_unknown else []),
                "All ages"] + (["RAG (all ages)"] if ind.has_target else [])
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows, shown = [], [], []
+    trs, shown = [], []
     for rec in frame.to_dict("records"):
         cells = [rec[b] for b in bands] + ([rec["unknown"]] if show_unknown else []) + [rec[ALL_AGES]]
         shown += cells
@@ -116,7 +115,6 @@ def age_area_table(data: ScorecardData, indicator_id: str, period: Period | None
         rag_html = f"<td>{rec['rag_html']}</td>" if ind.has_target else ""
         trs.append(f'<tr{cls}><th scope="row">{_e(rec["area"])}</th>'
                    + "".join(f"<td>{_e(c)}</td>" for c in cells) + rag_html + "</tr>")
-        md_rows.append((rec["area"], cells + ([rec["rag"]] if ind.has_target else [])))
     caption = (f"{ind.title} ({_unit_label(ind)}), {p.title}: Kent and each district"
                + (", by age" if ind.age_bands else ""))
     notes = []
@@ -128,10 +126,8 @@ def age_area_table(data: ScorecardData, indicator_id: str, period: Period | None
     notes += [n for n in _cell_notes(shown) if not n.startswith("-")]
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-bd-table")
     title = f"<h{heading_level}>{_e(ind.title)}</h{heading_level}>" if heading_level else ""
-    md = (f"{'#' * heading_level} {ind.title}\n\n" if heading_level else "") + _table_markdown(caption, columns,
-                                                                                               md_rows)
     return Block(html=f'{title}<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=md + "".join(f"\n{n}\n" for n in notes), text=caption)
+                 text=caption)
 
 
 def _age_basis(ind: Indicator) -> str:
@@ -184,13 +180,12 @@ def group_table(data: ScorecardData, area_code: str = KENT_CODE, period: Period 
     name = area_name(area_code, p.end)
     columns = ["Population group", *(_measure_heading(data.catalogue[m]) for m in measures)]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows, shown = [], [], []
+    trs, shown = [], []
     for rec in frame.to_dict("records"):
         cells = [rec[m] for m in measures]
         shown += cells
         trs.append(f'<tr><th scope="row">{_e(rec["label"])}</th>' + "".join(f"<td>{_e(c)}</td>" for c in cells)
                    + "</tr>")
-        md_rows.append((rec["label"], cells))
     caption = f"Early Help measures by population group, {name}, {p.title}"
     missing = frame[~frame["available"]]["label"].tolist()
     notes = ["Groups as flagged on the child's record in the extract; a child can be in more than one group, so "
@@ -201,7 +196,6 @@ def group_table(data: ScorecardData, area_code: str = KENT_CODE, period: Period 
     notes += [n for n in _cell_notes(shown) if n.startswith(SUPPRESSED)]
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-bd-groups")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 
@@ -212,18 +206,16 @@ def group_area_table(data: ScorecardData, measure: str = "ehn_received", period:
     groups = [g for g in POPULATION_GROUPS if group_available(data, g)]
     columns = ["Area", *(POPULATION_GROUPS[g] for g in groups), "All children"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows, shown = [], [], []
+    trs, shown = [], []
     for code, name in areas(p.end):
         cells = [data.cell(f"{measure}{GROUP_SEPARATOR}{g}", p, area_code=code) for g in groups]
         cells.append(data.cell(measure, p, area_code=code))
         shown += cells
         trs.append(f'<tr><th scope="row">{_e(name)}</th>' + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
-        md_rows.append((name, cells))
     caption = f"{ind.title} by population group, Kent and each district, {p.title}"
     notes = ["A child can be in more than one group."] + [n for n in _cell_notes(shown) if n.startswith(SUPPRESSED)]
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-bd-groups")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 

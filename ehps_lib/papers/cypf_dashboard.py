@@ -29,11 +29,9 @@ from .benchmarks import load_public
 from .blocks import (
     NOT_AVAILABLE,
     Block,
-    _dot_words,
     _e,
     _html_table,
     _notes_html,
-    _table_markdown,
     direction_badge,
     format_value,
 )
@@ -73,7 +71,7 @@ def dashboard_intro(data: ScorecardData) -> Block:
         "period. Where an indicator itself is not held, the closest measure held is shown and named; where "
         "nothing is held, the dashboard says so.",
     ]
-    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), markdown="\n\n".join(text), text=text[0])
+    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), text=text[0])
 
 
 COLUMNS = ["Indicator", "Figure for", "Kent", "England", "Statistical neighbours (mean)", "Kent's rank among its "
@@ -90,11 +88,10 @@ def dashboard_table(data: ScorecardData, public: pd.DataFrame) -> Block:
     _check_kent(data)
     frame = county_rows(data, public)
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in COLUMNS) + "</tr>"
-    bodies, md_rows = [], []
+    bodies = []
     for outcome, part in frame.groupby("outcome", sort=True):
         label = f"Outcome {outcome}: {OUTCOMES[outcome]}"
         trs = [f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="{len(COLUMNS)}">{_e(label)}</th></tr>']
-        md_rows.append((f"**{label}**", [""] * (len(COLUMNS) - 1)))
         for r in part.to_dict("records"):
             name = f"{r['number']}. {r['name']}"
             sub = f"{_kind_words(r['kind'])}: {r['measure']}"
@@ -104,8 +101,6 @@ def dashboard_table(data: ScorecardData, public: pd.DataFrame) -> Block:
             cells = [r["when"] or NOT_AVAILABLE, r["kent"], r["england"], r["neighbours"], r["rank"]]
             trs.append(f"<tr>{th}" + "".join(f"<td>{_e(c)}</td>" for c in cells)
                        + f"<td>{direction_badge(r['direction'])}</td></tr>")
-            md_rows.append((f"{name} ({sub})" + (f" {r['statement']}" if r["statement"] else ""),
-                            cells + [_dot_words(r["direction"])]))
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
     shown = int((frame["kent"] != NOT_AVAILABLE).sum())
     caption = (f"CYPF county dashboard, Kent, {data.period.title}: a Kent figure for {shown} of the 17 indicators "
@@ -116,7 +111,6 @@ def dashboard_table(data: ScorecardData, public: pd.DataFrame) -> Block:
                                               for s in frame["source"] if s})) + "."]
     html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-cypf-table")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, COLUMNS, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 
@@ -204,7 +198,7 @@ def definitions(data: ScorecardData) -> Block:
     """The definition, source and notes of each measure shown, in CYPF order."""
     from .sections import note_text
 
-    parts, md = [], []
+    parts = []
     for item, ind in zip(CYPF, measures_shown(data), strict=True):
         fields = [("Measure shown", ind.title), ("Definition", ind.definition), ("Unit", ind.unit),
                   ("Source", ind.source)]
@@ -213,9 +207,7 @@ def definitions(data: ScorecardData) -> Block:
         items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in fields)
         parts.append(f'<section class="ehps-definition"><h3>{item.number}. {_e(item.name)}</h3><dl>{items}</dl>'
                      "</section>")
-        md += [f"### {item.number}. {item.name}", ""] + [f"- **{k}:** {v}" for k, v in fields] + [""]
-    return Block(html=f'<div class="ehps-definitions">{"".join(parts)}</div>', markdown="\n".join(md),
-                 text="Definitions")
+    return Block(html=f'<div class="ehps-definitions">{"".join(parts)}</div>', text="Definitions")
 
 
 def rank_sentence(data: ScorecardData, public: pd.DataFrame) -> Block:
@@ -228,7 +220,7 @@ def rank_sentence(data: ScorecardData, public: pd.DataFrame) -> Block:
     else:
         items = "; ".join(f"{r['name']} {r['rank']} ({r['when']})" for r in ranked.to_dict("records"))
         text = f"Kent's rank among its statistical neighbours: {items}."
-    return Block(html=f"<p>{_e(text)}</p>", markdown=text, text=text)
+    return Block(html=f"<p>{_e(text)}</p>", text=text)
 
 
 __all__ = ["dashboard_intro", "dashboard_table", "dashboard_title", "definitions", "load_public", "load_scorecard",

@@ -30,7 +30,7 @@ import pandas as pd
 from ..geography import DISTRICTS, KENT_CODE, area_name
 from ..indicators import stats
 from .benchmarks import load_public
-from .blocks import Block, _dot_words, _e, _html_table, _notes_html, _table_markdown, direction_badge
+from .blocks import Block, _e, _html_table, _notes_html, direction_badge
 from .breakdowns import group_area_table, group_table
 from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, load_commentary
 from .cypf import CASE, MOVEMENT_GROUPS, NONE, OUTCOMES, last_report_period, outcome_summary, progress_rows
@@ -71,7 +71,7 @@ def report_intro(data: ScorecardData) -> Block:
         "than simply reduced (children on a plan, in care, notifications) it is shown as higher or lower without "
         "judgement.",
     ]
-    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), markdown="\n\n".join(text), text=text[0])
+    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), text=text[0])
 
 
 def _count_words(row: dict) -> str:
@@ -87,12 +87,11 @@ def outcome_progress(data: ScorecardData, public: pd.DataFrame) -> Block:
     columns = ["Outcome (its number of indicators)", "Movement: improved", "Movement: worse", "Movement: no change",
                "Movement: higher or lower (no judgement)", "Movement: not compared"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows, sentences = [], [], []
+    trs, sentences = [], []
     for r in summary.to_dict("records"):
         label = f"{r['outcome']}. {OUTCOMES[r['outcome']]} ({r['indicators']} indicators)"
         cells = [str(r[g]) for g in MOVEMENT_GROUPS]
         trs.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        md_rows.append((label, cells))
         sentences.append(f"Outcome {r['outcome']} ({OUTCOMES[r['outcome']].lower()}): {_count_words(r)} of its "
                          f"{r['indicators']} indicators.")
     caption = f"Progress in each CYPF outcome since the last report, Kent, six months to {data.period.end:%B %Y}"
@@ -101,8 +100,7 @@ def outcome_progress(data: ScorecardData, public: pd.DataFrame) -> Block:
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-cypf-progress")
     body = "".join(f"<p>{_e(s)}</p>" for s in sentences)
     return Block(html=f'{body}<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown="\n\n".join(sentences) + "\n\n" + _table_markdown(caption, columns, md_rows)
-                 + "".join(f"\n{n}\n" for n in notes), text=caption)
+                 text=caption)
 
 
 MOVEMENT_COLUMNS = ["Indicator", "Last report", "This report", "Movement"]
@@ -110,13 +108,12 @@ MOVEMENT_COLUMNS = ["Indicator", "Last report", "This report", "Movement"]
 
 def _movement_table(rows: pd.DataFrame, caption: str, group: bool = True) -> Block:
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in MOVEMENT_COLUMNS) + "</tr>"
-    bodies, md_rows = [], []
+    bodies = []
     for outcome, part in rows.groupby("outcome", sort=True):
         trs = []
         if group:
             label = f"Outcome {outcome}: {OUTCOMES[outcome]}"
             trs.append(f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="4">{_e(label)}</th></tr>')
-            md_rows.append((f"**{label}**", ["", "", ""]))
         for r in part.to_dict("records"):
             name = f"{r['number']}. {r['name']}"
             then = f"{r['then']} ({r['then_when']})" if r["then_when"] else r["then"]
@@ -124,13 +121,10 @@ def _movement_table(rows: pd.DataFrame, caption: str, group: bool = True) -> Blo
             note = f'<span class="ehps-cypf-statement">{_e(r["statement"])}</span>' if r["statement"] else ""
             trs.append(f'<tr><th scope="row">{_e(name)}<span class="ehps-cypf-measure">{_e(r["measure"])}</span>'
                        f"{note}</th><td>{_e(then)}</td><td>{_e(now)}</td><td>{direction_badge(r['movement'])}</td></tr>")
-            md_rows.append((f"{name} ({r['measure']})" + (f" {r['statement']}" if r["statement"] else ""),
-                            [then, now, _dot_words(r["movement"])]))
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
     html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-cypf-table")
     notes = ["c: withheld to protect confidentiality; n/a: not available."]
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, MOVEMENT_COLUMNS, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 
@@ -156,47 +150,42 @@ def district_contributions(data: ScorecardData, public: pd.DataFrame, commentary
     Children's Partnership Group's update (the ``districts:`` entry of the period's commentary file),
     or a line saying none was contributed."""
     _check_kent(data)
-    parts, md = [], []
+    parts = []
     for code in DISTRICTS:
         name = area_name(code, data.period.end)
         parts.append(f'<section class="ehps-cypf-district"><h3 id="district-{code}">{_e(name)}</h3>')
-        md += [f"### {name}", ""]
         written = commentary.district(code).get(DISTRICT_SUMMARY)
         if written:
             parts.append(f'<div class="ehps-sc-commentary"><p><strong>Update from the {_e(name)} Local Children\'s '
                          f"Partnership Group:</strong></p>{_paragraphs(written)}</div>")
-            md += [f"**Update from the {name} Local Children's Partnership Group:**", "", written, ""]
         else:
             line = (f"No update was contributed by the {name} Local Children's Partnership Group for this report "
                     f"(the district's summary in {commentary.path}).")
             parts.append(f'<p class="ehps-sc-missing-inline">{_e(line)}</p>')
-            md += [line, ""]
         rows = district_rows(data, public, code)
         table = _movement_table(rows, f"{name}: movement since the last report on the CYPF indicators published by "
                                       "district", group=False)
         parts.append(table.html + "</section>")
-        md.append(table.markdown or "")
-    return Block(html="".join(parts), markdown="\n".join(md), text="District contributions")
+    return Block(html="".join(parts), text="District contributions")
 
 
 def population_groups(data: ScorecardData) -> Block:
     """The population groups the extract flags: Kent's measures for each, and open cases by district."""
     _check_kent(data)
     a, b = group_table(data), group_area_table(data, "cases_open")
-    return Block(html=a.html + b.html, markdown=f"{a.markdown}\n\n{b.markdown}", text=a.text)
+    return Block(html=a.html + b.html, text=a.text)
 
 
 def improved_and_worse(data: ScorecardData, public: pd.DataFrame) -> Block:
     """Two lists: the indicators that improved and those that got worse since the last report."""
     _check_kent(data)
     rows = progress_rows(data, public)
-    out, md = [], []
+    out = []
     for word, key in (("Improved", stats.IMPROVED), ("Got worse", stats.WORSE)):
         names = [f"{r['number']}. {r['name']}" for r in rows.to_dict("records") if r["movement"] == key]
         text = ", ".join(names) if names else "none"
         out.append(f"<p><strong>{word} since the last report:</strong> {_e(text)}.</p>")
-        md.append(f"**{word} since the last report:** {text}.")
-    return Block(html="".join(out), markdown="\n\n".join(md), text=md[0])
+    return Block(html="".join(out), text="Indicators that improved or got worse since the last report")
 
 
 __all__ = ["district_contributions", "district_rows", "improved_and_worse", "load_commentary", "load_public",

@@ -33,7 +33,7 @@ from ..indicators import stats
 from ..indicators.catalogue import ALL_AGES, Indicator, load_catalogue
 from ..indicators.engine import UNIT_INDICATORS
 from ..periods import Period
-from .blocks import NOT_AVAILABLE, Block, _e, _html_table, _notes_html, _table_markdown, format_value, heading_block
+from .blocks import NOT_AVAILABLE, Block, _e, _html_table, _notes_html, format_value, heading_block
 from .scorecard_data import ScorecardError
 
 PRODUCT = "Early Help casework drill-down (officers only)"
@@ -100,8 +100,7 @@ def drilldown_title(dd: DrilldownData) -> Block:
               "copy it outside the service.")
     html = (f'<div class="ehps-internal-notice" role="note"><p><strong>{_e(marking)}</strong></p>'
             f"<p>{_e(notice)}</p></div>")
-    return Block(html=head.html + html, markdown=f"{head.markdown}\n\n> **{marking}.** {notice}",
-                 text=f"{head.text}\n{marking}")
+    return Block(html=head.html + html, text=f"{head.text}\n{marking}")
 
 
 def _value(frame: pd.DataFrame, indicator_id: str, code: str, period: Period) -> float:
@@ -149,20 +148,18 @@ def _heading(ind: Indicator) -> str:
 def _table(dd: DrilldownData, frame: pd.DataFrame, caption: str) -> Block:
     columns = ["Area, district or unit", *(_heading(dd.catalogue[m]) for m in MEASURES), "Positive outcomes: RAG"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows = [], []
+    trs = []
     for r in frame.to_dict("records"):
         indent = {"county": "", "area": "", "district": "↳ ", "unit": "  ↳ "}[r["level"]]
         label = f"{indent}{r['name']}"
         cells = [r[m] for m in MEASURES] + [r["positive_rag"] or "Not rated"]
         trs.append(f'<tr class="ehps-dd-{r["level"]}"><th scope="row">{_e(label)}</th>'
                    + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
-        md_rows.append((label, cells))
     notes = [f"Unsuppressed figures for officers; {NOT_AVAILABLE}: no cases to base a figure on.",
              "Units are placed in the district most of their cases are in; an area's and a district's figures count "
              "all their cases (a unit may hold a few from a neighbouring district)."]
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-dd-table")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 
@@ -183,8 +180,7 @@ def area_tables(dd: DrilldownData) -> Block:
         blocks.append((area_name(area), _table(dd, part, f"{area_name(area)}: districts and Early Help Units, "
                                                          f"{dd.period.title}")))
     html = "".join(f'<h3 id="area-{_e(a.split()[0].lower())}">{_e(a)}</h3>{b.html}' for a, b in blocks)
-    return Block(html=html, markdown="\n\n".join(f"### {a}\n\n{b.markdown}" for a, b in blocks),
-                 text="Areas, districts and units")
+    return Block(html=html, text="Areas, districts and units")
 
 
 def attention(dd: DrilldownData) -> Block:
@@ -205,15 +201,13 @@ def attention(dd: DrilldownData) -> Block:
              "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items_red) + "</ul>" if items_red else "<p>None.</p>",
              "<p>The five units with the lowest share of open cases within the 20-week service standard:</p>",
              "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items_low) + "</ul>" if items_low else "<p>None.</p>"]
-    md = "\n".join(["Units below the minimum standard:", *(f"- {i}" for i in items_red or ["None."]), "",
-                    "Lowest share within the 20-week standard:", *(f"- {i}" for i in items_low or ["None."])])
-    return Block(html="".join(parts), markdown=md, text="Units to look at")
+    return Block(html="".join(parts), text="Units to look at")
 
 
 def practitioner_note(dd: DrilldownData) -> Block:
     text = ("The council's outcome tracker goes down to each practitioner (seed 004:2641). The extract holds no "
             "practitioner identifier, so this drill-down stops at the Early Help Unit.")
-    return Block(html=f"<p>{_e(text)}</p>", markdown=text, text=text)
+    return Block(html=f"<p>{_e(text)}</p>", text=text)
 
 
 __all__ = ["DrilldownData", "MEASURES", "UNIT_INDICATORS", "area_tables", "attention", "classification",

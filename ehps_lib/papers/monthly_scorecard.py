@@ -35,15 +35,12 @@ from .blocks import (
     NOT_APPLICABLE,
     Block,
     _cell_notes,
-    _dot_words,
     _e,
     _html_table,
     _notes_html,
-    _table_markdown,
     compact_number,
     direction_badge,
     rag_badge,
-    rag_text,
 )
 from .breakdowns import age_area_table, group_area_table, group_table, rated_count
 from .plan import plan_table
@@ -104,8 +101,11 @@ def about(data: ScorecardData) -> Block:
         "protection, children in care, teenage conceptions and injuries, each with its source.",
         "Editions are named after the month after their data, as the council's are: data to the end of June are "
         "the July edition.",
+        "Small numbers, and any figure from which one could be worked out, are withheld and shown as c. By age "
+        "band and district a single month's figures often are; the quarter's edition, over three months, "
+        "withholds fewer.",
     ]
-    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), markdown="\n\n".join(text), text=text[0])
+    return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), text=text[0])
 
 
 SUMMARY_COLUMNS = ["Indicator", "Latest", "Target", "RAG", "Previous", "Direction", "A year earlier", "Direction"]
@@ -142,16 +142,13 @@ def summary_table(data: ScorecardData) -> Block:
     columns = ["Indicator", f"{p.title}", "Target", "RAG", f"{p.previous().title}", "Direction",
                f"{p.year_ago().title}", "Direction"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows, shown = [], [], []
+    trs, shown = [], []
     for r in rows:
         shown += [r["latest"], r["previous"], r["year_ago"]]
         trs.append(f'<tr><th scope="row">{_e(r["title"])} <span class="ehps-unit">({_e(r["unit"])})</span></th>'
                    f"<td>{_e(r['latest'])}</td><td>{_e(r['target'])}</td><td>{rag_badge(r['rag'])}</td>"
                    f"<td>{_e(r['previous'])}</td><td>{direction_badge(r['direction_previous'])}</td>"
                    f"<td>{_e(r['year_ago'])}</td><td>{direction_badge(r['direction_year_ago'])}</td></tr>")
-        md_rows.append((f"{r['title']} ({r['unit']})", [r["latest"], r["target"], rag_text(r["rag"]), r["previous"],
-                                                         _dot_words(r["direction_previous"]), r["year_ago"],
-                                                         _dot_words(r["direction_year_ago"])]))
     counts = rated_count(data)
     caption = f"Kent summary, {p.title}: each indicator with the previous {_kind(p)} and a year earlier"
     notes = [f"Rated this {_kind(p)}: {counts[stats.GREEN]} Green, {counts[stats.AMBER]} Amber, "
@@ -162,7 +159,6 @@ def summary_table(data: ScorecardData) -> Block:
                  "is not rated.")
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-sc-table")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 
@@ -176,8 +172,7 @@ def throughput_by_age(data: ScorecardData) -> Block:
     """Every throughput and outcome measure by age band, Kent and every district, one table each."""
     _check_kent(data)
     blocks = [age_area_table(data, i) for i in THROUGHPUT if i in data.catalogue]
-    return Block(html="".join(b.html for b in blocks), markdown="\n\n".join(b.markdown or "" for b in blocks),
-                 text="Throughput and outcomes by age and district")
+    return Block(html="".join(b.html for b in blocks), text="Throughput and outcomes by age and district")
 
 
 def plan_targets(data: ScorecardData, public) -> Block:
@@ -196,7 +191,7 @@ def population_groups(data: ScorecardData) -> Block:
     """Kent's measures by population group, then notifications by group in each district."""
     _check_kent(data)
     a, b = group_table(data), group_area_table(data, "ehn_received")
-    return Block(html=a.html + b.html, markdown=f"{a.markdown}\n\n{b.markdown}", text=a.text)
+    return Block(html=a.html + b.html, text=a.text)
 
 
 __all__ = [

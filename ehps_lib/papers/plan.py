@@ -23,10 +23,8 @@ from .blocks import (
     _e,
     _html_table,
     _notes_html,
-    _table_markdown,
     format_value,
     rag_badge,
-    rag_text,
 )
 from .scorecard_data import ScorecardData, _get, _row
 from .sections import compact_number
@@ -99,7 +97,7 @@ def plan_table(data: ScorecardData, public: pd.DataFrame) -> Block:
     frame = plan_rows(data, public)
     columns = ["Indicator", "Kent 2014 (baseline)", "National 2014", "Target 2015", "Kent latest", "RAG"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows = [], []
+    trs = []
     for r in frame.to_dict("records"):
         if r["rag"]:
             latest = f"{r['latest']} ({r['when']})"
@@ -110,7 +108,6 @@ def plan_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         cells = [r["baseline"], r["national"], r["target"], latest]
         trs.append(f'<tr><th scope="row">{_e(r["title"])}</th>' + "".join(f"<td>{_e(c)}</td>" for c in cells)
                    + f"<td>{rag_badge(r['rag'])}</td></tr>")
-        md_rows.append((r["title"], cells + [rag_text(r["rag"])]))
     rated = int((frame["status"] == "Rated").sum())
     with_target = int((frame["target"] != NOT_APPLICABLE).sum())
     caption = (f"EHPS one-year plan targets and Kent's latest figures to {data.period.end:%d %B %Y}: "
@@ -121,7 +118,6 @@ def plan_table(data: ScorecardData, public: pd.DataFrame) -> Block:
              f"{NOT_APPLICABLE}: not printed in the plan."]
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-plan-table")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 

@@ -28,7 +28,6 @@ from .blocks import (
     _e,
     _html_table,
     _notes_html,
-    _table_markdown,
     format_value,
     rag_badge,
     rag_text,
@@ -107,25 +106,22 @@ def case_table(data: ScorecardData, theme: Theme) -> Block:
     frame = case_rows(data, tuple(i.id for i in inds))
     columns = ["Area"] + [f"{i.title} ({_unit_label(i)})" for i in inds]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows, shown = [], [], []
+    trs, shown = [], []
     for rec in frame.to_dict("records"):
-        cells, html = [], []
+        html = []
         for i in inds:
             value = rec[i.id]
             rated = i.has_target and (i.target_scope == "all" or rec["area_code"] == KENT_CODE)
             rag = rec[f"{i.id}__rag"] if rated else None
-            cells.append(value + (f" ({rag_text(rag)})" if rag else ""))
             html.append(f"<td>{_e(value)}" + (f" {rag_badge(rag)}" if rag else "") + "</td>")
             shown.append(value)
         trs.append(f'<tr><th scope="row">{_e(rec["area"])}</th>{"".join(html)}</tr>')
-        md_rows.append((rec["area"], cells))
     caption = f"{theme.heading}, {data.period.title}: Kent and each district (from the case-system extract)"
     notes = [f"{i.title}: {note_text(i)}" for i in inds if i.notes]
     notes += [n for n in _cell_notes(shown) if n.startswith((SUPPRESSED, NOT_AVAILABLE))]
     notes.append("Sources: " + "; ".join(sorted({i.source for i in inds})) + ".")
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-theme-case")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 
@@ -171,14 +167,13 @@ def public_table(data: ScorecardData, public: pd.DataFrame, theme: Theme) -> Blo
     to the end of the period; a plain statement where the file holds no such year."""
     rows = public_rows(data, public, theme.public)
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in PUBLIC_COLUMNS) + "</tr>"
-    trs, md_rows, notes = [], [], []
+    trs, notes = [], []
     for ind, b in rows:
         label = ind.title + (f": {b.subgroup.lower()}" if b.subgroup else "")
         if not b.available:
             words = not_available_words(b, data.period)
             trs.append(f'<tr><th scope="row">{_e(label)}</th><td colspan="{len(PUBLIC_COLUMNS) - 1}">'
                        f"{_e(words)}</td></tr>")
-            md_rows.append((label, [words] + [""] * (len(PUBLIC_COLUMNS) - 2)))
             continue
         nb = (format_value(b.neighbours_mean, ind.unit) + f" ({b.neighbours_n})" if b.neighbours_n
               else NOT_APPLICABLE)
@@ -188,7 +183,6 @@ def public_table(data: ScorecardData, public: pd.DataFrame, theme: Theme) -> Blo
                  _rank_words(b, ind), _change_words(b, ind)]
         trs.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{_e(c)}</td>" for c in cells)
                    + f"<td>{rag_badge(b.rag) if b.rag else _e(NOT_APPLICABLE)}</td></tr>")
-        md_rows.append((label, cells + [rag_text(b.rag) if b.rag else NOT_APPLICABLE]))
         if b.published_comparison:
             notes.append(f"{ind.title}: the publisher compares Kent with England as {b.published_comparison} "
                          f"({b.year}, 95% confidence intervals).")
@@ -200,7 +194,6 @@ def public_table(data: ScorecardData, public: pd.DataFrame, theme: Theme) -> Blo
                f"year published for a time up to {data.period.end:%d %B %Y}")
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-theme-public")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, PUBLIC_COLUMNS, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 
@@ -211,11 +204,11 @@ def public_district_table(data: ScorecardData, public: pd.DataFrame, indicator_i
     b = benchmark(public, indicator_id, data.period.end)
     if not b.available:
         words = f"{ind.title}: {not_available_words(b, data.period)}"
-        return Block(html=f"<p>{_e(words)}</p>", markdown=words, text=words)
+        return Block(html=f"<p>{_e(words)}</p>", text=words)
     frame = district_values(public, indicator_id, b.year)
     columns = ["District", ind.title, "Rank amongst districts", "Compared with Kent", "RAG", "Reliability"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
-    trs, md_rows = [], []
+    trs = []
     n_ranked = int(frame["rank"].notna().sum())
     for code, name in areas(data.period.end)[1:]:
         rec = frame[frame["area_code"] == code].iloc[0]
@@ -226,13 +219,11 @@ def public_district_table(data: ScorecardData, public: pd.DataFrame, indicator_i
                  rag_text(rag), flag]
         trs.append(f'<tr><th scope="row">{_e(name)}</th><td>{_e(cells[0])}</td><td>{_e(rank)}</td>'
                    f"<td>{_e(cells[2])}</td><td>{rag_badge(rag)}</td><td>{_e(flag)}</td></tr>")
-        md_rows.append((name, cells))
     caption = f"{ind.title} by district, {b.year} (Kent {format_value(b.kent, ind.unit)})"
     notes = [source_line(ind), "Rank 1 is the lowest rate; the comparison with Kent uses the district's 95% "
              "confidence interval (Byar's method)."]
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-theme-districts")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
-                 markdown=_table_markdown(caption, columns, md_rows) + "".join(f"\n{n}\n" for n in notes),
                  text=caption)
 
 
@@ -244,9 +235,7 @@ def not_held_block(data: ScorecardData, theme: Theme) -> Block | None:
     items = [f"{i.title}: {note_text(i)}" for i in inds]
     html = ('<div class="ehps-theme-not-held"><p>Named by the council, no data held here:</p><ul>'
             + "".join(f"<li>{_e(t)}</li>" for t in items) + "</ul></div>")
-    return Block(html=html, markdown="Named by the council, no data held here:\n\n" + "\n".join(f"- {t}"
-                                                                                                for t in items),
-                 text="Measures with no data held")
+    return Block(html=html, text="Measures with no data held")
 
 
 def theme_section(data: ScorecardData, public: pd.DataFrame, theme_id: str, heading_level: int = 3) -> Block:
@@ -255,7 +244,6 @@ def theme_section(data: ScorecardData, public: pd.DataFrame, theme_id: str, head
     theme = THEMES[theme_id]
     parts = [f'<h{heading_level} id="theme-{theme.id}">{_e(theme.heading)}</h{heading_level}>',
              f"<p>{_e(theme.intro)}</p>"]
-    md = [f"{'#' * heading_level} {theme.heading}", "", theme.intro, ""]
     blocks = []
     if theme.case:
         blocks.append(case_table(data, theme))
@@ -268,17 +256,14 @@ def theme_section(data: ScorecardData, public: pd.DataFrame, theme_id: str, head
         blocks.append(held)
     for b in blocks:
         parts.append(b.html)
-        md.append(b.markdown or b.text)
-    return Block(html=f'<section class="ehps-theme">{"".join(parts)}</section>', markdown="\n\n".join(md),
-                 text=theme.heading)
+    return Block(html=f'<section class="ehps-theme">{"".join(parts)}</section>', text=theme.heading)
 
 
 def theme_sections(data: ScorecardData, public: pd.DataFrame, heading_level: int = 3) -> Block:
     """Every thematic section, in the council's order (Children's Centres, Youth Justice, NEETs,
     attendance and exclusions), then the wider picture."""
     blocks = [theme_section(data, public, t, heading_level) for t in THEMES]
-    return Block(html="".join(b.html for b in blocks), markdown="\n\n".join(b.markdown or "" for b in blocks),
-                 text="Thematic sections")
+    return Block(html="".join(b.html for b in blocks), text="Thematic sections")
 
 
 __all__ = ["THEMES", "Theme", "case_rows", "case_table", "not_held_block", "public_district_table",
