@@ -311,6 +311,40 @@ def public_results(polarity: dict[str, str] | None = None, catalogue: dict | Non
     return out
 
 
+def period_end_of(label: str) -> pd.Timestamp:
+    """The day a public figure refers to, from its period label alone (for tables made without
+    ``period_end``): a calendar year ends on 31 December, a split year ("2016/17") on 31 March.
+
+    Examples
+    --------
+    >>> str(period_end_of("2016").date()), str(period_end_of("2016/17").date())
+    ('2016-12-31', '2017-03-31')
+    """
+    text = str(label)
+    if "/" in text:
+        return pd.Timestamp(f"{int(text[:4]) + 1}-03-31")
+    return pd.Timestamp(f"{int(text[:4])}-12-31")
+
+
+def with_defaults(public: pd.DataFrame) -> pd.DataFrame:
+    """``public`` with every column papers read, for tables made by hand with fewer: ``subgroup``
+    (""), ``period_end`` (from the labels), ``area_type`` (from the codes) and the assessed
+    columns (missing: not ranked, not rated, not compared)."""
+    out = public
+    if "subgroup" not in out.columns:
+        out = out.assign(subgroup="")
+    if "period_end" not in out.columns:
+        out = out.assign(period_end=[period_end_of(x) for x in out["period"]])
+    if "area_type" not in out.columns:
+        kinds = {KENT_CODE: "county", ENGLAND_CODE: "england", SOUTH_EAST_CODE: "region"}
+        out = out.assign(area_type=[kinds.get(c, "district" if c in DISTRICTS else "statistical_neighbour")
+                                    for c in out["area_code"]])
+    defaults = {"rank_neighbours": pd.NA, "rank_neighbours_of": pd.NA, "rag": None, "published_comparison": None,
+                "direction_previous": stats.NOT_COMPARED, "flag": None}
+    missing = {k: v for k, v in defaults.items() if k not in out.columns}
+    return out.assign(**missing) if missing else out
+
+
 def latest_on_or_before(public: pd.DataFrame, indicator_id: str, area_code: str, day: dt.date,
                         subgroup: str = "") -> pd.Series | None:
     """The row of ``indicator_id`` for ``area_code`` with the latest ``period_end`` on or before
@@ -327,6 +361,7 @@ def latest_on_or_before(public: pd.DataFrame, indicator_id: str, area_code: str,
     >>> latest_on_or_before(pub, "x", "A", dt.date(2014, 12, 31)) is None
     True
     """
+    public = with_defaults(public)
     sel = public[(public["indicator_id"] == indicator_id) & (public["area_code"] == area_code)
                  & (public["subgroup"].fillna("") == subgroup) & public["value"].notna()
                  & (public["period_end"] <= pd.Timestamp(day))]

@@ -82,6 +82,7 @@ def benchmark(public: pd.DataFrame, indicator_id: str, day: dt.date, subgroup: s
     The neighbours' mean is the plain mean of the neighbours with a published value (DfE's own
     comparator is not in the files); its count is kept so papers can say how many there were.
     """
+    public = public_data.with_defaults(public)
     mine = public[(public["indicator_id"] == indicator_id) & (public["subgroup"].fillna("") == subgroup)]
     held = sorted(mine["period"].unique())
     row = public_data.latest_on_or_before(public, indicator_id, area_code, day, subgroup)
@@ -112,6 +113,7 @@ def trend(public: pd.DataFrame, indicator_id: str, day: dt.date, years: int = 5,
           areas: tuple[str, ...] = (KENT_CODE, ENGLAND)) -> pd.DataFrame:
     """The last ``years`` years to ``day`` (those referring to a time on or before it), wide:
     ``period`` then one column per area code (and ``neighbours``: their mean, when there are any)."""
+    public = public_data.with_defaults(public)
     mine = public[(public["indicator_id"] == indicator_id) & (public["subgroup"].fillna("") == subgroup)
                   & (public["period_end"] <= pd.Timestamp(day))]
     periods = sorted(mine["period"].unique())[-years:]
@@ -127,6 +129,7 @@ def trend(public: pd.DataFrame, indicator_id: str, day: dt.date, years: int = 5,
 
 def district_values(public: pd.DataFrame, indicator_id: str, year: str) -> pd.DataFrame:
     """The 12 districts' rows of ``indicator_id`` in ``year`` (value, rank, comparison, RAG, flag)."""
+    public = public_data.with_defaults(public)
     sel = public[(public["indicator_id"] == indicator_id) & (public["period"] == year)
                  & public["area_code"].isin(DISTRICTS)]
     return sel.set_index("area_code").reindex(list(DISTRICTS)).reset_index()

@@ -96,16 +96,34 @@ def _no_data_words(ind: Indicator) -> str:
     return f"No data are held here for this indicator (its source: {source})."
 
 
+def _axis_label(p: Period) -> str:
+    """A short label for a chart's axis: "16/17 Q1" for a quarter, "Mar 17" for a month.
+
+    Examples
+    --------
+    >>> _axis_label(Period.parse("2016-17 Q1")), _axis_label(Period.parse("2017-03"))
+    ('16/17 Q1', 'Mar 17')
+    """
+    if p.kind == "month":
+        return f"{p.start:%b %y}"
+    if p.kind == "quarter":
+        fy = p.financial_year
+        return f"{fy % 100:02d}/{(fy + 1) % 100:02d} Q{p.quarter_number}"
+    return p.label
+
+
 def _case_trend(data: ScorecardData, ind: Indicator, area_code: str, n: int = 4) -> list[tuple[str, float]]:
     p = data.period
     out = []
     for k in range(n - 1, -1, -1):
         q = p.shift(-k)
-        out.append((q.label if q.kind != "month" else f"{q.start:%b %Y}", data.value(ind.id, q, area_code=area_code)))
+        out.append((_axis_label(q), data.value(ind.id, q, area_code=area_code)))
     return out
 
 
 def _subgroup_for(public: pd.DataFrame, ind: Indicator) -> str:
+    if "subgroup" not in public.columns:
+        return ""
     subs = sorted(public.loc[public["indicator_id"] == ind.id, "subgroup"].fillna("").unique())
     # persistent absence of social-care pupils: children in need stand for all pupils' absence best
     return "Children in need at 31 March" if "Children in need at 31 March" in subs else (subs[0] if subs else "")

@@ -289,7 +289,7 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
     no_figure = levels[levels["level"] == "none"]
     if len(no_figure):
         heading = "CYPF indicators with no data source yet, or no figure for this period"
-        lis = "".join(f"<li><strong>{r.number}. {_e(r.name)}</strong>: {_e(r.statement)}</li>"
+        lis = "".join(f"<li><strong>{r.number}. {_e(r.name)}</strong> ({_e(r.measure)}): {_e(r.statement)}</li>"
                       for r in no_figure.itertuples())
         parts.append(f'<h3>{_e(heading)}</h3><ul class="ehps-sc-list">{lis}</ul>')
     return Block(html="".join(parts), text="CYPF indicators")
