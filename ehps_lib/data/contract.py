@@ -285,7 +285,8 @@ YOUTH_JUSTICE = TableSpec(
                    "always blank when `supervised` is N.", nullable=True, example="2016-03-13"),
     ),
     rules=(
-        "`outcome_id` is unique; `child_id` exists in children.",
+        "`outcome_id` is unique; `child_id` exists in children; `outcome_date` is on or after the young "
+        "person's birth month.",
         "`outcome_date` and `supervision_end_date` are not after the extract date; supervision ends on or "
         "after the outcome date, and only a supervised outcome has a supervision end date.",
         "The young person's home LSOA lies inside `district_code`.",
@@ -313,7 +314,8 @@ EXCLUSIONS = TableSpec(
                    example="SECONDARY"),
     ),
     rules=(
-        "`exclusion_id` is unique; `child_id` exists in children.",
+        "`exclusion_id` is unique; `child_id` exists in children; `start_date` is on or after the pupil's "
+        "birth month.",
         "`start_date` is not after the extract date.",
         "The pupil's home LSOA lies inside `district_code`.",
         "Optional table: an extract without it has no exclusion indicators.",

@@ -1002,7 +1002,8 @@ def check_district(table: str, rows: pd.DataFrame, children: pd.DataFrame,
 
 
 #: The dates of each table that must not come before the child's birth month.
-AFTER_BIRTH = {"notifications": ("date_received", "received"), "cases": ("start_date", "opened")}
+AFTER_BIRTH = {"notifications": ("date_received", "received"), "cases": ("start_date", "opened"),
+               "youth_justice": ("outcome_date", "given"), "exclusions": ("start_date", "started")}
 
 
 def check_birth_order(rows: pd.DataFrame, children: pd.DataFrame, table: str = "notifications") -> pd.DataFrame:
