@@ -136,6 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run every paper again even if nothing it is made from has changed, replacing its cache "
                    "entry")
     p.add_argument("--no-progress", action="store_true", help="print a line per paper instead of a progress bar")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--release", dest="release", action="store_true", default=None,
+                      help="refuse to publish while any paper has a gap a Member must not see (a Red indicator "
+                      "without commentary, illustrative names, no meeting date or contacts), naming each "
+                      "(default for a real extract)")
+    mode.add_argument("--draft", dest="release", action="store_false",
+                      help="publish even with such gaps, and list what a release would need (default for the "
+                      "synthetic extract)")
 
     p = sub.add_parser(
         "check-disclosure", formatter_class=_Formatter, parents=[common],

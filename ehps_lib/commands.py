@@ -127,7 +127,7 @@ def run_build(args) -> int:
     outcome = build.build(period=args.period, areas=args.areas, templates=args.templates,
                           workers=args.workers, engine=args.engine, site_dir=args.site,
                           use_cache=not args.no_cache, progress=False if args.no_progress else None,
-                          wait=not args.no_wait)
+                          wait=not args.no_wait, release=args.release)
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 

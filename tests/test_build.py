@@ -35,6 +35,27 @@ def _entry(period, start, code, name, synthetic=True):
             "built": "2016-01-01T00:00:00Z", "extract_date": "2015-12-31"}
 
 
+class TestIndex:
+    def test_latest_period_by_area_with_a_finder_then_the_archive_newest_first(self, tmp_path):
+        entries = [_entry("2015-16 Q4", "2016-01-01", KENT, "Kent"), _entry("2016-17 Q1", "2016-04-01", CAN,
+                                                                             "Canterbury"),
+                   _entry("2016-17 Q1", "2016-04-01", KENT, "Kent"), _entry("2015-16 Q3", "2015-10-01", KENT, "Kent")]
+        html = index_body(entries, tmp_path)
+        finder = re.search(r'<nav class="ehps-finder".*?</nav>', html).group(0)
+        assert re.findall(r'<a href="#(area-[^"]+)">([^<]+)</a>', finder) == [
+            ("area-E10000016", "Kent"), ("area-E07000106", "Canterbury")]
+        assert re.findall(r'<h3 id="(area-[^"]+)">', html) == ["area-E10000016", "area-E07000106"]
+        archive = html[html.index('id="archive"'):]
+        assert re.findall(r"<summary>([^<]+)</summary>", archive) == ["2015-16 Q4", "2015-16 Q3"]
+        for slug in ("2016-17-Q1", "2015-16-Q4", "2015-16-Q3"):
+            assert f'href="{slug}/manifest.json"' in html
+
+    def test_a_draft_lists_what_a_release_would_need(self, tmp_path):
+        html = index_body([_entry("2016-17 Q1", "2016-04-01", KENT, "Kent")], tmp_path,
+                          {"2016-17 Q1": ["Cabinet Committee paper for Kent: Meeting date missing"]})
+        assert "<li>Cabinet Committee paper for Kent: Meeting date missing</li>" in html
+
+
 class TestCatalogue:
     def test_newest_period_first_then_kent_then_districts_a_to_z(self):
         entries = [_entry("2015-16 Q4", "2016-01-01", "E07000116", "Tunbridge Wells"),
@@ -55,7 +76,8 @@ class TestCatalogue:
     def test_index_marks_synthetic_papers_and_names_links_in_context(self, tmp_path):
         html = index_body([_entry("2016-17 Q1", "2016-04-01", KENT, "Kent")], tmp_path)
         assert '<span class="ehps-tag">Synthetic data</span>' in html
-        assert '<caption>Papers for 2016-17 Q1</caption>' in html
+        assert '<caption>Papers for Kent, 2016-17 Q1</caption>' in html
+        assert '<a href="2016-17-Q1/manifest.json">manifest.json' in html
         assert re.search(r'<a href="2016-17-Q1/E10000016/scorecard.pdf">PDF'
                          r'<span class="ehps-visually-hidden">, Kent, 2016-17 Q1</span></a>', html)
 

@@ -207,12 +207,18 @@ class TestNumbering:
         assert re.findall(r"<dt>([^<]+)</dt>", contacts) == ["Report Author", "Relevant Director", "Relevant Director"]
         assert "Head of Information and Intelligence" in contacts
 
-    def test_appendix_links_to_the_scorecard_and_holds_its_summary(self, paper):
+    def test_appendix_is_the_county_scorecard_itself_and_links_to_it(self, paper):
         block = committee_paper.appendices(paper)
         assert ('<h3 id="committee-appendix-1">Appendix 1: Early Help and Preventative Services performance '
                 "scorecard, January to March 2017 (2016-17 Q4)</h3>") in block.html
         assert 'href="county_scorecard.html"' in block.html and 'href="county_scorecard.pdf"' in block.html
-        assert "<caption>Scorecard summary for Kent" in block.html
+        # the monthly scorecard of the county scorecard paper, not a quarterly summary: the same table
+        from ehps_lib.papers import scs
+
+        assert scs.scs_table(paper.data).html in block.html
+        assert "<caption>Scorecard summary for Kent" not in block.html
+        headings = re.findall(r'<h4 id="committee-appendix-1-\d">([^<]+)</h4>', block.html)
+        assert headings == list(scs.PART_HEADINGS)
 
 
 # -- end to end: ehps build, then read the published HTML -----------------------------------------------

@@ -69,6 +69,16 @@ class TestCsvAndPdf:
         # row 2's "2009-05" sits in a period column, so it is not read as a birth month
         assert found == [("small_count", "row 3, column 'numerator'"), ("child_identifier", "row 4")]
 
+    def test_figures_file_small_count_is_found_by_its_row_and_column(self, tmp_path):
+        path = tmp_path / "paper.csv"
+        pd.DataFrame({"table": [1, 1, 1], "caption": ["t"] * 3, "group": [""] * 3,
+                      "row": ["Dover", "Dover", "Kent"], "column": ["Cases closed in March 2017",
+                                                                  "Rate per 10,000", "Cases closed in March 2017"],
+                      "value": [3, 3, None], "unit": [""] * 3, "status": ["", "", "c"]}).to_csv(path, index=False)
+        found = [(f.rule, f.value) for f in disclosure.scan_csv(path, SECRETS)]
+        # the count of 3 is found; the rate of 3 and the withheld count are not
+        assert found == [("small_count", "3.0")]  # pandas writes the column with a missing value as floats
+
     def test_birth_column(self, tmp_path):
         path = tmp_path / "leak.csv"
         pd.DataFrame({"child": ["x"], "birth_month": ["2009-05"]}).to_csv(path, index=False)

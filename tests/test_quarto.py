@@ -266,7 +266,10 @@ def test_district_dashboard_pdf_has_every_sparkline_with_its_table(papers):
     paper = papers[("district_dashboard", CAN)]
     builtin = html_figures(paper["builtin_html"].read_text(encoding="utf-8"))
     sparks = [f for f in builtin if f[0].startswith("Small line chart")]
-    assert len(sparks) >= 7 and len(pdf_alt_texts(paper["pdf"].output)) == len(builtin)
+    # every rate and percentage is a small chart, or (too few published months: issue 13) says why not
+    not_drawn = paper["builtin_html"].read_text(encoding="utf-8").count("ehps-sc-spark-none")
+    assert len(sparks) + not_drawn >= 7 and len(sparks) >= 5
+    assert len(pdf_alt_texts(paper["pdf"].output)) == len(builtin)
 
 
 @pytest.mark.slow

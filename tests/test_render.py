@@ -76,7 +76,9 @@ class TestRenderHtml:
         assert '<a class="ehps-skip-link" href="#main">Skip to main content</a>' in page
         assert '<main id="main"' in page and "<header" in page and "<footer" in page
         assert page.count("<h1") == 1  # the notebook's own title; the template adds none
-        assert "<script" not in page  # nothing needs JavaScript
+        # One small script adds the "scroll sideways" cue above a table wider than the screen;
+        # nothing else needs JavaScript (the sticky first column and edge shadows are CSS).
+        assert page.count("<script") == 1 and "ehps-scroll-cue" in page.split("<script", 1)[1]
 
     def test_synthetic_banner_once_at_the_top(self, page):
         assert page.count(BANNER) == 1
@@ -268,18 +270,49 @@ def test_every_table_gets_a_csv_and_a_link():
             "<td>c</td></tr></tbody></table></div><table><tr><td>x</td></tr></table>")
     new, files = render.tables_as_csv(body, "scorecard-E07000106-2016-17-Q4")
     assert list(files) == ["scorecard-E07000106-2016-17-Q4-table-01.csv", "scorecard-E07000106-2016-17-Q4-table-02.csv"]
+    # numbers as numbers, the withheld count in a status column beside them
     assert files["scorecard-E07000106-2016-17-Q4-table-01.csv"] == (
-        "Age band,Notifications\nAged 0-4,\"1,234\"\nAged 5-10,c\n")
+        "Age band,Notifications,Notifications: status\nAged 0-4,1234,\nAged 5-10,,c\n")
     # the link follows the table's wrapper, and names the table for screen readers
     assert ('</div><p class="ehps-table-download"><a href="scorecard-E07000106-2016-17-Q4-table-01.csv">'
             'Download this table as CSV<span class="ehps-visually-hidden">: Notifications by age</span></a></p>'
             in new)
 
 
-def test_a_heading_over_several_columns_labels_each():
+def test_a_heading_over_several_columns_labels_each_in_one_header_row():
     body = ('<table><thead><tr><th scope="col" rowspan="2">Indicator</th><th colspan="2" scope="colgroup">'
             "1 month ago</th></tr><tr><th>Result</th><th>DoT</th></tr></thead>"
-            "<tbody><tr><th>A</th><td>5.0%</td><td>Improved</td></tr></tbody></table>")
+            '<tbody><tr><th>A</th><td>5.0%</td><td><span aria-hidden="true">↑</span> Improved</td></tr></tbody>'
+            "</table>")
     _, files = render.tables_as_csv(body, "p")
     assert files["p-table-01.csv"].splitlines() == [
-        "Indicator,1 month ago,1 month ago", "Result,DoT", "A,5.0%,Improved"]
+        "Indicator,1 month ago: Result (%),1 month ago: Result: status,1 month ago: DoT", "A,5.0,,Improved"]
+
+
+def test_groups_ratings_ranges_ranks_and_mixed_units_become_their_own_columns():
+    body = ('<table><caption>T</caption><thead><tr><th>ID</th><th>Indicator</th><th>Result and RAG</th>'
+            "<th>Interval</th><th>Rank</th><th>Change</th></tr></thead>"
+            '<tbody><tr class="s"><th colspan="6">Demand</th></tr>'
+            '<tr><td>1.</td><th scope="row">Rate</th><td>30.1</td><td>26.0 to 34.9</td><td>3 of 12</td>'
+            "<td>+19</td></tr>"
+            '<tr><td>2.</td><th scope="row">Share</th><td>79.7% <span class="ehps-rag"><span aria-hidden="true">'
+            "▲</span> Amber</span></td><td>n/a</td><td>n/a</td><td>-1,022</td></tr></tbody></table>")
+    _, files = render.tables_as_csv(body, "p", figures_name="p.csv")
+    assert files["p-table-01.csv"].splitlines() == [
+        "Group,ID,Indicator,Result and RAG,Result and RAG: unit,Result and RAG: RAG,Result and RAG: status,"
+        "Interval: lower,Interval: upper,Interval: status,Rank,Rank: out of,Rank: status,Change,Change: status",
+        "Demand,1.,Rate,30.1,,,,26.0,34.9,,3,12,,19,",
+        "Demand,2.,Share,79.7,%,Amber,,,,n/a,,,n/a,-1022,"]
+    figures = files["p.csv"].splitlines()
+    assert figures[0] == "table,caption,group,row,column,value,unit,status"
+    assert "1,T,Demand,Share,Result and RAG,79.7,%," in figures
+    assert "1,T,Demand,Rate,Rank,3,," in figures and "1,T,Demand,Share,Interval,,,n/a" in figures
+
+
+def test_a_table_printed_with_its_months_across_is_written_one_month_a_line():
+    body = ("<table><thead><tr><th>Month end</th><th>Dec 2016</th><th>Jan 2017</th></tr></thead><tbody>"
+            "<tr><th>KCC result</th><td>1,125</td><td>c</td></tr><tr><th>RAG rating</th><td>Red</td><td>Red</td></tr>"
+            "</tbody></table>")
+    _, files = render.tables_as_csv(body, "p")
+    assert files["p-table-01.csv"].splitlines() == [
+        "Month end,KCC result,KCC result: status,RAG rating", "Dec 2016,1125,,Red", "Jan 2017,,c,Red"]

@@ -123,8 +123,14 @@ def group_label(grouping: str, group: int) -> str:
     return f"{word} {group} ({share_label(grouping, group)})"
 
 
-def lsoa_deprivation(imd: pd.DataFrame | None = None, population: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Kent's LSOAs (2011) with IMD 2019 rank, decile and quintile, IDACI and child population.
+def lsoa_deprivation(imd: pd.DataFrame | None = None, population: pd.DataFrame | None = None,
+                     as_of: dt.date | None = None) -> pd.DataFrame:
+    """Kent's LSOAs (2011) with IMD rank, decile and quintile, IDACI and child population.
+
+    With ``as_of`` (the end of a paper's period), the IMD edition and the small-area population
+    are those published by then (:func:`ehps_lib.data.reference.edition`): IMD 2015 for 2016-17,
+    with no IDACI and, before October 2018, no child population by neighbourhood (left empty,
+    never filled from a later edition). The edition is in the ``imd_vintage`` column.
 
     Parameters
     ----------
@@ -141,18 +147,25 @@ def lsoa_deprivation(imd: pd.DataFrame | None = None, population: pd.DataFrame |
         imd_quintile, idaci_score, pop_total_mid2015, pop_0_15_mid2015, pop_0_17`` (and
         ``population_year``, the estimate's year, when the population says), sorted by code.
     """
-    imd = reference.imd2019() if imd is None else imd
-    population = reference.lsoa_population(2017) if population is None else population
+    vintage = IMD_VINTAGE
+    if imd is None:
+        imd, vintage = reference.imd(as_of) if as_of is not None else (reference.imd2019(), IMD_VINTAGE)
+    if population is None:
+        try:
+            population = reference.lsoa_population(as_of.year if as_of else 2017, as_of)
+        except reference.VintageError:
+            population = pd.DataFrame({"lsoa11_code": imd["lsoa11_code"], "pop_0_17": np.nan})
     cols = ["lsoa11_code", "lsoa11_name", "district_code", "imd_rank", "imd_decile", "idaci_score",
             "pop_total_mid2015", "pop_0_15_mid2015"]
     keep = ["lsoa11_code", "pop_0_17"] + (["year"] if "year" in population.columns else [])
     out = imd[[c for c in cols if c in imd.columns]].merge(population[keep].rename(columns={"year": "population_year"}),
                                                             on="lsoa11_code", how="left")
-    if out["pop_0_17"].isna().any():
+    if out["pop_0_17"].isna().any() and out["pop_0_17"].notna().any():
         missing = out.loc[out["pop_0_17"].isna(), "lsoa11_code"].head(5).tolist()
         raise DeprivationError(f"No child population for LSOA(s) {missing} ...; the IMD and population "
                                "files must cover the same LSOA 2011 codes")
     out["imd_quintile"] = quintile_of(out["imd_decile"].astype(int))
+    out["imd_vintage"] = vintage
     return out.sort_values("lsoa11_code").reset_index(drop=True)
 
 
@@ -178,10 +191,11 @@ def district_profile(lsoas: pd.DataFrame, on: dt.date | None = None) -> pd.DataF
                    rank_x_pop=df["imd_rank"] * df["pop_total_mid2015"])
     sums = ["d1", "q1", "pop_0_17", "child_q1", "income_deprived", "pop_0_15_mid2015", "rank_x_pop",
             "pop_total_mid2015"]
-    by = df.groupby("district_code")[sums].sum()
+    # min_count: a figure the reference edition does not hold stays empty, never zero
+    by = df.groupby("district_code")[sums].sum(min_count=1)
     by["lsoas"] = df.groupby("district_code").size()
     by = by.reindex(list(DISTRICTS), fill_value=0)
-    kent = by.sum().to_frame(KENT_CODE).T
+    kent = by.sum(min_count=1).to_frame(KENT_CODE).T
     both = pd.concat([by, kent])
     out = pd.DataFrame({
         "area_code": both.index,
@@ -190,12 +204,16 @@ def district_profile(lsoas: pd.DataFrame, on: dt.date | None = None) -> pd.DataF
         "lsoas_decile_1": both["d1"].astype(int).to_numpy(),
         "lsoas_quintile_1": both["q1"].astype(int).to_numpy(),
         "pct_lsoas_quintile_1": (both["q1"] / both["lsoas"] * 100).to_numpy(),
-        "children": both["pop_0_17"].astype(int).to_numpy(),
-        "children_quintile_1": both["child_q1"].astype(int).to_numpy(),
+        "children": both["pop_0_17"].round().astype("Int64").to_numpy(),
+        "children_quintile_1": both["child_q1"].round().astype("Int64").to_numpy(),
         "pct_children_quintile_1": (both["child_q1"] / both["pop_0_17"] * 100).to_numpy(),
         "idaci_pct": (both["income_deprived"] / both["pop_0_15_mid2015"] * 100).to_numpy(),
         "average_rank": (both["rank_x_pop"] / both["pop_total_mid2015"]).to_numpy(),
     })
+    if lsoas["pop_total_mid2015"].isna().all():
+        # no population weights in this IMD edition: the plain mean of the neighbourhoods' ranks
+        plain = lsoas.groupby("district_code")["imd_rank"].mean().reindex(list(DISTRICTS))
+        out["average_rank"] = [*plain.to_numpy(), float(lsoas["imd_rank"].mean())]
     is_district = out["area_code"] != KENT_CODE
     ranks = out.loc[is_district, "average_rank"].rank(method="min", ascending=True).astype("Int64")
     out["rank_in_kent"] = pd.array([pd.NA] * len(out), dtype="Int64")
@@ -210,7 +228,7 @@ def lsoa_counts_by_group(lsoas: pd.DataFrame, area_code: str, grouping: str) -> 
     """
     part = lsoas if area_code == KENT_CODE else lsoas[lsoas["district_code"] == area_code]
     col = "imd_decile" if grouping == DECILE else "imd_quintile"
-    g = part.groupby(col).agg(lsoas=("lsoa11_code", "size"), children=("pop_0_17", "sum"))
+    g = part.groupby(col).agg(lsoas=("lsoa11_code", "size"), children=("pop_0_17", lambda x: x.sum(min_count=1)))
     g = g.reindex(range(1, GROUP_COUNT[grouping] + 1), fill_value=0)
     return g.rename_axis("group").reset_index()
 
@@ -313,7 +331,8 @@ def _by_group(per_lsoa: pd.DataFrame, lsoas: pd.DataFrame, ind: Indicator) -> pd
     for area, grouping in specs:
         part = df if area == KENT_CODE else df[df["district_code"] == area]
         col = "imd_decile" if grouping == DECILE else "imd_quintile"
-        g = part.groupby(col).agg(lsoas=("lsoa11_code", "size"), population=("pop_0_17", "sum"),
+        g = part.groupby(col).agg(lsoas=("lsoa11_code", "size"),
+                                  population=("pop_0_17", lambda x: x.sum(min_count=1)),
                                   **{c: (c, "sum") for c in count_cols})
         g = g.reindex(range(1, GROUP_COUNT[grouping] + 1), fill_value=0).rename_axis("group").reset_index()
         frames.append(g.assign(area_code=area, grouping=grouping))
@@ -335,8 +354,11 @@ def gradient_counts(tables: dict[str, pd.DataFrame], period: Period, extract_dat
         raise DeprivationError(f"{period.label} ends after the extract's last complete month")
     window = gradient_window(period, first_month)
     if lsoas is None:
-        lsoas = lsoa_deprivation(population=reference.lsoa_population(window.population_year))
-    pop_year = int(lsoas["population_year"].iloc[0]) if "population_year" in lsoas else window.population_year
+        lsoas = lsoa_deprivation(as_of=period.end)
+    years = lsoas["population_year"].dropna() if "population_year" in lsoas else pd.Series(dtype=float)
+    # None: no estimate of children by neighbourhood had been published by then, so rates are n/a
+    known = int(years.iloc[0]) if len(years) else window.population_year
+    pop_year = None if lsoas["pop_0_17"].isna().all() else known
     frames = []
     for ind_id in indicator_ids:
         if ind_id not in catalogue:
@@ -362,7 +384,8 @@ def gradient_counts(tables: dict[str, pd.DataFrame], period: Period, extract_dat
         group_label=[group_label(g, n) for g, n in zip(out["grouping"], out["group"], strict=True)],
         period=period.label, window_start=pd.Timestamp(window.start), window_end=pd.Timestamp(window.end),
         months=window.months, population_year=pop_year, suppressed=False, ci_lower=np.nan, ci_upper=np.nan,
-        ci_method=None, imd_vintage=IMD_VINTAGE, lsoa_vintage=LSOA_VINTAGE,
+        ci_method=None, imd_vintage=str(lsoas["imd_vintage"].iloc[0]) if "imd_vintage" in lsoas else IMD_VINTAGE,
+        lsoa_vintage=LSOA_VINTAGE,
     )
     out["group"] = out["group"].astype(int)
     out["lsoas"] = out["lsoas"].astype(int)
@@ -517,6 +540,9 @@ def inequality_indices(gradient: pd.DataFrame, catalogue: dict[str, Indicator] |
             note = "not calculated: a group's figure is withheld to protect confidentiality"
         elif not (ind.is_rate or ind.is_percentage):
             note = "not calculated: the indicator is neither a rate nor a percentage"
+        elif part["value"].isna().any():
+            note = ("not calculated: a group has no figure (for a rate, no child population by neighbourhood had "
+                    "been published by the end of the period)")
         elif (part["value"] <= 0).any() or (ind.is_percentage and (part["value"] >= 100).any()):
             note = "not calculated: a group's value is 0 (or 100%), which the method cannot transform"
         if note is not None:

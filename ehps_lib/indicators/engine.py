@@ -406,14 +406,19 @@ def _add_areas(by_district: pd.DataFrame, include_scs_areas: bool) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
-def _populations(years, include_scs_areas: bool) -> pd.DataFrame:
-    """Long table ``area_code, age_band, year, population`` for the given calendar years."""
+def _populations(years, include_scs_areas: bool, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Long table ``area_code, age_band, year, population`` for the given calendar years, from
+    the estimates published by ``as_of`` (none published then: an empty table, so rates are
+    not available rather than made from later data)."""
     settings = load_settings()
     band_column = {b.id: b.population_column for b in settings.age_bands}
     band_column[ALL_AGES] = settings.all_ages_population_column
     frames = []
     for year in years:
-        pop = reference.population(int(year)).set_index("area_code")
+        try:
+            pop = reference.population(int(year), as_of).set_index("area_code")
+        except reference.VintageError:
+            continue
         if include_scs_areas:
             extra = pd.DataFrame({code: pop.loc[list(districts_in(code))].sum(numeric_only=True)
                                   for code in SCS_AREA_CODES}).T
@@ -421,26 +426,38 @@ def _populations(years, include_scs_areas: bool) -> pd.DataFrame:
         for band, column in band_column.items():
             frames.append(pd.DataFrame({"area_code": pop.index, "age_band": band, "year": int(year),
                                         "population": pop[column].astype(float).to_numpy()}))
+    if not frames:
+        return pd.DataFrame({"area_code": pd.Series(dtype=object), "age_band": pd.Series(dtype=object),
+                             "year": pd.Series(dtype=int), "population": pd.Series(dtype=float)})
     return pd.concat(frames, ignore_index=True)
 
 
-def _age_populations(years, ages: list[int], include_scs_areas: bool) -> pd.DataFrame:
+def _age_populations(years, ages: list[int], include_scs_areas: bool,
+                     as_of: dt.date | None = None) -> pd.DataFrame:
     """Long table ``area_code, age_band, year, population`` of the children aged ``ages[0]`` to
-    ``ages[1]`` (all ages band only)."""
+    ``ages[1]`` (all ages band only), from the estimates published by ``as_of`` (none published
+    then: an empty table, as :func:`_populations`)."""
     frames = []
     for year in years:
-        pop = reference.population_ages(int(year), *ages).set_index("area_code")["population"]
+        try:
+            pop = reference.population_ages(int(year), *ages, as_of=as_of).set_index("area_code")["population"]
+        except reference.VintageError:
+            continue
         if include_scs_areas:
             pop = pd.concat([pop, pd.Series({code: pop.loc[list(districts_in(code))].sum()
                                              for code in SCS_AREA_CODES})])
         frames.append(pd.DataFrame({"area_code": pop.index, "age_band": ALL_AGES, "year": int(year),
                                     "population": pop.to_numpy(dtype=float)}))
+    if not frames:
+        return pd.DataFrame({"area_code": pd.Series(dtype=object), "age_band": pd.Series(dtype=object),
+                             "year": pd.Series(dtype=int), "population": pd.Series(dtype=float)})
     return pd.concat(frames, ignore_index=True)
 
 
 def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Context,
-                      include_scs_areas: bool = False) -> pd.DataFrame:
-    """The long results of one indicator for every area, month and quarter in ``ctx``."""
+                      include_scs_areas: bool = False, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The long results of one indicator for every area, month and quarter in ``ctx``; rates
+    use the population estimates published by ``as_of`` (default: any held)."""
     by_age = ind.age_bands
     monthly = METHODS[ind.method](_prefilter(tables, ind.params), ind.params, ctx, by_age)
     bands = [ALL_AGES] + ([b.id for b in ctx.age_bands] + [UNKNOWN_AGE] if by_age else [])
@@ -455,10 +472,10 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
         return pd.DataFrame(columns=RESULT_COLUMNS)
     if ind.is_rate:
         # Mid-year estimates are for 30 June: use the calendar year in which the period starts,
-        # rounded to the nearest year for which an estimate is available.
+        # rounded to the nearest year for which an estimate was published by ``as_of``.
         years = out["period_start"].dt.year.unique()
-        pops = (_age_populations(years, ind.params["ages"], include_scs_areas) if ind.params.get("ages")
-                else _populations(years, include_scs_areas))
+        pops = (_age_populations(years, ind.params["ages"], include_scs_areas, as_of) if ind.params.get("ages")
+                else _populations(years, include_scs_areas, as_of))
         key = pd.DataFrame({"area_code": out["area_code"], "age_band": out["age_band"],
                             "year": out["period_start"].dt.year})
         out["denominator"] = key.merge(pops, on=["area_code", "age_band", "year"], how="left")["population"].to_numpy()
@@ -491,7 +508,8 @@ def month_range(tables: dict[str, pd.DataFrame], extract_date: dt.date,
 def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
                     up_to: Period | None = None, indicator_ids: list[str] | None = None,
                     include_scs_areas: bool = False, months: int | None = None,
-                    catalogue: dict[str, Indicator] | None = None) -> pd.DataFrame:
+                    catalogue: dict[str, Indicator] | None = None,
+                    as_of: dt.date | None = None) -> pd.DataFrame:
     """Every catalogue indicator for Kent and the districts, for every month and quarter
     from the start of the extract (or the last ``months`` months) to ``up_to`` (default:
     the last complete month).
@@ -522,7 +540,7 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
     unknown = set(ids) - set(catalogue)
     if unknown:
         raise KeyError(f"Unknown indicator(s) {sorted(unknown)}; known: {sorted(catalogue)}")
-    frames = [compute_indicator(catalogue[i], tables, ctx, include_scs_areas) for i in ids]
+    frames = [compute_indicator(catalogue[i], tables, ctx, include_scs_areas, as_of) for i in ids]
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     order = {code: i for i, code in enumerate([KENT_CODE, *DISTRICTS, *SCS_AREA_CODES])}
     out = out.assign(_a=out["area_code"].map(order), _i=out["indicator_id"].map({k: i for i, k in enumerate(ids)}))

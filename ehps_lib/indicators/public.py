@@ -65,6 +65,66 @@ SOURCES = {
     "injuries": "OHID, Fingertips indicator 90284 (2010/11-2023/24 export)",
 }
 
+
+def _dfe_cin(year: int) -> dt.date:
+    return dt.date(year, 11, 30)
+
+
+def _neet_scorecard(year: int) -> dt.date:
+    return dt.date(year, 6, 30)
+
+
+#: When each year's figures were first published, by indicator, as a function of the year the
+#: figures end in (the publishers' usual release month; the last day of that month): ONS
+#: conceptions for year Y in March of Y + 2; DfE figures at 31 March of year Y (children in need
+#: B1, referrals C1, CP plans D5) in November of Y, children looked after in September of Y; the
+#: NEET scorecard for the winter ending in Y in June of Y; absence of children in need in the
+#: academic year ending in Y in March of Y + 1 (DfE, Outcomes for children in need); OHID's injury
+#: admissions for the financial year ending in Y in March of Y + 1 (Fingertips' annual update).
+FIRST_PUBLISHED = {
+    "cypf_teenage_conceptions": lambda year: dt.date(year + 2, 3, 31),
+    "cypf_cp_rate": _dfe_cin,
+    "cypf_cla_rate": lambda year: dt.date(year, 9, 30),
+    "cypf_neet_not_known": _neet_scorecard,
+    "neet_pct": _neet_scorecard,
+    "scs_referrals": _dfe_cin,
+    "scs_rereferral_pct": _dfe_cin,
+    "cin_rate": _dfe_cin,
+    "pa_social_care_pupils": lambda year: dt.date(year + 1, 3, 31),
+    "injury_admissions_0_14": lambda year: dt.date(year + 1, 3, 31),
+}
+#: The edition each public file is taken from, as printed beside its figures.
+EDITION = {
+    "cypf_teenage_conceptions": "ONS, Conceptions in England and Wales 2017 (published 2019)",
+    "cypf_cp_rate": "DfE, Characteristics of children in need 2024-25 time series",
+    "cypf_cla_rate": "DfE, Children looked after 2024-25 time series",
+    "cypf_neet_not_known": "DfE, NEET and participation local authority scorecards 2021-2025",
+}
+
+
+def _end_year(year: int | str) -> int:
+    """The year a period label ends in: ``2016`` -> 2016, ``"2016/17"`` -> 2017."""
+    text = str(year)
+    return int(text[:4]) + 1 if "/" in text else int(text[:4])
+
+
+def first_published(indicator_id: str, year: int | str) -> dt.date:
+    """The day by which ``year``'s figures of a public indicator were first published (``year``:
+    the period's label or the year it ends in; an indicator without a rule: the end of the next
+    year).
+
+    Examples
+    --------
+    >>> first_published("cypf_teenage_conceptions", 2015)
+    datetime.date(2017, 3, 31)
+    >>> first_published("injury_admissions_0_14", "2015/16")
+    datetime.date(2017, 3, 31)
+    """
+    rule = FIRST_PUBLISHED.get(indicator_id)
+    end = _end_year(year)
+    return rule(end) if rule else dt.date(end + 1, 12, 31)
+
+
 COLUMNS = ["indicator_id", "area_code", "area_name", "area_type", "period", "period_kind", "period_end",
            "numerator", "denominator", "value", "flag"]
 
@@ -269,6 +329,8 @@ def public_results(polarity: dict[str, str] | None = None, catalogue: dict | Non
     out["area_name"] = out["area_name"].replace({"ENGLAND": "England", "SOUTH EAST": "South East"})
     out["subgroup"] = out["subgroup"].fillna("")
     out["period_end"] = pd.to_datetime(out["period_end"])
+    out["published"] = pd.to_datetime([first_published(i, p) for i, p in zip(out["indicator_id"], out["period"],
+                                                                              strict=True)])
     out = out.sort_values(["indicator_id", "subgroup", "area_type", "area_code", "period"]).reset_index(drop=True)
     prev = out.groupby(["indicator_id", "subgroup", "area_code"])["value"].shift(1)
     out["previous_value"] = prev
@@ -328,13 +390,16 @@ def period_end_of(label: str) -> pd.Timestamp:
 
 def with_defaults(public: pd.DataFrame) -> pd.DataFrame:
     """``public`` with every column papers read, for tables made by hand with fewer: ``subgroup``
-    (""), ``period_end`` (from the labels), ``area_type`` (from the codes) and the assessed
-    columns (missing: not ranked, not rated, not compared)."""
+    (""), ``period_end`` (from the labels), ``published`` (:func:`first_published`), ``area_type``
+    (from the codes) and the assessed columns (missing: not ranked, not rated, not compared)."""
     out = public
     if "subgroup" not in out.columns:
         out = out.assign(subgroup="")
     if "period_end" not in out.columns:
         out = out.assign(period_end=[period_end_of(x) for x in out["period"]])
+    if "published" not in out.columns:
+        out = out.assign(published=pd.to_datetime([first_published(i, p) for i, p in
+                                                   zip(out["indicator_id"], out["period"], strict=True)]))
     if "area_type" not in out.columns:
         kinds = {KENT_CODE: "county", ENGLAND_CODE: "england", SOUTH_EAST_CODE: "region"}
         out = out.assign(area_type=[kinds.get(c, "district" if c in DISTRICTS else "statistical_neighbour")
@@ -347,24 +412,24 @@ def with_defaults(public: pd.DataFrame) -> pd.DataFrame:
 
 def latest_on_or_before(public: pd.DataFrame, indicator_id: str, area_code: str, day: dt.date,
                         subgroup: str = "") -> pd.Series | None:
-    """The row of ``indicator_id`` for ``area_code`` with the latest ``period_end`` on or before
-    ``day`` and a value (a paper never shows a figure for a time after its own period); None
-    when there is none.
+    """The row of ``indicator_id`` for ``area_code`` with the latest ``period_end`` among the
+    figures with a value first published on or before ``day`` (a paper never shows a figure
+    released after its own period: :func:`first_published`); None when there is none.
 
     Examples
     --------
-    >>> pub = pd.DataFrame({"indicator_id": ["x"] * 3, "area_code": ["A"] * 3, "subgroup": [""] * 3,
+    >>> pub = pd.DataFrame({"indicator_id": ["cypf_cp_rate"] * 3, "area_code": ["A"] * 3, "subgroup": [""] * 3,
     ...                     "period": ["2015", "2016", "2017"], "value": [1.0, 2.0, 3.0],
     ...                     "period_end": pd.to_datetime(["2015-03-31", "2016-03-31", "2017-03-31"])})
-    >>> latest_on_or_before(pub, "x", "A", dt.date(2017, 3, 31))["period"]
-    '2017'
-    >>> latest_on_or_before(pub, "x", "A", dt.date(2014, 12, 31)) is None
+    >>> latest_on_or_before(pub, "cypf_cp_rate", "A", dt.date(2017, 3, 31))["period"]
+    '2016'
+    >>> latest_on_or_before(pub, "cypf_cp_rate", "A", dt.date(2015, 10, 31)) is None
     True
     """
     public = with_defaults(public)
     sel = public[(public["indicator_id"] == indicator_id) & (public["area_code"] == area_code)
                  & (public["subgroup"].fillna("") == subgroup) & public["value"].notna()
-                 & (public["period_end"] <= pd.Timestamp(day))]
+                 & (public["published"] <= pd.Timestamp(day))]
     if sel.empty:
         return None
     return sel.sort_values("period_end").iloc[-1]

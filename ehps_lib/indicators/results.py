@@ -16,6 +16,20 @@ from ..data import digests, io
 from ..periods import Period, latest_complete_quarter
 
 
+def reference_vintages(period: Period) -> dict[str, str]:
+    """What each paper of ``period`` says it uses: the reference data published by its end
+    (``population``, ``lsoa_population``, ``imd``), or why there is none."""
+    from ..data import reference
+
+    out = {}
+    for kind in ("population", "lsoa_population", "imd"):
+        try:
+            out[kind] = reference.edition(kind, period.end.year, period.end).label
+        except reference.VintageError:
+            out[kind] = f"none published by {period.end:%d %B %Y} is held"
+    return out
+
+
 def resolve_period(label: str, extract_date: dt.date, data_from: dt.date | None = None) -> Period:
     """``"latest"`` → the latest complete financial quarter of the extract; else parse the label.
 
@@ -130,7 +144,8 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     tables, manifest = io.read_processed(base)
     extract_date = extract_date_of(manifest)
     period = resolve_period(period_label, extract_date, data_from_of(manifest, base))
-    raw = compute_results(tables, extract_date, up_to=period, include_scs_areas=True)
+    # Reference data as they were at the end of the period: the population estimates published by then.
+    raw = compute_results(tables, extract_date, up_to=period, include_scs_areas=True, as_of=period.end)
     threshold = load_settings().suppression_threshold
     published, audit = assess(raw, load_catalogue(), threshold=threshold)
     meta = {
@@ -149,6 +164,7 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     meta["public_indicators"] = sorted(public["indicator_id"].unique())
     # which tables and columns the extract held, so papers can tell "not in this extract" from zero
     meta["extract_tables"] = {name: list(frame.columns) for name, frame in tables.items()}
+    meta["reference"] = reference_vintages(period)
     gradient, gradient_audit = deprivation_results(tables, period, extract_date, threshold=threshold)
     stat_settings = load_settings().statistics
     inequality = inequality_indices(gradient, repetitions=stat_settings.sii_repetitions, seed=stat_settings.sii_seed)

@@ -2,8 +2,9 @@
 
 Pure lookups over the published public table (``public.parquet``, made by
 :mod:`ehps_lib.indicators.public`), shared by every paper that shows public data. A paper never
-shows a figure for a time after its own period: every lookup takes the last day of the paper's
-period and uses the latest figure that refers to a time on or before it (``period_end``).
+shows a figure released after its own period: every lookup takes the last day of the paper's
+period and uses the latest figure first published on or before it
+(:func:`ehps_lib.indicators.public.first_published`, the ``published`` column).
 
 Each figure is printed with where it came from and which release of the file was used
 (:func:`source_line`).
@@ -43,7 +44,7 @@ def load_public(period: Period | str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Benchmark:
-    """One public indicator at the latest year on or before a day: Kent beside its comparators."""
+    """One public indicator at the latest year published by a day: Kent beside its comparators."""
 
     indicator_id: str
     subgroup: str
@@ -77,7 +78,7 @@ def _value(rows: pd.DataFrame, code: str) -> float:
 def benchmark(public: pd.DataFrame, indicator_id: str, day: dt.date, subgroup: str = "",
               area_code: str = KENT_CODE) -> Benchmark:
     """Kent (or ``area_code``), England, the South East and the statistical neighbours' mean for
-    ``indicator_id`` at the latest year whose figure refers to a time on or before ``day``.
+    ``indicator_id`` at the latest year whose figure was first published on or before ``day``.
 
     The neighbours' mean is the plain mean of the neighbours with a published value (DfE's own
     comparator is not in the files); its count is kept so papers can say how many there were.
@@ -111,11 +112,11 @@ def benchmark(public: pd.DataFrame, indicator_id: str, day: dt.date, subgroup: s
 
 def trend(public: pd.DataFrame, indicator_id: str, day: dt.date, years: int = 5, subgroup: str = "",
           areas: tuple[str, ...] = (KENT_CODE, ENGLAND)) -> pd.DataFrame:
-    """The last ``years`` years to ``day`` (those referring to a time on or before it), wide:
+    """The last ``years`` years published by ``day``, wide:
     ``period`` then one column per area code (and ``neighbours``: their mean, when there are any)."""
     public = public_data.with_defaults(public)
     mine = public[(public["indicator_id"] == indicator_id) & (public["subgroup"].fillna("") == subgroup)
-                  & (public["period_end"] <= pd.Timestamp(day))]
+                  & (public["published"] <= pd.Timestamp(day))]
     periods = sorted(mine["period"].unique())[-years:]
     mine = mine[mine["period"].isin(periods)]
     wide = (mine[mine["area_code"].isin(areas)]
@@ -143,11 +144,12 @@ def source_line(ind: Indicator) -> str:
 
 
 def not_available_words(b: Benchmark, period: Period) -> str:
-    """Why no figure is shown: the file holds no year ending by the end of the paper's period."""
+    """Why no figure is shown: no year the file holds had been published by the end of the paper's period."""
     if b.first_year is None:
         return "No figure is held."
-    return (f"No figure for a time before {period.end:%d %B %Y}: the file held covers {b.first_year} to "
-            f"{b.last_year}.")
+    return (f"No figure published by {period.end:%d %B %Y}: the file held covers {b.first_year} to "
+            f"{b.last_year}, first published from "
+            f"{public_data.first_published(b.indicator_id, b.first_year):%B %Y}.")
 
 
 __all__ = ["Benchmark", "benchmark", "district_values", "load_public", "not_available_words", "source_line",

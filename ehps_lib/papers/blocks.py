@@ -138,7 +138,7 @@ def _table_markdown(caption: str, columns: list[str], rows: list[tuple[str, list
 #: RAG status as word + symbol (+ colour from the style sheet), for HTML and text.
 RAG_SYMBOL = {"Green": "✔", "Amber": "▲", "Red": "✖"}
 #: Direction of travel as printed (the council's arrows: ↑ improved, ↓ worse, → no change).
-DIRECTION_SYMBOL = {"improved": "↑", "worse": "↓", "no change": "→", "higher": "▲", "lower": "▼",
+DIRECTION_SYMBOL = {"improved": "↑", "worse": "↓", "no change": "►", "higher": "▲", "lower": "▼",
                     "not compared": ""}
 DIRECTION_WORDS = {"improved": "Improved", "worse": "Worse", "no change": "No change",
                    "higher": "Higher (no judgement)", "lower": "Lower (no judgement)", "not compared": "Not compared"}
@@ -171,14 +171,61 @@ def rag_text(rag: str | None) -> str:
     return f"{RAG_SYMBOL[rag]} {rag}" if rag in RAG_SYMBOL else "Not rated"
 
 
-def direction_badge(direction: str | None) -> str:
-    """HTML for a direction of travel: arrow (hidden from screen readers) and words."""
-    if not direction or direction not in DIRECTION_WORDS:
-        direction = "not compared"
-    symbol = DIRECTION_SYMBOL[direction]
+def _value_of(text: str | None) -> float | None:
+    """The number a printed cell shows ("1,143", "79.7%"), or None (``c``, ``n/a``, words)."""
+    if text is None:
+        return None
+    t = str(text).replace(",", "").replace("%", "").strip()
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def movement(direction: str | None, polarity: str | None = None, now: str | None = None,
+             before: str | None = None) -> tuple[str, str, str]:
+    """How a direction of travel is printed so that it never contradicts the values shown:
+    ``(key, arrow, words)``. The arrow is the value's own movement (▲ higher, ▼ lower, ► no
+    change) and the words say whether that is better: "Higher: improved", "Lower: worse",
+    "Higher (no judgement)". ``now`` and ``before`` are the cells as printed: equal printed
+    values are "No change" whatever the unrounded figures did.
+
+    Examples
+    --------
+    >>> movement("improved", "L")
+    ('improved', '▼', 'Lower: improved')
+    >>> movement("improved", "H", "16.1%", "16.1%")
+    ('no change', '►', 'No change')
+    >>> movement("worse", "T", "21.6%", "19.1%")
+    ('worse', '▲', 'Higher: worse')
+    """
+    d = direction if direction in DIRECTION_WORDS else "not compared"
+    a, b = _value_of(now), _value_of(before)
+    if a is not None and b is not None and now == before and d != "not compared":
+        d = "no change"
+    if d in ("no change", "not compared"):
+        return d, DIRECTION_SYMBOL[d], DIRECTION_WORDS[d]
+    up = None
+    if a is not None and b is not None and a != b:
+        up = a > b
+    elif d in ("higher", "lower"):
+        up = d == "higher"
+    elif polarity in ("H", "L"):
+        up = (d == "improved") == (polarity == "H")
+    if up is None:
+        return d, "", DIRECTION_WORDS[d]
+    where = "Higher" if up else "Lower"
+    words = f"{where}: {d}" if d in ("improved", "worse") else f"{where} (no judgement)"
+    return d, "▲" if up else "▼", words
+
+
+def direction_badge(direction: str | None, polarity: str | None = None, now: str | None = None,
+                    before: str | None = None) -> str:
+    """HTML for a direction of travel: the value's arrow (hidden from screen readers) and words
+    that say whether the change is better (:func:`movement`)."""
+    key, symbol, words = movement(direction, polarity, now, before)
     arrow = f'<span aria-hidden="true">{symbol}</span> ' if symbol else ""
-    return (f'<span class="ehps-dot ehps-dot-{direction.replace(" ", "-")}">{arrow}'
-            f"{DIRECTION_WORDS[direction]}</span>")
+    return f'<span class="ehps-dot ehps-dot-{key.replace(" ", "-")}">{arrow}{_e(words)}</span>'
 
 
 def comparison_badge(comparison: str | None) -> str:
@@ -280,6 +327,12 @@ def _html_table(caption: str, head_rows: list[str], body: str, css_class: str = 
 
 def _notes_html(notes: list[str]) -> str:
     return "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
+
+
+def _dot_words(direction: str, polarity: str | None = None, now: str | None = None,
+               before: str | None = None) -> str:
+    _key, symbol, words = movement(direction, polarity, now, before)
+    return f"{symbol} {words}".strip()
 
 
 def _cell_notes(cells: list[str]) -> list[str]:

@@ -29,6 +29,30 @@ CHART_STYLE = {
 }
 
 
+#: A line chart is drawn only from at least this share of its months (and never from fewer than 3):
+#: fewer points show no trend, and a line through them would suggest one.
+MIN_SHARE_OF_POINTS = 0.5
+MIN_POINTS = 3
+
+
+def too_few_points(known: int, months: int) -> bool:
+    """Whether ``known`` published points of ``months`` are too few to draw a line.
+
+    Examples
+    --------
+    >>> too_few_points(1, 12), too_few_points(6, 12), too_few_points(2, 3)
+    (True, False, True)
+    """
+    return known < max(MIN_POINTS, round(months * MIN_SHARE_OF_POINTS))
+
+
+def too_few_text(area: str, known: int, months: int) -> str:
+    """Why a chart is not drawn: "Not drawn: only 1 of the 12 months can be published for ..."."""
+    return (f"Not drawn: only {known} of the {months} months can be published for {area} (the others are "
+            "withheld to protect confidentiality, or not available), too few to show a trend. The months that can "
+            "be published are in the table.")
+
+
 def figure_to_svg(fig: Figure) -> str:
     """SVG text of a figure, deterministic (fixed ids, no date), then close the figure."""
     buf = _bytes_io.BytesIO()
@@ -46,9 +70,54 @@ def _close(fig: Figure) -> None:
         pyplot.close(fig)
 
 
-def _img(svg: str, alt: str, width: int, height: int) -> str:
+def _img(svg: str, alt: str, width: int, height: int, text_scale: float | None = None) -> str:
     uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return f'<img src="{uri}" alt="{_e(alt)}" width="{width}" height="{height}">'
+    scale = f' data-text-scale="{text_scale:.4f}"' if text_scale else ""
+    return f'<img src="{uri}" alt="{_e(alt)}" width="{width}" height="{height}"{scale}>'
 
 
-__all__ = ['figure_to_svg']
+#: Width of the phone version of a chart (inches): about the width of a 390 px screen's text column,
+#: so that its text shows near its own size.
+PHONE_WIDTH_IN = 4.0
+#: Screens up to this width get the phone version.
+PHONE_MEDIA = "(max-width: 40rem)"
+
+
+def text_scale(fig: Figure) -> float:
+    """The figure's smallest text as a share of its width (points over points): shown at W pixels
+    wide, that text is ``W x text_scale`` pixels high."""
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return (min(sizes) if sizes else 10.0) / (fig.get_size_inches()[0] * 72)
+
+
+def responsive_img(fig: Figure, alt: str, width: int, height: int) -> tuple[str, str]:
+    """A chart as ``<picture>``: the figure as drawn for wide screens and print, and for narrow
+    screens the same figure redrawn :data:`PHONE_WIDTH_IN` inches wide (legends in one column,
+    taller), so that its text stays legible on a phone. Each image states its smallest text as a
+    share of its width (``data-text-scale``). Returns the HTML and the wide SVG (for the
+    Markdown form). Closes the figure."""
+    wide_scale = text_scale(fig)
+    with matplotlib.rc_context({"svg.hashsalt": "ehps", "svg.fonttype": "path"}):
+        buf = _bytes_io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+        wide = buf.getvalue().decode("utf-8")
+        w, h = fig.get_size_inches()
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is not None:
+                legend.set_ncols(1)
+        fig.set_size_inches(PHONE_WIDTH_IN, max(h * PHONE_WIDTH_IN / w * 1.6, 2.6))
+        phone_scale = text_scale(fig)
+        buf = _bytes_io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+        phone = buf.getvalue().decode("utf-8")
+    _close(fig)
+    uri = "data:image/svg+xml;base64," + base64.b64encode(phone.encode("utf-8")).decode("ascii")
+    html = (f'<picture><source media="{PHONE_MEDIA}" srcset="{uri}" data-text-scale="{phone_scale:.4f}">'
+            f"{_img(wide, alt, width, height, wide_scale)}</picture>")
+    return html, wide
+
+
+__all__ = ['figure_to_svg', 'too_few_points', 'too_few_text', 'responsive_img', 'text_scale']

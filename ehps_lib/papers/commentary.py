@@ -9,6 +9,7 @@ is shown only where it is written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -247,4 +248,46 @@ def _owner_html(commentary: Commentary) -> str:
     return f'<dl class="ehps-sc-owner">{"".join(items)}</dl>{note}'
 
 
-__all__ = ['Commentary', 'CommentaryError', 'commentary_path', 'parse_commentary', 'load_commentary']
+# -- what a release needs ------------------------------------------------------------------------
+_ILLUSTRATIVE = re.compile(r"\b(illustrative|placeholder|example only|lorem ipsum)\b", re.IGNORECASE)
+
+
+def is_illustrative(text: str | None) -> bool:
+    """Whether ``text`` says it is illustrative or a placeholder (a release prints none).
+
+    Examples
+    --------
+    >>> is_illustrative("Cabinet Member (illustrative)"), is_illustrative("Peter Oakford")
+    (True, False)
+    """
+    return bool(text) and bool(_ILLUSTRATIVE.search(text))
+
+
+def commentary_gaps(commentary: Commentary, red: list[Indicator], shown: list[Indicator]) -> list[str]:
+    """What a release of a paper printing ``commentary`` would need (pure): a commentary for
+    every Red indicator, every owner on the exception reports (Cabinet Member, Director,
+    Portfolio, Division), and no illustrative text in what is printed (``shown``: the
+    indicators whose commentary the paper prints). Each gap names the file and key to fill in.
+    """
+    where = commentary.path if commentary.found else f"{commentary.path} (the file does not exist)"
+    gaps = []
+    for ind in red:
+        if commentary.text(ind.id) is None:
+            gaps.append(f"Commentary missing for the Red indicator '{ind.title}': add commentary.{ind.id} to {where}")
+    if red:
+        for key, label in OWNER_KEYS.items():
+            value = commentary.owner.get(key)
+            if value is None:
+                gaps.append(f"{label} missing from the exception reports: add owner.{key} to {where}")
+            elif is_illustrative(value):
+                gaps.append(f"{label} is illustrative ({value!r}): give the real one in owner.{key} of {where}")
+    if is_illustrative(commentary.note):
+        gaps.append(f"The note on the commentary says it is illustrative: replace or remove 'note' in {where}")
+    for ind in shown:
+        if is_illustrative(commentary.text(ind.id)):
+            gaps.append(f"The commentary on '{ind.title}' is illustrative: replace commentary.{ind.id} in {where}")
+    return gaps
+
+
+__all__ = ['Commentary', 'CommentaryError', 'commentary_path', 'parse_commentary', 'load_commentary',
+           'commentary_gaps', 'is_illustrative']

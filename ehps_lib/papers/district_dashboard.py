@@ -17,7 +17,6 @@ Typical notebook use::
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import matplotlib
@@ -39,6 +38,7 @@ from .blocks import (
     SUPPRESSED,
     Block,
     _cell_notes,
+    _dot_words,
     _e,
     _html_table,
     _notes_html,
@@ -47,7 +47,16 @@ from .blocks import (
     direction_badge,
     format_value,
 )
-from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, _img, figure_to_svg
+from .charts import (
+    AREA_COLOUR,
+    CHART_STYLE,
+    KENT_COLOUR,
+    _img,
+    figure_to_svg,
+    text_scale,
+    too_few_points,
+    too_few_text,
+)
 from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, load_commentary
 from .needs import from_scorecard, gradient_chart, imd_map, profile_table
 from .scorecard_data import (
@@ -138,10 +147,12 @@ def district_rows(data: ScorecardData) -> pd.DataFrame:
         cmp_text, cmp_html = _kent_comparison(row, ind)
         rank, reason = _rank_cell(row, ind)
         movement = _get(row, "direction_previous", stats.NOT_COMPARED)
+        now, before = data.cell(ind.id), data.cell(ind.id, data.period.previous())
         out.append({"group": ind.group, "indicator_id": ind.id, "title": ind.title, "unit": _unit_label(ind),
-                    "district": data.cell(ind.id), "kent": data.cell(ind.id, area_code=KENT_CODE),
+                    "district": now, "kent": data.cell(ind.id, area_code=KENT_CODE),
                     "comparison": cmp_text, "comparison_html": cmp_html, "rank": rank, "rank_reason": reason,
-                    "movement": movement, "movement_html": direction_badge(movement)})
+                    "movement": movement, "movement_words": _dot_words(movement, ind.polarity, now, before),
+                    "movement_html": direction_badge(movement, ind.polarity, now, before)})
     return pd.DataFrame(out)
 
 
@@ -207,19 +218,23 @@ def load_public(data: ScorecardData) -> pd.DataFrame:
 
 
 def public_year(public: pd.DataFrame, indicator_id: str, area_code: str, period: Period) -> str | None:
-    """The latest calendar year of ``indicator_id`` for ``area_code`` that ended by the end of
-    ``period`` (a paper never shows a year after its own period); None when there is none.
+    """The latest year of ``indicator_id`` for ``area_code`` whose figures had been published by
+    the end of ``period`` (:func:`ehps_lib.indicators.public.first_published`: a paper never shows
+    figures released after its own period); None when there is none.
 
     Examples
     --------
-    >>> pub = pd.DataFrame({"indicator_id": ["x"] * 3, "area_code": ["A"] * 3, "period": ["2015", "2016", "2017"],
-    ...                     "value": [1.0, 2.0, 3.0]})
-    >>> public_year(pub, "x", "A", Period.parse("2016-17 Q4")), public_year(pub, "x", "A", Period.parse("2016-17 Q1"))
-    ('2016', '2015')
+    >>> pub = pd.DataFrame({"indicator_id": ["cypf_teenage_conceptions"] * 3, "area_code": ["A"] * 3,
+    ...                     "period": ["2014", "2015", "2016"], "value": [1.0, 2.0, 3.0]})
+    >>> [public_year(pub, "cypf_teenage_conceptions", "A", Period.parse(p)) for p in ("2016-17 Q4", "2016-17 Q3")]
+    ['2015', '2014']
     """
+    from ..indicators.public import first_published
+
     sel = public[(public["indicator_id"] == indicator_id) & (public["area_code"] == area_code)
                  & public["value"].notna()]
-    years = sorted(int(y) for y in sel["period"] if str(y).isdigit() and dt.date(int(y), 12, 31) <= period.end)
+    years = sorted(int(y) for y in sel["period"]
+                   if str(y).isdigit() and first_published(indicator_id, int(y)) <= period.end)
     return str(years[-1]) if years else None
 
 
@@ -247,10 +262,11 @@ def cypf_rows(data: ScorecardData, public: pd.DataFrame) -> pd.DataFrame:
                     "comparison_html": comparison_badge(cmp),
                     "rank": stats.rank_label(rank, len(ranked)) if rank is not None else NOT_AVAILABLE,
                     "rank_reason": None if rank is not None else "missing",
-                    "movement": movement, "movement_html": direction_badge(movement)})
+                    "movement": movement, "movement_words": _dot_words(movement, ind.polarity),
+                    "movement_html": direction_badge(movement, ind.polarity)})
     return pd.DataFrame(out, columns=["group", "indicator_id", "title", "year", "unit", "district", "kent",
                                       "comparison", "comparison_html", "rank", "rank_reason", "movement",
-                                      "movement_html"])
+                                      "movement_words", "movement_html"])
 
 
 def _outcome_label(group: str) -> str:
@@ -267,7 +283,13 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         caption = (f"{data.area_name}: Children and Young People's Framework (CYPF) indicators from public data, "
                    "latest calendar year ended by the end of the period, with the movement since the year before")
         html = _dashboard_table(caption, frame, _outcome_label)
+        from ..indicators.public import EDITION, first_published
+
         notes = ["Sources: " + "; ".join(sorted({data.catalogue[i].source for i in frame["indicator_id"]})) + "."]
+        notes += [f"{data.catalogue[i].title}: {y}, the latest year published by the end of the period (first "
+                  f"published by {first_published(i, int(y)):%B %Y}); figures as in {EDITION.get(i, 'the source')}, "
+                  "which may include later revisions." for i, y in zip(frame["indicator_id"], frame["year"],
+                                                                        strict=True)]
         parts.append(f'<div class="ehps-table-wrap ehps-sc-cypf">{html}{_notes_html(notes)}</div>')
     else:
         parts.append("<p>No CYPF indicator from public data has a figure for this district up to this period.</p>")
@@ -342,6 +364,8 @@ def _movement_words(values: pd.Series, unit: str) -> str:
     known = values.dropna()
     if known.empty:
         return "no values available"
+    if len(known) == 1:
+        return f"one month published ({format_value(known.iloc[0], unit)})"
     a, b = format_value(known.iloc[0], unit), format_value(known.iloc[-1], unit)
     return f"unchanged at {b}" if a == b else f"{'rising' if known.iloc[-1] > known.iloc[0] else 'falling'} " \
                                               f"from {a} to {b}"
@@ -368,7 +392,7 @@ def _tick_format(ax, suffix: str):
 
 def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Figure:
     """One small multiple: the area (dark blue, solid, circles) and Kent (orange, dashed, squares)."""
-    with matplotlib.rc_context({**CHART_STYLE, "font.size": 8}):
+    with matplotlib.rc_context({**CHART_STYLE, "font.size": 9}):
         # Fixed margins rather than constrained layout: twelve small multiples a paper, and the
         # labels (at most "100.0%") always fit.
         fig = Figure(figsize=(4.2, 1.9))
@@ -382,7 +406,7 @@ def sparkline_figure(data: ScorecardData, ind: Indicator, s: pd.DataFrame) -> Fi
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
         ax.yaxis.set_major_locator(mticker.MaxNLocator(4))
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(_tick_format(ax, "%" if ind.is_percentage else "")))
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=7.5,
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=9,
                   handlelength=2.5)
     return fig
 
@@ -395,20 +419,32 @@ def sparklines(data: ScorecardData, months: int = SPARKLINE_MONTHS) -> Block:
     for ind in sparkline_indicators(data):
         s = sparkline_series(data, ind.id, months)
         alt = sparkline_alt_text(data, ind, s)
-        svg = figure_to_svg(sparkline_figure(data, ind, s))
+        known = int(s["area"].notna().sum())
         rows = "".join(f'<tr><th scope="row">{rec.month:%b %Y}</th><td>{_e(rec.area_cell)}</td>'
                        f"<td>{_e(rec.kent_cell)}</td></tr>" for rec in s.itertuples(index=False))
         table = _html_table(f"{ind.title} by month, {data.area_name} and Kent",
                             [f'<tr><th scope="col">Month</th><th scope="col">{_e(data.area_name)}</th>'
                              '<th scope="col">Kent</th></tr>'], f"<tbody>{rows}</tbody>")
-        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190)}'
+        if too_few_points(known, len(s)):
+            figures.append(f'<div class="ehps-sc-spark ehps-sc-spark-none"><p><strong>{_e(ind.title)}</strong> '
+                           f"({_e(_unit_label(ind))}). {_e(too_few_text(data.area_name, known, len(s)))}</p>"
+                           f'<div class="ehps-table-wrap">{table}</div></div>')
+            continue
+        fig = sparkline_figure(data, ind, s)
+        scale = text_scale(fig)
+        svg = figure_to_svg(fig)
+        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 190, scale)}'
                        f"<figcaption><strong>{_e(ind.title)}</strong> ({_e(_unit_label(ind))}), "
                        f"{s['month'].iloc[0]:%b %Y} to {s['month'].iloc[-1]:%b %Y}</figcaption>"
                        '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'
                        f"{table}</details></figure>")
     key = (f"Each small chart shows {data.area_name} as a dark blue solid line with circles and Kent as an "
-           "orange dashed line with squares; a gap is a month withheld to protect confidentiality.")
-    html = f'<p class="ehps-sc-spark-key">{_e(key)}</p><div class="ehps-sc-sparks">{"".join(figures)}</div>'
+           "orange dashed line with squares; a gap is a month withheld to protect confidentiality. Each chart's "
+           "monthly figures are in the table with it (on the web page) and in the CSV files.")
+    cells = [c for ind in sparkline_indicators(data) for c in sparkline_series(data, ind.id, months)["area_cell"]]
+    notes = [n for n in _cell_notes(cells) if not n.startswith(NOT_APPLICABLE)]
+    html = (f'<p class="ehps-sc-spark-key">{_e(key)}</p><div class="ehps-sc-sparks">{"".join(figures)}</div>'
+            f"{_notes_html(notes)}")
     return Block(html=html, text=key)
 
 

@@ -5,7 +5,8 @@ The maps, profile and gradient it shares with the district dashboards are in
 
 :func:`load_atlas` reads what a paper may read: the published indicator results, the
 published deprivation gradient (``deprivation.parquet``, see :mod:`ehps_lib.indicators.deprivation`)
-and public reference data (IMD 2019, LSOA 2011 boundaries, ONS populations). Every other
+and public reference data (the IMD edition and ONS populations published by the end of the period, LSOA 2011
+boundaries). Every other
 function is pure and returns a :class:`ehps_lib.papers.blocks.Block`.
 
 Each map and chart is an accessible ``<figure>``: the image with generated alt text saying
@@ -58,6 +59,7 @@ from .needs import (
     from_scorecard,
     gradient_chart,
     gradient_rows,
+    imd_label,
     imd_map,
     inequality_row,
     profile_table,
@@ -122,12 +124,13 @@ def _join(names: list[str]) -> str:
 def about(a: AtlasData) -> Block:
     """What the Indices of Deprivation are and how this atlas uses them (vintages stated)."""
     paras = [
-        "The English Indices of Deprivation 2019 rank every small neighbourhood in England (Lower layer "
+        f"The English Indices of Deprivation {imd_label(a).removeprefix('IMD ')} rank every small neighbourhood "
+        "in England (Lower layer "
         "Super Output Areas, LSOAs, of about 1,500 residents) from the most deprived (rank 1) to the least "
         "deprived (rank 32,844), combining income, employment, education, health, crime, barriers to housing "
         "and services, and the living environment. A decile is a tenth of England's neighbourhoods: decile 1 "
         "holds the most deprived 10%. A quintile is a fifth: quintile 1 is the most deprived 20%.",
-        f"Every map here uses {_vintage()}: the two are never mixed. Deciles are national, so a Kent "
+        f"Every map here uses {_vintage(a)}: the two are never mixed. Deciles are national, so a Kent "
         "neighbourhood in decile 1 is among the most deprived 10% in England, not in Kent.",
         "The Income Deprivation Affecting Children Index (IDACI) is the share of children aged 0 to 15 living "
         "in income-deprived families.",
@@ -157,7 +160,13 @@ def idaci_counts(a: AtlasData) -> pd.DataFrame:
 
 
 def idaci_map(a: AtlasData) -> Block:
-    """Choropleth of IDACI 2019 by neighbourhood (share of children in income-deprived families)."""
+    """Choropleth of IDACI by neighbourhood (share of children in income-deprived families); a
+    note instead when the IMD edition of the period does not hold IDACI."""
+    if a.lsoas["idaci_score"].isna().all():
+        text = (f"No map: the income deprivation of children (IDACI) of {imd_label(a)}, the edition published by "
+                f"{a.on.day} {a.on:%B %Y}, is not held in the reference data, and the IDACI of a later edition is "
+                "not used for this period.")
+        return Block(html=f'<p class="ehps-atlas-note">{_e(text)}</p>', markdown=text, text=text)
     layer, districts = _layers(a)
     focus = _focus(a)
     bounds = layer[layer["district_code"].isin(a.districts)].total_bounds
@@ -183,8 +192,8 @@ def idaci_map(a: AtlasData) -> Block:
     table = _table_html(f"Neighbourhoods by share of children in income-deprived families (IDACI 2019), "
                         f"{a.area_name}", columns, rows)
     caption = (f"Children in income-deprived families by neighbourhood, {a.area_name}: IDACI score "
-               f"({_vintage()}).")
-    body, svg = _figure(fig, alt=alt, caption=caption, attribution=_imd_attribution(), table=table, raster=True)
+               f"({_vintage(a)}).")
+    body, svg = _figure(fig, alt=alt, caption=caption, attribution=_imd_attribution(a), table=table, raster=True)
     return Block(html=body, text=alt, svg=svg)
 
 
@@ -295,7 +304,7 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
             cells += [f"{ineq['sii']:,.1f} ({ineq['sii_lower']:,.1f} to {ineq['sii_upper']:,.1f})",
                       f"{ineq['rii']:,.2f} ({ineq['rii_lower']:,.2f} to {ineq['rii_upper']:,.2f})"]
         rows_out.append((_e(area_name(code, a.on)), cells))
-    caption = (f"{ind.title} by national IMD 2019 quintile of the child's home neighbourhood (Q1 = most deprived "
+    caption = (f"{ind.title} by national {imd_label(a)} quintile of the child's home neighbourhood (Q1 = most deprived "
                f"20% in England), each district and Kent, {_window_words(a)}")
     notes = [f"Unit: {ind.unit}."]
     if any_sup:
@@ -318,12 +327,12 @@ def district_gradient_table(a: AtlasData, indicator_id: str = NEED_INDICATOR) ->
 def sources(a: AtlasData) -> Block:
     """The attribution every map and rate must print, and the vintages used."""
     items = [
-        ("Indices of Deprivation", reference.ATTRIBUTION["imd2019"]),
+        ("Indices of Deprivation", _imd_attribution(a)[0]),
         ("Boundaries", reference.ATTRIBUTION["boundaries"]),
         ("Population", reference.ATTRIBUTION["population"]),
         ("Early Help records", ATTRIBUTION_CASES + (" Synthetic extract: not real children's records."
                                                     if a.synthetic else "")),
-        ("Vintages", f"{_vintage()}; district names as at {a.on.day} {a.on:%B %Y}."),
+        ("Vintages", f"{_vintage(a)}; district names as at {a.on.day} {a.on:%B %Y}."),
     ]
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
     return Block(html=f'<dl class="ehps-atlas-sources">{dl}</dl>', text="Sources and attribution")

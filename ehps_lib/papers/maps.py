@@ -364,7 +364,7 @@ def _spread(n: int) -> list[int]:
 
 
 def gradient_figure(frame: pd.DataFrame, *, area_label: str, y_label: str, kent: pd.DataFrame | None = None,
-                    percentage: bool = False, group_word: str = "quintile",
+                    percentage: bool = False, group_word: str = "quintile", imd_label: str = "IMD 2019",
                     figsize: tuple[float, float] = (8.0, 4.2)) -> Figure:
     """Bars of a value by deprivation group (1 = most deprived) with 95 % intervals.
 
@@ -399,7 +399,7 @@ def gradient_figure(frame: pd.DataFrame, *, area_label: str, y_label: str, kent:
             if note:
                 ax.text(xi, top * 0.02, note, ha="center", va="bottom", fontsize=10, color=TEXT, weight="bold")
         ax.set_xticks(x, [_group_tick(g, n) for g in x])
-        ax.set_xlabel(f"National IMD 2019 {group_word} of the child's home neighbourhood")
+        ax.set_xlabel(f"National {imd_label} {group_word} of the child's home neighbourhood")
         ax.set_ylabel(y_label)
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
             lambda v, _: f"{v:,.0f}%" if percentage else f"{v:,.0f}"))

@@ -22,7 +22,7 @@ from ..indicators.catalogue import Indicator
 from ..periods import Period
 from . import maps
 from .blocks import NOT_AVAILABLE, SUPPRESSED, Block, _table_html, format_value
-from .charts import figure_to_svg
+from .charts import responsive_img, text_scale
 from .scorecard_data import ScorecardData, ScorecardError
 
 #: Published table of the deprivation gradient, beside ``indicators.parquet``.
@@ -44,7 +44,7 @@ class AtlasData:
     """Everything an atlas shows for one area and period.
 
     ``scorecard`` holds the area, the period, the published indicator results and their
-    metadata; ``lsoas`` the neighbourhoods with IMD 2019 and child population
+    metadata; ``lsoas`` the neighbourhoods with the IMD edition published by the end of the period and child population
     (:func:`ehps_lib.indicators.deprivation.lsoa_deprivation`); ``gradient`` the published deprivation
     gradient, or None when the period's results were computed without it; ``inequality`` its
     slope and relative index of inequality (:func:`ehps_lib.indicators.deprivation.inequality_indices`),
@@ -123,7 +123,8 @@ def from_scorecard(scorecard: ScorecardData) -> AtlasData:
         inequality = io.read_results_table(scorecard.period.slug, INEQUALITY_TABLE)
     except FileNotFoundError:
         inequality = None
-    return atlas_from(scorecard, dep.lsoa_deprivation(), gradient, inequality)
+    # the IMD edition and populations published by the end of the period (IMD 2015 for 2016-17)
+    return atlas_from(scorecard, dep.lsoa_deprivation(as_of=scorecard.period.end), gradient, inequality)
 
 
 # -- shared pieces -------------------------------------------------------------------------------------
@@ -144,17 +145,20 @@ def _figure(fig, *, alt: str, caption: str, attribution: list[str], table: str, 
     equivalent in ``<details>``) and the SVG it shows. Maps (``raster``) are a quantised PNG."""
     w, h = fig.get_size_inches()
     if raster:
+        scale = text_scale(fig)
         png = maps.figure_to_png(fig)
         px_w, px_h = maps.png_size(png)
         w, h = px_w / maps.MAP_DPI, px_h / maps.MAP_DPI
         src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         svg = _png_svg(png, w * 72, h * 72)
+        # on a phone the map keeps a legible size and scrolls sideways in its own region
+        image = (f'<div class="ehps-map-scroll" role="region" tabindex="0" aria-label="Map: {_e(caption)} '
+                 f'(scrolls sideways on a narrow screen)"><img src="{src}" alt="{_e(alt)}" width="{round(w * 100)}" '
+                 f'height="{round(h * 100)}" data-text-scale="{scale:.4f}"></div>')
     else:
-        svg = figure_to_svg(fig)
-        src = _svg_uri(svg)
+        image, svg = responsive_img(fig, alt, round(w * 100), round(h * 100))
     credits = "".join(f'<span class="ehps-attribution">{_e(a)}</span>' for a in attribution)
-    body = (f'<figure class="ehps-figure ehps-atlas-figure{" " + css if css else ""}">'
-            f'<img src="{src}" alt="{_e(alt)}" width="{round(w * 100)}" height="{round(h * 100)}">'
+    body = (f'<figure class="ehps-figure ehps-atlas-figure{" " + css if css else ""}">{image}'
             f'<figcaption><span class="ehps-atlas-caption">{_e(caption)}</span>{credits}</figcaption>'
             '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'
             f"{table}</details></figure>")
@@ -174,12 +178,31 @@ def _names_counts(pairs: list[tuple[str, int]]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _imd_attribution() -> list[str]:
-    return [reference.ATTRIBUTION["imd2019"], reference.ATTRIBUTION["boundaries"]]
+def imd_label(a: AtlasData | None = None) -> str:
+    """The IMD edition the atlas data use ("IMD 2015"): the one published by the end of the period."""
+    if a is not None and "imd_vintage" in a.lsoas.columns and len(a.lsoas):
+        return str(a.lsoas["imd_vintage"].iloc[0])
+    return dep.IMD_VINTAGE
 
 
-def _vintage() -> str:
-    return f"{dep.IMD_VINTAGE} on {dep.LSOA_VINTAGE} boundaries"
+def _imd_attribution(a: AtlasData | None = None) -> list[str]:
+    key = "imd2015" if imd_label(a) == "IMD 2015" else "imd2019"
+    return [reference.ATTRIBUTION[key], reference.ATTRIBUTION["boundaries"]]
+
+
+def _vintage(a: AtlasData | None = None) -> str:
+    return f"{imd_label(a)} on {dep.LSOA_VINTAGE} boundaries"
+
+
+def _has_population(a: AtlasData) -> bool:
+    return bool(a.lsoas["pop_0_17"].notna().any())
+
+
+def no_population_text(a: AtlasData) -> str:
+    """Why a figure needing children by neighbourhood is not shown for this period."""
+    return (f"Not shown: no estimate of children by neighbourhood published by {a.on.day} {a.on:%B %Y} is held "
+            "(the earliest held was published in October 2018), and a paper uses only what "
+            "was published by the end of its period.")
 
 
 def _area_phrase(a: AtlasData) -> str:
@@ -230,7 +253,7 @@ def imd_alt_text(a: AtlasData, counts: pd.DataFrame | None = None) -> str:
     c = imd_counts(a) if counts is None else counts
     total = c[c["area_code"] == a.area_code].iloc[0]
     text = (f"Map of {_area_phrase(a)} {int(total['lsoas']):,} neighbourhoods (LSOA 2011) shaded by national "
-            f"IMD 2019 quintile, from darkest (most deprived 20% in England) to lightest (least deprived 20%), "
+            f"{imd_label(a)} quintile, from darkest (most deprived 20% in England) to lightest (least deprived 20%), "
             f"with district boundaries. {int(total['q1']):,} neighbourhoods are in the most deprived 20%, "
             f"{int(total['d1']):,} of them in the most deprived 10% (hatched); {int(total['q5']):,} are in the "
             "least deprived 20%.")
@@ -251,7 +274,7 @@ def imd_table(a: AtlasData, counts: pd.DataFrame | None = None) -> str:
                "Of which most deprived 10%", "All neighbourhoods"]
     rows = [(_e(r.area_name), [f"{getattr(r, f'q{i}'):,}" for i in range(1, 6)] + [f"{r.d1:,}", f"{r.lsoas:,}"])
             for r in c.itertuples(index=False)]
-    return _table_html(f"Neighbourhoods (LSOA 2011) by national IMD 2019 quintile, {a.area_name}", columns, rows)
+    return _table_html(f"Neighbourhoods (LSOA 2011) by national {imd_label(a)} quintile, {a.area_name}", columns, rows)
 
 
 def imd_map(a: AtlasData) -> Block:
@@ -262,13 +285,13 @@ def imd_map(a: AtlasData) -> Block:
     focus = _focus(a)
     bounds = layer[layer["district_code"].isin(a.districts)].total_bounds
     fig = maps.choropleth_figure(layer, maps.imd_class(layer["imd_decile"]), maps.IMD_CLASS_LABELS, districts,
-                                 legend_title="IMD 2019, national quintile", hatch=layer["imd_decile"] == 1,
+                                 legend_title=f"{imd_label(a)}, national quintile", hatch=layer["imd_decile"] == 1,
                                  hatch_label=maps.DECILE_1_LABEL, focus=focus,
                                  figsize=maps.figure_size_for(bounds))
     alt = imd_alt_text(a, counts)
     caption = (f"Deprivation by neighbourhood, {a.area_name}: national quintile of the Index of Multiple "
-               f"Deprivation ({_vintage()}).")
-    body, svg = _figure(fig, alt=alt, caption=caption, attribution=_imd_attribution(), table=imd_table(a, counts),
+               f"Deprivation ({_vintage(a)}).")
+    body, svg = _figure(fig, alt=alt, caption=caption, attribution=_imd_attribution(a), table=imd_table(a, counts),
                         raster=True)
     return Block(html=body, text=alt, svg=svg)
 
@@ -298,22 +321,33 @@ def profile_table(a: AtlasData, compact: bool | None = None) -> Block:
                                   if r.area_code == a.area_code and not a.is_kent else "")
         rank = NOT_AVAILABLE if pd.isna(r.rank_in_kent) else f"{int(r.rank_in_kent)} of 12"
         if r.area_code == KENT_CODE:
-            rank = "Kent: all 12 districts"
+            rank = "-"  # Kent is not ranked among its own districts (explained in the notes)
         rows.append((name, [f"{r.lsoas:,}", f"{r.lsoas_quintile_1:,} ({format_value(r.pct_lsoas_quintile_1, '%')})",
-                            f"{r.children:,}",
-                            f"{r.children_quintile_1:,} ({format_value(r.pct_children_quintile_1, '%')})",
+                            _count_text(r.children),
+                            (f"{r.children_quintile_1:,} ({format_value(r.pct_children_quintile_1, '%')})"
+                             if pd.notna(r.children_quintile_1) else NOT_AVAILABLE),
                             format_value(r.idaci_pct, "%"), rank]))
     caption = f"Deprivation profile of {'Kent and its districts' if len(prof) > 2 else a.area_name + ' and Kent'}"
-    notes = [
-        f"Neighbourhoods: LSOA 2011; deprivation: {dep.IMD_VINTAGE}, national quintiles. Children aged 0-17: ONS "
-        f"small-area population estimate, mid-{_population_year(a)}.",
-        "Income-deprived children: IDACI score of each neighbourhood weighted by its children aged 0-15 (mid-2015, "
-        "the denominator of the Indices). Rank: population-weighted average of the neighbourhoods' national IMD "
-        "ranks, ranked among Kent's 12 districts.",
-    ]
+    children = ("Rank -: Kent is not ranked among its districts. "
+                f"Children aged 0-17: ONS small-area population estimate, mid-{_population_year(a)}."
+                if _has_population(a) else "Rank -: Kent is not ranked among its districts. "
+                f"Children aged 0-17, {NOT_AVAILABLE}: {no_population_text(a)}")
+    notes = [f"Neighbourhoods: LSOA 2011; deprivation: {imd_label(a)}, national quintiles. {children}"]
+    if a.lsoas["idaci_score"].notna().any():
+        notes.append("Income-deprived children: IDACI score of each neighbourhood weighted by its children aged 0-15 "
+                     "(mid-2015, the denominator of the Indices). Rank: population-weighted average of the "
+                     "neighbourhoods' national IMD ranks, ranked among Kent's 12 districts.")
+    else:
+        notes.append(f"Income-deprived children, {NOT_AVAILABLE}: {imd_label(a)}'s IDACI is not held in the reference "
+                     "data. Rank: average of the neighbourhoods' national IMD ranks (the edition holds no population "
+                     "to weight them by), ranked among Kent's 12 districts.")
     note = "".join(f'<p class="ehps-table-note">{_e(n)}</p>' for n in notes)
     table = _table_html(caption, PROFILE_COLUMNS, rows)
     return Block(html=f'{_scroll_region(caption, "ehps-atlas-profile")}{table}{note}</div>', text=caption)
+
+
+def _count_text(value) -> str:
+    return NOT_AVAILABLE if value is None or pd.isna(value) else f"{int(value):,}"
 
 
 def _population_year(a: AtlasData) -> str:
@@ -464,7 +498,7 @@ def gradient_alt_text(a: AtlasData, indicator_id: str) -> str:
     grouping = _gradient_grouping(a)
     word = "decile" if grouping == dep.DECILE else "quintile"
     rows = gradient_rows(a, indicator_id)
-    text = (f"Bar chart of {_subject(ind)} in {a.area_name}, {_window_words(a)}, by the national IMD 2019 {word} "
+    text = (f"Bar chart of {_subject(ind)} in {a.area_name}, {_window_words(a)}, by the national {imd_label(a)} {word} "
             f"of the child's home neighbourhood, from {word} 1 (most deprived) to {word} {len(rows)} "
             "(least deprived), with 95% confidence intervals")
     text += "." if a.is_kent else ", and Kent's value in each quintile as a dashed line with diamonds."
@@ -487,15 +521,25 @@ def gradient_chart(a: AtlasData, indicator_id: str = NEED_INDICATOR, heading_lev
     if rows.empty:
         text = _unavailable_text(a)
         return Block(html=f'{heading}<p class="ehps-atlas-note">{_e(text)}</p>', text=text)
+    shown = rows["value"].notna() & ~rows["suppressed"].astype(bool)
+    if int(shown.sum()) < 2:
+        # a chart needs at least two values to compare; say why there is none, and give the counts
+        why = (no_population_text(a) if ind.is_rate and not _has_population(a)
+               else "Not shown: fewer than two of the groups have a figure that can be published.")
+        text = f"No chart of {_subject(ind)} by deprivation. {why}"
+        return Block(html=f'{heading}<p class="ehps-atlas-note">{_e(text)}</p>'
+                          f'<div class="ehps-table-wrap">{gradient_table(a, indicator_id)}</div>',
+                     text=text)
     grouping = _gradient_grouping(a)
     kent = None if a.is_kent else gradient_rows(a, indicator_id, KENT_CODE, grouping)
     fig = maps.gradient_figure(rows, area_label=a.area_name, y_label=_axis_label(ind),
                                kent=kent, percentage=ind.is_percentage,
-                               group_word="decile" if grouping == dep.DECILE else "quintile")
+                               group_word="decile" if grouping == dep.DECILE else "quintile",
+                               imd_label=imd_label(a))
     alt = gradient_alt_text(a, indicator_id)
     caption = (f"{ind.title} by deprivation of the child's home neighbourhood, {a.area_name}, "
                f"{_window_words(a)}. c: withheld to protect confidentiality. Source: {ind.source}.")
-    body, svg = _figure(fig, alt=alt, caption=caption, attribution=[reference.ATTRIBUTION["imd2019"],
+    body, svg = _figure(fig, alt=alt, caption=caption, attribution=[_imd_attribution(a)[0],
                                                                      reference.ATTRIBUTION["population"]],
                         table=gradient_table(a, indicator_id), css="ehps-atlas-chart")
     summary = _gradient_sentence(a, indicator_id)

@@ -12,7 +12,6 @@ Typical notebook use::
 
 from __future__ import annotations
 
-import base64
 import math
 
 import matplotlib
@@ -36,7 +35,7 @@ from .blocks import (
     _unit_words,
     format_value,
 )
-from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, figure_to_svg
+from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, responsive_img, too_few_points, too_few_text
 from .scorecard_data import (
     ScorecardData,
     _indicator,
@@ -151,6 +150,8 @@ def _describe(values: pd.Series, unit: str) -> str:
     known = values.dropna()
     if known.empty:
         return "with no values available"
+    if len(known) == 1:
+        return f"with one month published ({format_value(known.iloc[0], unit)})"
     a, b = known.iloc[0], known.iloc[-1]
     fa, fb = format_value(a, unit), format_value(b, unit)
     if fa == fb:
@@ -210,8 +211,17 @@ def trend_chart(data: ScorecardData, indicator_id: str, heading_level: int | Non
     ind = _indicator(data, indicator_id)
     s = trend_series(data, indicator_id)
     alt = trend_alt_text(data, indicator_id, s)
-    svg = figure_to_svg(trend_figure(data, indicator_id, s))
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    known = int(s[data.area_name].notna().sum()) if data.area_name in s.columns else 0
+    if too_few_points(known, max(len(s), 1)):
+        names = [c for c in s.columns if c != "month"]
+        rows = [(_e(_month_words(rec["month"])), [format_value(rec[n], ind.unit) for n in names])
+                for _, rec in s.iterrows()]
+        heading = f"<h{heading_level}>{_e(ind.title)}</h{heading_level}>" if heading_level else ""
+        text = too_few_text(data.area_name, known, len(s))
+        table = _table_html(f"{ind.title} by month, {' and '.join(names)}", ["Month", *names], rows) if rows else ""
+        return Block(html=f'{heading}<p class="ehps-sc-missing">{_e(text)}</p>'
+                          f'<div class="ehps-table-wrap">{table}</div>', markdown=text, text=text)
+    picture, svg = responsive_img(trend_figure(data, indicator_id, s), alt, 800, 360)
     names = [c for c in s.columns if c != "month"]
     span = f"{_month_words(s['month'].iloc[0])} to {_month_words(s['month'].iloc[-1])}" if len(s) else ""
     who = " and ".join(names)
@@ -220,7 +230,7 @@ def trend_chart(data: ScorecardData, indicator_id: str, heading_level: int | Non
             for _, rec in s.iterrows()]
     table = _table_html(f"{ind.title} by month, {who}, {span}", ["Month", *names], rows)
     heading = f"<h{heading_level}>{_e(ind.title)}</h{heading_level}>" if heading_level else ""
-    body = (f'{heading}<figure class="ehps-figure"><img src="{uri}" alt="{_e(alt)}" width="800" height="360">'
+    body = (f'{heading}<figure class="ehps-figure">{picture}'
             f"<figcaption>{_e(caption)}</figcaption>"
             '<details class="ehps-chart-data"><summary>Show the chart data as a table</summary>'
             f"{table}</details></figure>")

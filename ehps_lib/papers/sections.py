@@ -32,12 +32,19 @@ def title_block(data: ScorecardData, product: str = PRODUCT, period_line: str | 
 
 
 # -- definitions -----------------------------------------------------------------------------------
-def definitions(data: ScorecardData) -> Block:
+def definitions(data: ScorecardData, level: int = 3) -> Block:
     """The catalogue definitions of the indicators shown (title, definition, unit, data period,
-    source and notes)."""
+    source and notes), each under a heading of ``level``."""
     from ..indicators.catalogue import DATA_PERIODS, POLARITIES
 
     parts = []
+    population = (data.meta.get("reference") or {}).get("population")
+    if population and any(ind.is_rate for ind in data.indicators):
+        note = (f"Rates per 10,000 children use the {population}: the latest estimate published by the end of "
+                "the period." if not population.startswith("none") else
+                f"No population estimate published by the end of the period is held ({population}), so rates "
+                "are not available.")
+        parts.append(f'<p class="ehps-definitions-vintage">{_e(note)}</p>')
     for ind in data.indicators:
         fields = [("Definition", ind.definition), ("Unit", ind.unit),
                   ("Data period", DATA_PERIODS.get(ind.data_period, ind.data_period)),
@@ -48,7 +55,7 @@ def definitions(data: ScorecardData) -> Block:
         if ind.notes:
             fields.append(("Notes", note_text(ind)))
         items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in fields)
-        parts.append(f'<section class="ehps-definition"><h3>{_e(ind.title)}</h3><dl>{items}</dl></section>')
+        parts.append(f'<section class="ehps-definition"><h{level}>{_e(ind.title)}</h{level}><dl>{items}</dl></section>')
     return Block(html=f'<div class="ehps-definitions">{"".join(parts)}</div>',
                  text="Indicator definitions")
 

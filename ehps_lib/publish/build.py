@@ -61,7 +61,7 @@ from .. import __version__, config
 from ..data import digests, io
 from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name, resolve_area
 from ..periods import Period
-from ..sitemap import INDEX_FILE, MANIFEST_FILE, paper_files
+from ..sitemap import CATALOGUE_FILE, INDEX_FILE, MANIFEST_FILE, paper_files
 from . import cache, render
 from .site import update_site_index
 
@@ -176,6 +176,8 @@ class BuildOutcome:
     cached: int = 0
     published: bool = False
     up_to_date: bool = False
+    release: bool = False
+    release_gaps: list[str] = field(default_factory=list)
 
 
 # -- one run (in a worker process) -------------------------------------------------------------------
@@ -197,10 +199,9 @@ class RunJob:
     synthetic: bool
     classification: str
     provenance: dict
-    #: The results folder the paper reads (the build's period; a monthly edition reads its quarter's).
-    results_slug: str = ""
     #: ``internal`` papers are never published in the site (see :data:`ehps_lib.config.AUDIENCES`).
     audience: str = "public"
+    related: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -319,22 +320,27 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
     """Render the paper with the job's engine into ``stage``, and replace the executed notebook
     there by the notebook as Quarto renders it (:func:`render.quarto_notebook`), which is what
     ``reports/`` keeps for ``quarto render``."""
-    results, _ = io.read_results(job.results_slug or job.period_slug, Path(job.data_dir))
-    io.write_csv(results[results["area_code"] == job.area_code], stage / names["csv"])
     period = Period.parse(job.period)
     title = f"{job.area_name}: {job.template_title}, {job.period}"
     links = [(f"This paper as PDF ({job.area_name}, {job.period})", names["pdf"]),
-             (f"The figures for {job.area_name} as CSV (every month and quarter to {job.period})", names["csv"])]
+             (f"Every figure of this paper as CSV, one per line ({job.area_name}, {job.period})", names["csv"])]
     prefix = f"{job.template}-{job.area_code}-{job.period_slug}"
     kw = dict(title=title, subtitle=period.title, synthetic=job.synthetic,
               classification=job.classification, provenance=job.provenance, links=links,
-              nav=[("All papers", f"../../{INDEX_FILE}")])
+              nav=[("All papers", f"../../{INDEX_FILE}")], related=list(job.related))
     edition, tables = render.quarto_notebook(
         io.read_notebook(notebook), title=title, classification=job.classification, synthetic=job.synthetic,
         provenance={"build_time": render.build_time(), **job.provenance}, links=links, table_prefix=prefix,
         resources=[names["csv"]], listing=_listing_fields(job, period))
     if job.engine != "quarto":
-        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix, **kw)
+        # the paper's figures file: every number of its tables, one a line (render.tables_as_csv)
+        render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix,
+                               figures_name=names["csv"], **kw)
+    else:
+        # the same figures file as the built-in engine's, from the same tables
+        files: dict[str, str] = {}
+        render.render_html(notebook, tables=files, table_prefix=prefix, figures_name=names["csv"], **kw)
+        io.write_text(files[names["csv"]], stage / names["csv"])
     io.write_notebook(edition, notebook)
     if job.engine == "quarto":
         page = render.render_with_quarto(
@@ -542,7 +548,8 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
           workers: int = 2, engine: str = "auto", site_dir: str | Path | None = None, *,
           templates: list[str] | None = None, reports_dir: str | Path | None = None, use_cache: bool = True,
           scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None,
-          wait: bool = True, internal_dir: str | Path | None = None) -> BuildOutcome:
+          wait: bool = True, release: bool | None = None,
+          internal_dir: str | Path | None = None) -> BuildOutcome:
     """Build the pack for ``period`` and publish it in ``site_dir`` (default ``ROOT/site``).
 
     ``templates`` (or a single ``template``) chooses the papers (default: every registered
@@ -551,6 +558,11 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     :class:`~ehps_lib.data.io.WorkspaceBusyError`, when another build holds the workspace.
     Internal papers go to ``internal_dir`` (default: the folder ``internal`` beside the site,
     ``ROOT/internal``), never into the site. See the module docstring for the steps.
+
+    ``release`` (default: True for a real extract, False for a synthetic one): a release
+    refuses to publish, before running anything, while any paper has a gap a Member must not
+    see (:func:`release_gaps`: a Red indicator without commentary, illustrative names, no
+    meeting date or contacts), naming each; a draft publishes and lists them.
 
     Raises
     ------
@@ -598,7 +610,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         runs = cache.RunCache(data / "cache" / "runs")
         _recover(site, runs, log)
         return _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
-                      scan, log, progress, runs, started, internal)
+                      scan, log, progress, runs, started, release, internal)
 
 
 def _check_period_kind(label: str) -> None:
@@ -614,13 +626,31 @@ def _check_period_kind(label: str) -> None:
 
 
 def _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache, scan, log,
-           progress, runs, started, internal: Path) -> BuildOutcome:
+           progress, runs, started, release, internal: Path) -> BuildOutcome:
     from ..indicators.results import ensure_results
 
     p, meta, _folder, computed = ensure_results(period, base=data)
     synthetic = bool(meta.get("synthetic"))
     note = " (SYNTHETIC DATA)" if synthetic else ""
     log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+    outcome_release = (not synthetic) if release is None else bool(release)
+    # the papers this build makes (six-monthly ones only in their months)
+    gaps = release_gaps([(spec.id, code, _safe_area_name(code, p.start)) for spec in specs
+                         if spec.builds_for(p.end.month) for code in _areas_for(spec, areas)], p.label)
+    if outcome_release and gaps:
+        log(f"Release refused: {len(gaps)} gap(s) must be filled before the {p.label} pack is published "
+            "(or build a draft with --draft):")
+        for g in gaps:
+            log(f"  - {g}")
+        refused = BuildOutcome(ok=False, period=p.label, site_dir=site, release=True, release_gaps=gaps,
+                               failures=[Failure("-", "release", "release", g) for g in gaps])
+        refused.seconds = time.perf_counter() - started
+        log("Nothing was published: the site is as it was.")
+        return refused
+    if gaps:
+        log(f"Draft build{note}: a release would need {len(gaps)} more thing(s):")
+        for g in gaps:
+            log(f"  - {g}")
     built = render.build_time()
     commit = render.git_commit(root)
     provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
@@ -633,6 +663,10 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+    # what a public paper may link to: the other public papers of this build (never an internal one)
+    planned = [(spec, code) for spec in specs if spec.audience == "public" and spec.builds_for(p.end.month)
+               for code in _areas_for(spec, areas)]
+    catalogue = io.read_json_or(site / CATALOGUE_FILE, {"papers": []}).get("papers", [])
     jobs: list[RunJob] = []
     for spec in specs:
         if not spec.builds_for(p.end.month):
@@ -648,12 +682,16 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
             for code in _areas_for(spec, areas):
                 data_digest = (data_keys["county"] if spec.areas == "county"
                                else data_keys.get(code, data_keys["county"]))
+                # Links to the area's other public papers of the edition and its previous edition (internal
+                # papers link to nothing: they are not in the site, and the site never links to them).
+                related = (_related(spec, code, edition, [(o, c) for o, c in planned if edition in editions_of(o, p)],
+                                    catalogue, site) if spec.audience == "public" else [])
                 # The template's name and title are in the key as well as its bytes: two templates with the same
-                # cells still make different papers (file names, titles).
+                # cells still make different papers (file names, titles). Links to related papers are in it too.
                 key = digests.digest_json({**common, "classification": classification, "template": template_digest,
                                            "template_id": spec.id, "template_title": spec.title, "area": code,
                                            "period": edition.label, "data": data_digest,
-                                           "inputs": _inputs_digest(spec, code, written)})
+                                           "inputs": _inputs_digest(spec, code, written), "related": related})
                 jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
                                    area_name=_safe_area_name(code, edition.start), period=edition.label,
                                    period_slug=edition.slug, template_path=str(template_path),
@@ -662,7 +700,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
                                    classification=classification,
                                    provenance={**provenance, "period": edition.label, "template": spec.id,
                                                "area_code": code},
-                                   results_slug=p.slug, audience=spec.audience))
+                                   audience=spec.audience, related=tuple(tuple(x) for x in related)))
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
     # Every cache entry used is verified by hash here (a damaged one is removed and run again),
@@ -671,11 +709,11 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     for line in runs.damaged:
         log(line)
     cached = {k for k, r in records.items() if r is not None}
-    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site)
+    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site, release=outcome_release, release_gaps=gaps)
     public_jobs = [j for j in jobs if j.audience == "public"]
     internal_jobs = [j for j in jobs if j.audience != "public"]
-    if len(cached) == len(jobs) and _site_current(site, p, public_jobs, records) and _internal_has(
-            internal, internal_jobs, records):
+    if len(cached) == len(jobs) and _site_current(site, p, public_jobs, records) and _site_gaps(site, p) == gaps \
+            and _internal_has(internal, internal_jobs, records):
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
         restored = _mirror_reports(site, reports)
@@ -803,6 +841,64 @@ def _site_names(record: dict) -> list[str]:
     return [record["files"][kind] for kind in ("html", "pdf", "csv")] + list(record.get("tables", []))
 
 
+def _related(spec: config.TemplateSpec, code: str, p: Period, planned: list, catalogue: list[dict],
+             site: Path) -> list[list[str]]:
+    """Links from a paper to its area's other papers of the period (this build's and those already
+    published) and to its previous edition (the same paper of the previous period, when the site
+    holds it): ``[[text, relative href], ...]``."""
+    name = _safe_area_name(code, p.start)
+    out: list[list[str]] = []
+    seen = {spec.id}
+    for other, c in planned:
+        if c == code and other.id not in seen:
+            seen.add(other.id)
+            out.append([f"{other.title}, {name}, {p.label}", paper_files(other.id, code, p.slug)["html"]])
+    for e in catalogue:
+        if e.get("period") == p.label and e.get("area_code") == code and e.get("template") not in seen \
+                and (site / e["html"]).is_file():
+            seen.add(e["template"])
+            out.append([f"{e.get('template_title') or e['template']}, {name}, {p.label}",
+                        e["html"].rsplit("/", 1)[-1]])
+    before = p.previous()
+    for e in catalogue:
+        if (e.get("period"), e.get("area_code"), e.get("template")) == (before.label, code, spec.id) \
+                and (site / e["html"]).is_file():
+            out.append([f"Previous edition: {spec.title}, {e.get('area_name', name)}, {before.label}",
+                        f"../../{e['html']}"])
+    return out
+
+
+def _site_gaps(site: Path, period: Period) -> list[str] | None:
+    """The release gaps recorded in the live site's manifest of ``period`` (None when it has none)."""
+    try:
+        return io.read_json(site / period.slug / MANIFEST_FILE).get("release", {}).get("gaps", [])
+    except (OSError, io.DamagedFileError, AttributeError):
+        return None
+
+
+def release_gaps(papers: list[tuple[str, str, str]], period: str) -> list[str]:
+    """Every gap that stops a release of ``papers`` (template, area code, area name) for
+    ``period``, each prefixed with its paper: what each paper module's ``release_gaps(area_code,
+    period)`` reports (papers without one have none). A check that cannot run is a gap too."""
+    import importlib
+
+    out = []
+    for template, code, name in papers:
+        try:
+            module = importlib.import_module(f"ehps_lib.papers.{template}")
+        except ImportError:
+            continue
+        check = getattr(module, "release_gaps", None)
+        if check is None:
+            continue
+        try:
+            found = check(code, period)
+        except Exception as exc:  # noqa: BLE001 - reported as a gap, never hidden
+            found = [f"the release check could not run: {type(exc).__name__}: {exc}"]
+        out += [f"{_template_spec(template).title} for {name}: {g}" for g in found]
+    return out
+
+
 def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, progress, *, total: int,
              cached: int) -> dict[str, dict]:
     """Execute ``todo`` in worker processes with a progress bar; return results by key."""
@@ -922,15 +1018,17 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
         try:
             index = update_site_index(stage_site, entries, classification=settings.classification,
                                       provenance={"ehps_lib_version": provenance["ehps_lib_version"],
-                                                  "git_commit": provenance["git_commit"], "build_time": built})
+                                                  "git_commit": provenance["git_commit"], "build_time": built},
+                                      draft_gaps={p.label: outcome.release_gaps} if outcome.release_gaps else None)
         except io.DamagedFileError as exc:
             raise BuildError(f"the live site's catalogue is damaged ({exc}). Restore papers.json from the previous "
                              f"build in {builds}, or move the site away to publish afresh. Nothing was "
                              "published.") from exc
         io.fault_point("publish.index_written")
         this = _manifest(p, meta, provenance, build_id, data, started)
+        release = {"mode": "release" if outcome.release else "draft", "gaps": outcome.release_gaps}
         for path, manifest in _merged_manifests(stage_site, p, this, run_records, log).items():
-            io.write_json(manifest, path)
+            io.write_json({**manifest, "release": release}, path)
         io.fault_point("publish.manifest_written")
         gated = [index]
         if search is not None:
@@ -1123,4 +1221,4 @@ def summary(outcome: BuildOutcome, *, synthetic: bool = False) -> str:
 
 
 __all__ = ['build', 'builds_dir', 'BuildError', 'BuildOutcome', 'complete_builds', 'describe_os_error',
-           'failed_notebook', 'live_site', 'Paper', 'Failure', 'run_job', 'summary']
+           'failed_notebook', 'live_site', 'Paper', 'Failure', 'run_job', 'summary', 'release_gaps']

@@ -167,6 +167,18 @@ def scan_csv(path: Path, secrets: Secrets, threshold: int = 4, name: str | None 
             if i < len(row) and _small_number(row[i], threshold):
                 findings.append(Finding(file, f"row {r_index}, column '{header[i]}'", "small_count", row[i],
                                         f"an unsuppressed count from 1 to {threshold}"))
+    # A paper's figures file (one number a line): judged by its row and column headings, as in HTML.
+    if {"row", "column", "value"} <= set(header):
+        ri, ci, vi = header.index("row"), header.index("column"), header.index("value")
+        for r_index, row in enumerate(body, start=2):
+            if max(ri, ci, vi) >= len(row):
+                continue
+            col, head = row[ci], row[ri]
+            counted = ((_is_count_label(col) or _is_count_label(head))
+                       and not NOT_COUNT_WORDS.search(col) and not NOT_COUNT_WORDS.search(head))
+            if counted and _small_number(row[vi], threshold):
+                findings.append(Finding(file, f"row {r_index} '{head[:40]}', column '{col[:40]}'", "small_count",
+                                        row[vi], f"an unsuppressed count from 1 to {threshold}"))
     # Identifiers anywhere; birth months outside the columns that hold reporting periods.
     if secrets.identifiers and set(TOKEN.findall(text)) & secrets.identifiers:
         for r_index, row in enumerate(body, start=2):

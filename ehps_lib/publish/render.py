@@ -133,18 +133,20 @@ def _page_template():
 def render_page(body: str, *, title: str, subtitle: str = "", synthetic: bool, classification: str,
                 provenance: dict, links: list[tuple[str, str]] | None = None,
                 nav: list[tuple[str, str]] | None = None, description: str = "",
-                is_index: bool = False) -> str:
+                is_index: bool = False, related: list[tuple[str, str]] | None = None) -> str:
     """Wrap an HTML ``body`` in the project page (also used for the site index).
 
     The synthetic-data banner is placed at the top of the page unless the body already
     carries it (the scorecard's title block does).
     """
     body_has_banner = SYNTHETIC_BANNER_ATTR in body
+    body = prepare_tables(body)
     return _page_template().render(
         title=title, subtitle=subtitle, description=description, css=page_css(),
         classification=classification, synthetic=synthetic, show_banner=synthetic and not body_has_banner,
         banner=synthetic_banner_html(), body=body, body_has_title="<h1" in body, links=links or [],
-        nav=nav or [], provenance=provenance, provenance_rows=_provenance_rows(provenance), is_index=is_index,
+        nav=nav or [], related=related or [], provenance=provenance, provenance_rows=_provenance_rows(provenance),
+        is_index=is_index,
     )
 
 
@@ -206,35 +208,284 @@ def _exporter():
                         exclude_output_prompt=True, exclude_raw=True)
 
 
-def tables_as_csv(body: str, prefix: str, start: int = 1) -> tuple[str, dict[str, str]]:
-    """Give every table of ``body`` a CSV file and a download link under it.
+# -- tables on every screen -------------------------------------------------------------------------
+#: Class of the scrolling wrapper every table sits in.
+TABLE_WRAP = "ehps-table-wrap"
 
-    Returns the new body and ``{file name: CSV text}``; files are named
-    ``<prefix>-table-01.csv`` ... in page order (from ``start``, for a body that is one part
-    of a page). The CSV holds the table as printed (header row(s), then one line per row;
-    suppressed cells stay ``c``).
+
+def _grid_cells(table) -> list[tuple[object, int, int, int]]:
+    """``(cell, row, first grid column, columns spanned)`` of every cell of ``table``, with
+    row and column spans resolved (a cell below a ``rowspan`` starts further right)."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, tr in enumerate(table.find_all("tr")):
+        c = 0
+        for cell in tr.find_all(["th", "td"], recursive=False):
+            while (r, c) in taken:
+                c += 1
+            rows = max(int(cell.get("rowspan", 1) or 1), 1)
+            cols = max(int(cell.get("colspan", 1) or 1), 1)
+            taken.update((r + i, c + j) for i in range(rows) for j in range(cols))
+            out.append((cell, r, c, cols))
+            c += cols
+    return out
+
+
+def _add_class(tag, name: str) -> None:
+    classes = tag.get("class") or []
+    if name not in classes:
+        tag["class"] = [*classes, name]
+
+
+def prepare_tables(body: str) -> str:
+    """Mark each ``h2`` that opens an appendix (``ehps-appendix-heading``: a new page in print)
+    and make every table of ``body`` usable on any screen: each sits in a scrolling region
+    (``div.ehps-table-wrap``, a labelled region that takes keyboard focus) that holds the
+    table's visually hidden text too, with the number of columns for the scroll cue; the cells
+    of the first column (and the second, when the first is only an ID beside row headers) are
+    marked so that the style sheet keeps them in view while the rest scrolls; a cell that
+    spans the whole row keeps its text in view too.
+
+    Returns the new HTML. Idempotent: a table already prepared is left as it is.
     """
+    from bs4 import BeautifulSoup
+
+    if "<table" not in body and "<h2" not in body:
+        return body
+    soup = BeautifulSoup(body, "html.parser")
+    for h2 in soup.find_all("h2"):
+        if h2.get_text(" ", strip=True).lower().startswith(("appendix", "appendices")):
+            _add_class(h2, "ehps-appendix-heading")  # in print, an appendix starts a new page
+    for table in soup.find_all("table"):
+        cells = _grid_cells(table)
+        width = max((c + n for _, _, c, n in cells), default=0)
+        first_is_id = any(cell.name == "td" for cell, _, c, n in cells if c == 0 and n == 1) and any(
+            cell.name == "th" and cell.get("scope") == "row" for cell, _, c, n in cells if c == 1)
+        for cell, _, c, n in cells:
+            if n >= width and width > 1:
+                _add_class(cell, "ehps-span-all")
+                if not cell.find(class_="ehps-keep-left"):
+                    inner = soup.new_tag("span", attrs={"class": "ehps-keep-left"})
+                    for child in list(cell.contents):
+                        inner.append(child.extract())
+                    cell.append(inner)
+            elif c == 0:
+                _add_class(cell, "ehps-col1")
+            elif c == 1 and first_is_id:
+                _add_class(cell, "ehps-col2")
+        if first_is_id:
+            _add_class(table, "ehps-sticky2")
+        wrap = table.parent
+        if wrap is None or TABLE_WRAP not in (wrap.get("class") or []):
+            wrap = soup.new_tag("div", attrs={"class": TABLE_WRAP})
+            table.wrap(wrap)
+        caption = table.find("caption")
+        label = " ".join(caption.get_text(" ", strip=True).split()) if caption else "Table"
+        wrap["role"] = "region"
+        wrap["tabindex"] = "0"
+        wrap.attrs.setdefault("aria-label", label)
+        wrap["data-columns"] = str(width)
+    return str(soup)
+
+
+# -- tables as tidy CSV ------------------------------------------------------------------------------
+#: What a cell may hold instead of a number: withheld (``c``), not available (``n/a``), does not
+#: apply (``-``), no neighbourhood in the group (``none``); the CSV puts it in a status column.
+STATUS_TOKENS = ("c", "n/a", "-", "none")
+_NUM = r"([+\-−]?)(\d[\d,]*(?:\.\d+)?)(%?)"
+_NUMBER = re.compile(rf"^{_NUM}$")
+_NUMBER_RAG = re.compile(rf"^{_NUM}\s+(Green|Amber|Red)$")
+_RANGE = re.compile(rf"^{_NUM} to {_NUM}$")
+_RANK = re.compile(r"^(\d+) of (\d+)$")
+_NUMBER_SHARE = re.compile(rf"^{_NUM} \({_NUM}\)$")
+
+
+def _cell_text(cell) -> str:
+    """A cell's text as read aloud: symbols hidden from screen readers left out."""
+    from bs4 import NavigableString
+
+    parts = []
+    for node in cell.descendants:
+        if isinstance(node, NavigableString) and not any(
+                getattr(p, "get", lambda *_: None)("aria-hidden") == "true" for p in node.parents):
+            parts.append(str(node))
+    return " ".join(" ".join(parts).split())
+
+
+def _number(sign: str, digits: str) -> str:
+    """A printed number as CSV text: no thousands separators, the sign kept, nothing rounded."""
+    text = digits.replace(",", "")
+    return f"-{text}" if sign in ("-", "−") and float(text) != 0 else text
+
+
+def value_shown(text: str) -> bool:
+    """Whether a cell shows a value (not empty, not a status token such as ``c``)."""
+    return bool(text) and text not in STATUS_TOKENS
+
+
+def _kind(values: list[str]) -> str | None:
+    """The kind of a column's cells (ignoring status tokens): number, number_rag, range, rank, or None (text)."""
+    seen = [v for v in values if v and v not in STATUS_TOKENS]
+    if not seen:
+        return None
+    for kind, pattern in (("number", _NUMBER), ("number_rag", _NUMBER_RAG), ("range", _RANGE), ("rank", _RANK),
+                          ("number_share", _NUMBER_SHARE)):
+        if all(pattern.match(v) for v in seen):
+            return kind
+    if all(_NUMBER.match(v) or _NUMBER_RAG.match(v) for v in seen):
+        return "number_rag"
+    return None
+
+
+def table_records(table) -> tuple[list[str], list[list[str]], list[dict]]:
+    """A table as tidy CSV (pure): one header row, then one line per data row.
+
+    Header rows over several columns are joined into each column's name ("1 month ago:
+    February 2017: Result"); a row that spans the whole table (a group heading) becomes a
+    ``Group`` column; a column of numbers is written as numbers as printed (no thousands
+    separators or % sign: the unit goes into the column's name) with a ``status`` column beside
+    it holding ``c`` (withheld), ``n/a``, ``-`` or ``none`` where the page shows that instead; a
+    number with its RAG rating gives a value and a ``RAG`` column; a range ("1.2 to 3.4") a
+    lower and an upper column; a rank ("3 of 12") the rank and ``out of``.
+
+    Returns the header, the rows, and the figures (one dict per number shown: ``group``,
+    ``row``, ``column``, ``value``, ``unit``, ``status``).
+    """
+    cells = _grid_cells(table)
+    width = max((c + n for _, _, c, n in cells), default=0)
+    rows = table.find_all("tr")
+    head_rows = {i for i, tr in enumerate(rows) if tr.find_parent("thead") is not None}
+    if not head_rows and rows and all(c.name == "th" for c in rows[0].find_all(["th", "td"], recursive=False)):
+        head_rows = {0}
+    names = [[] for _ in range(width)]
+    grid: dict[int, list[str]] = {}
+    labels: dict[int, str] = {}  # each row's heading: its first header cell
+    for cell, r, c, n in cells:
+        text = _cell_text(cell)
+        if r in head_rows:
+            for j in range(c, c + n):
+                if text and text not in names[j]:
+                    names[j].append(text)
+        else:
+            row = grid.setdefault(r, [""] * width)
+            if cell.name == "th" and r not in labels:
+                labels[r] = text
+            for j in range(c, c + n):
+                row[j] = text if j == c else row[j]
+            if n >= width and width > 1:
+                row[:] = ["\x00group", text] + [""] * (width - 2)
+    header = [": ".join(parts) or f"Column {j + 1}" for j, parts in enumerate(names)]
+    body, group, has_group = [], "", False
+    for r in sorted(grid):
+        row = grid[r]
+        if row[0] == "\x00group":
+            group, has_group = row[1], True
+            continue
+        body.append((group, row, labels.get(r, row[0])))
+    if not has_group and body and width > 2 and not any(_kind([row[j] for _, row, _ in body])
+                                                        for j in range(1, width)) \
+            and any(_kind(row[1:]) for _, row, _ in body):
+        # a table printed with its periods across (the council's trend data): one line per column
+        header, body = ([header[0]] + [row[0] for _, row, _ in body],
+                        [("", [header[j]] + [row[j] for _, row, _ in body], header[j]) for j in range(1, width)])
+        width = len(header)
+    columns = list(zip(*[row for _, row, _ in body], strict=True)) if body else [[] for _ in range(width)]
+    out_header = (["Group"] if has_group else [])
+    plans = []
+    for j in range(width):
+        kind = _kind(list(columns[j])) if j > 0 else None
+        numbers = [v for v in columns[j] if v and v not in STATUS_TOKENS]
+        percent = [("%" in v) for v in numbers]
+        unit = "%" if kind and percent and all(percent) else "mixed" if kind and any(percent) else ""
+        name = header[j] + (" (%)" if unit == "%" and not header[j].endswith("%") else "")
+        plans.append((kind, unit, name))
+        extra = [f"{header[j]}: unit"] if unit == "mixed" else []
+        if kind == "number":
+            out_header += [name, *extra, f"{header[j]}: status"]
+        elif kind == "number_rag":
+            out_header += [name, *extra, f"{header[j]}: RAG", f"{header[j]}: status"]
+        elif kind == "range":
+            out_header += [f"{name}: lower", f"{name}: upper", *extra, f"{header[j]}: status"]
+        elif kind == "rank":
+            out_header += [name, f"{header[j]}: out of", f"{header[j]}: status"]
+        elif kind == "number_share":
+            out_header += [header[j], f"{header[j]}: share (%)", f"{header[j]}: status"]
+        else:
+            out_header.append(name)
+    out_rows, figures = [], []
+    for group, row, label in body:
+        line = [group] if has_group else []
+        for j, (kind, unit, name) in enumerate(plans):
+            v = row[j]
+            status = v if v in STATUS_TOKENS else ""
+            if kind is None:
+                line.append(v)
+                continue
+            cell_unit = ("%" if "%" in v else "") if value_shown(v) else ""
+            extra = [cell_unit] if unit == "mixed" else []
+            if kind == "number":
+                m = _NUMBER.match(v)
+                value = _number(m.group(1), m.group(2)) if m else ""
+                line += [value, *extra, status]
+            elif kind == "number_rag":
+                m = _NUMBER_RAG.match(v) or _NUMBER.match(v)
+                value = _number(m.group(1), m.group(2)) if m else ""
+                rag = m.group(4) if m and m.re is _NUMBER_RAG else ""
+                line += [value, *extra, rag, status]
+            elif kind == "range":
+                m = _RANGE.match(v)
+                value = _number(m.group(1), m.group(2)) if m else ""
+                line += [value, _number(m.group(4), m.group(5)) if m else "", *extra, status]
+            elif kind == "number_share":
+                m = _NUMBER_SHARE.match(v)
+                value = _number(m.group(1), m.group(2)) if m else ""
+                line += [value, _number(m.group(4), m.group(5)) if m else "", status]
+            else:
+                m = _RANK.match(v)
+                value = m.group(1) if m else ""
+                line += [value, m.group(2) if m else "", status]
+            figures.append({"group": group, "row": label, "column": name, "value": value,
+                            "unit": cell_unit if unit == "mixed" else unit, "status": status})
+        out_rows.append(line)
+    return out_header, out_rows, figures
+
+
+FIGURE_COLUMNS = ["table", "caption", "group", "row", "column", "value", "unit", "status"]
+
+
+def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     import csv
     import io as _io
 
+    buffer = _io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def tables_as_csv(body: str, prefix: str, figures_name: str | None = None, start: int = 1
+                  ) -> tuple[str, dict[str, str]]:
+    """Give every table of ``body`` a tidy CSV file (:func:`table_records`) and a download link
+    under it; with ``figures_name``, also the paper's figures file: every number of every
+    table, one per line (``table, caption, group, row, column, value, unit, status``).
+
+    Returns the new body and ``{file name: CSV text}``; table files are named
+    ``<prefix>-table-01.csv`` ... in page order.
+    """
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(body, "html.parser")
     files: dict[str, str] = {}
+    figures: list[list[str]] = []
     for n, table in enumerate(soup.find_all("table"), start=start):
-        buffer = _io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        for row in table.find_all("tr"):
-            cells = []
-            for cell in row.find_all(["th", "td"]):
-                text = " ".join(cell.get_text(" ", strip=True).split())
-                span = int(cell.get("colspan", 1) or 1)
-                cells += [text] * span  # a heading over several columns labels each of them
-            writer.writerow(cells)
+        header, rows, found = table_records(table)
         name = f"{prefix}-table-{n:02d}.csv"
-        files[name] = buffer.getvalue()
+        files[name] = _csv_text(header, rows)
         caption = table.find("caption")
-        what = caption.get_text(" ", strip=True) if caption else f"table {n}"
+        what = " ".join(caption.get_text(" ", strip=True).split()) if caption else f"table {n}"
+        figures += [[str(n), what, f["group"], f["row"], f["column"], f["value"], f["unit"], f["status"]]
+                    for f in found]
         link = soup.new_tag("p", attrs={"class": "ehps-table-download"})
         anchor = soup.new_tag("a", href=name)
         anchor.string = "Download this table as CSV"
@@ -245,18 +496,22 @@ def tables_as_csv(body: str, prefix: str, start: int = 1) -> tuple[str, dict[str
         wrapper = table.parent if table.parent is not None and "ehps-table-wrap" in (table.parent.get("class") or []) \
             else table
         wrapper.insert_after(link)
+    if figures_name:
+        files[figures_name] = _csv_text(FIGURE_COLUMNS, figures)
     return str(soup), files
 
 
 def render_html(executed_nb_path: str | Path, *, title: str, subtitle: str = "", synthetic: bool,
                 classification: str, provenance: dict, links: list[tuple[str, str]] | None = None,
                 nav: list[tuple[str, str]] | None = None, tables: dict[str, str] | None = None,
-                table_prefix: str = "paper") -> str:
+                table_prefix: str = "paper", related: list[tuple[str, str]] | None = None,
+                figures_name: str | None = None) -> str:
     """An executed notebook as a complete, accessible HTML page (returned, not written).
 
     ``provenance`` holds ``period``, ``extract_date``, ``ehps_lib_version``, ``git_commit``,
     ``inputs`` and ``build_time`` (computed from ``SOURCE_DATE_EPOCH`` or the clock when absent).
-    ``links`` (text, href) are listed under "Downloads"; ``nav`` (text, href) in the header.
+    ``links`` (text, href) are listed under "Downloads"; ``nav`` (text, href) in the header;
+    ``related`` (text, href), the area's other papers and the previous edition, under "More papers".
     """
     nb = io.read_notebook(executed_nb_path)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
@@ -267,11 +522,11 @@ def render_html(executed_nb_path: str | Path, *, title: str, subtitle: str = "",
     provenance = {"build_time": build_time(), **provenance}
     body = notebook_body(nb)
     if tables is not None:
-        body, files = tables_as_csv(body, table_prefix)
+        body, files = tables_as_csv(body, table_prefix, figures_name)
         tables.update(files)
     return render_page(body, title=title, subtitle=subtitle, synthetic=synthetic,
                        classification=classification, provenance=provenance, links=links, nav=nav,
-                       description=subtitle)
+                       description=subtitle, related=related)
 
 
 # -- HTML → PDF ------------------------------------------------------------------------------------
@@ -301,7 +556,8 @@ def render_notebook(executed_nb: str | Path, html_out: str | Path, pdf_out: str 
     for name, text in (tables or {}).items():
         io.write_text(text, Path(html_out).parent / name)
     if pdf_out is not None:
-        write_pdf(html, pdf_out, base_url=Path(html_out).parent)
+        # No base URL: every image and style is inline, and links stay relative, as they are on the site.
+        write_pdf(html, pdf_out)
     return Path(html_out), (Path(pdf_out) if pdf_out is not None else None)
 
 
