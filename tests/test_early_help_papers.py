@@ -116,11 +116,14 @@ class TestPlanTargets:
 
     def test_public_row_uses_the_latest_year_by_the_period_end(self, quarter, fixture):
         rows = plan.plan_rows(quarter, fixture[2]).set_index("indicator_id")
-        # 30 June 2016: the DfE year to 31 March 2016 (15,342 referrals, 20.8% re-referrals: file values)
-        assert rows.loc["scs_referrals", ["latest", "when", "rag"]].tolist() == ["15,342", "2016", "Green"]
-        assert rows.loc["scs_rereferral_pct", ["latest", "rag"]].tolist() == ["20.8%", "Green"]
-        # teenage conceptions: calendar 2015 (Kent 20.6 per 1,000)
-        assert rows.loc["cypf_teenage_conceptions", ["latest", "when"]].tolist() == ["20.6", "2015"]
+        # 30 June 2016: the DfE year to 31 March 2016 was published only in November 2016, so the
+        # year to 31 March 2015 (file values: 16,529 referrals, target 16,779: Green; 28.4%
+        # re-referrals, worse than the 26.6% minimum standard: Red)
+        assert rows.loc["scs_referrals", ["latest", "when", "rag"]].tolist() == ["16,529", "2015", "Green"]
+        assert rows.loc["scs_rereferral_pct", ["latest", "rag"]].tolist() == ["28.4%", "Red"]
+        # teenage conceptions: calendar 2015 was published in March 2017; 2014's (Kent 22.2 per
+        # 1,000) in March 2016
+        assert rows.loc["cypf_teenage_conceptions", ["latest", "when"]].tolist() == ["22.2", "2014"]
         assert rows.loc["neet_pct", "status"].startswith("Not rated: no figure by June 2016")
         assert rows.loc["tf_identified_pct", "status"] == "Not rated: no data source held"
         assert rows.loc["cc_poverty_registered_pct", "status"] == "No target published (TBA)"
@@ -132,21 +135,23 @@ class TestThematic:
         pop = pd.read_csv(REF / "indicators_county/dfe_ons_population_0_17_2012_2024.csv")
 
         def rate(frame):
-            plans = frame[frame.time_period == 2016].set_index("new_la_code")["CPP_At31"].astype(float)
-            people = pop[(pop.time_period == 2015) & (pop.geographic_level == "Local authority")]
+            # at 30 June 2016 the latest published are the plans at 31 March 2015 (DfE, November 2015)
+            plans = frame[frame.time_period == 2015].set_index("new_la_code")["CPP_At31"].astype(float)
+            people = pop[(pop.time_period == 2014) & (pop.geographic_level == "Local authority")]
             people = people.set_index("new_la_code")["population_estimate"].astype(float)
             return plans / people.reindex(plans.index) * 10000
 
         rates = rate(d5[d5.geographic_level == "Local authority"])
         kent = rates["E10000016"]
-        sn_codes = d5[(d5.kent_or_sn == "statistical_neighbour") & (d5.time_period == 2016)]["new_la_code"].unique()
+        sn_codes = d5[(d5.kent_or_sn == "statistical_neighbour") & (d5.time_period == 2015)]["new_la_code"].unique()
         b = benchmark(fixture[2], "cypf_cp_rate", quarter.period.end)
-        assert b.year == "2016" and b.kent == pytest.approx(kent)
+        assert b.year == "2015" and b.kent == pytest.approx(kent)
         assert b.neighbours_mean == pytest.approx(rates[list(sn_codes)].mean())
         assert b.rank == int((rates[[*sn_codes, "E10000016"]] > kent).sum()) + 1  # no judgement: highest first
         text = _text(thematic.theme_section(quarter, fixture[2], "social_care"))
         assert f"{kent:.1f}" in text and "Children in care per 10,000 children" in text
-        assert "No figure for a time before 30 June 2016: the file held covers 2021 to 2025." in text
+        assert ("No figure published by 30 June 2016: the file held covers 2021 to 2025, first published from "
+                "September 2021.") in text
 
     def test_case_sections_and_statements(self, quarter, fixture):
         text = _text(thematic.theme_sections(quarter, fixture[2]))
@@ -191,7 +196,7 @@ class TestCypf:
         for r in rows.to_dict("records"):
             assert r["kent"] != "n/a" or r["statement"], r["name"]
         cp = rows.set_index("number").loc[1]
-        assert cp["when"] == "2016" and cp["kind"] == cypf.PUBLIC
+        assert cp["when"] == "2015" and cp["kind"] == cypf.PUBLIC  # 2016's was published in November 2016
         assert rows.set_index("number").loc[8, "kind"] == cypf.CLOSEST  # injuries stand in for self-harm
 
     def test_dashboard_table_and_charts(self, quarter, fixture):
@@ -205,9 +210,10 @@ class TestCypf:
     def test_progress_compares_with_six_months_earlier(self, quarter, fixture):
         assert cypf.last_report_period(quarter.period).label == "2015-16 Q3"
         rows = progress.district_rows(quarter, fixture[2], CAN).set_index("number")
-        # the last report (period to 31 December 2015) had calendar 2015 conceptions already: no new figure
+        # the last report (to 31 December 2015) had 2013's conceptions (published March 2015); by
+        # June 2016 2014's had been published (March 2016): a new figure
         con = rows.loc[17]
-        assert (con["then_when"], con["now_when"], con["new_figure"]) == ("2015", "2015", False)
+        assert (con["then_when"], con["now_when"], con["new_figure"]) == ("2013", "2014", True)
         # case data: this quarter's Canterbury notification rate against the quarter six months earlier
         ehn = rows.loc[4]
         assert ehn["then_when"] == "2015-16 Q3" and ehn["now_when"] == "2016-17 Q1"
@@ -220,6 +226,16 @@ class TestCypf:
         text = _text(progress.district_contributions(quarter, fixture[2], notes))
         assert "Update from the Canterbury Local Children's Partnership Group: Update from the LCPG." in text
         assert "No update was contributed by the Swale Local Children's Partnership Group" in text
+
+    def test_an_illustrative_update_stops_a_release_and_a_missing_one_does_not(self, quarter):
+        from ehps_lib.papers.commentary import parse_commentary
+
+        notes = parse_commentary('districts:\n  Thanet: "Illustrative update on synthetic data."\n'
+                                 '  Canterbury: "The LCPG reviewed its priorities."\n', QUARTER,
+                                 source="reports/commentary/2016-17-Q1.yml")
+        assert progress.update_gaps(notes, quarter.period.end) == [
+            "The update from the Thanet Local Children's Partnership Group is illustrative: replace districts: "
+            "Thanet: summary in reports/commentary/2016-17-Q1.yml"]
 
 
 class TestDrilldown:

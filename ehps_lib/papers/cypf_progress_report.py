@@ -32,7 +32,7 @@ from ..indicators import stats
 from .benchmarks import load_public
 from .blocks import Block, _e, _html_table, _notes_html, direction_badge
 from .breakdowns import group_area_table, group_table
-from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, load_commentary
+from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, is_illustrative, load_commentary
 from .cypf import CASE, MOVEMENT_GROUPS, NONE, OUTCOMES, last_report_period, outcome_summary, progress_rows
 from .scorecard_data import ScorecardData, ScorecardError, load_scorecard
 from .sections import title_block
@@ -188,6 +188,26 @@ def improved_and_worse(data: ScorecardData, public: pd.DataFrame) -> Block:
     return Block(html="".join(out), text="Indicators that improved or got worse since the last report")
 
 
+def update_gaps(commentary: Commentary, period_end) -> list[str]:
+    """What a release of the report would need of the districts' updates it prints (pure): none
+    may be illustrative. A district without an update is not a gap (the report says none was
+    contributed), since LCPGs contribute when they choose (seed 004:1852)."""
+    gaps = []
+    for code in DISTRICTS:
+        name = area_name(code, period_end)
+        if is_illustrative(commentary.district(code).get(DISTRICT_SUMMARY)):
+            gaps.append(f"The update from the {name} Local Children's Partnership Group is illustrative: replace "
+                        f"districts: {name}: {DISTRICT_SUMMARY} in {commentary.path}")
+    return gaps
+
+
+def release_gaps(area_code: str, period: str) -> list[str]:
+    """What a release of this report for ``area_code`` and ``period`` would need: real updates
+    from the districts (:func:`update_gaps`); an empty list when it is ready."""
+    sc = load_scorecard(area_code, period)
+    return update_gaps(load_commentary(sc.period), sc.period.end)
+
+
 __all__ = ["district_contributions", "district_rows", "improved_and_worse", "load_commentary", "load_public",
            "load_scorecard", "movement_table", "outcome_progress", "population_groups", "report_intro",
-           "report_title", "KENT_CODE"]
+           "report_title", "release_gaps", "update_gaps", "KENT_CODE"]
