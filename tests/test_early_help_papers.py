@@ -129,6 +129,25 @@ class TestPlanTargets:
         assert rows.loc["cc_poverty_registered_pct", "status"] == "No target published (TBA)"
 
 
+    def test_an_extract_without_youth_justice_rates_nothing_from_it(self, fixture):
+        """Without the optional table the measures it feeds are not computed (no zeros rated
+        Green) and the plan says why."""
+        from ehps_lib.indicators.engine import compute_results
+
+        results, meta, public, tables = fixture
+        without = {k: v for k, v in tables.items() if k != "youth_justice"}
+        raw = compute_results(without, pd.Timestamp(meta["extract_date"]).date(),
+                              indicator_ids=["ehn_received", "yj_first_time_entrants"])
+        assert set(raw["indicator_id"]) == {"ehn_received"}
+        held = {k: v for k, v in meta["extract_tables"].items() if k != "youth_justice"}
+        kept = results[results["indicator_id"] != "yj_first_time_entrants"]
+        data = scorecard_from_results(kept, {**meta, "extract_tables": held}, KENT_CODE, QUARTER)
+        rows = plan.plan_rows(data, public).set_index("indicator_id")
+        assert rows.loc["yj_first_time_entrants", "status"] == "Not rated: the extract has no youth_justice table"
+        text = _text(thematic.case_table(data, thematic.THEMES["youth_justice"]))
+        assert "not available, because the extract has no youth_justice table." in text
+
+
 class TestThematic:
     def test_social_care_beside_england_and_neighbours(self, quarter, fixture):
         d5 = pd.read_csv(REF / "indicators_county/dfe_cpp_at31march_duration_d5_2013_2025.csv")

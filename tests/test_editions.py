@@ -128,6 +128,9 @@ class TestBuild:
         html = (folder / "drilldown.html").read_text(encoding="utf-8")
         assert '<p class="ehps-classification"><span class="ehps-visually-hidden">Security classification: ' \
                '</span>OFFICIAL-SENSITIVE</p>' in html
+        # no link to the site (or to an index the internal folder does not have): every link is a file beside it
+        hrefs = re.findall(r'<a [^>]*href="([^"#]+)', html)
+        assert hrefs and all((folder / h).is_file() for h in hrefs), hrefs
         pages = _pdf_pages(folder / "drilldown.pdf")
         assert len(pages) >= 2
         for n, page in enumerate(pages, start=1):

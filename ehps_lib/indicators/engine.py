@@ -91,6 +91,34 @@ def _ages_at(df: pd.DataFrame, date_col: str, children: pd.DataFrame) -> pd.Seri
     return (_month_index(df[date_col]) - _month_index(df["child_id"].map(births))) // 12
 
 
+def missing_input(ind: Indicator, tables: dict[str, pd.DataFrame]) -> str | None:
+    """What an indicator needs that the extract did not hold (an optional table, or an optional
+    column of the children table), in words; None when it has everything. Such an indicator is
+    not computed at all: counting it from nothing would print zeros (and rate them) for what was
+    never measured.
+
+    Examples
+    --------
+    >>> from ehps_lib.indicators.catalogue import load_catalogue
+    >>> cat = load_catalogue()
+    >>> missing_input(cat["yj_first_time_entrants"], {"children": pd.DataFrame(columns=["child_id"])})
+    'the extract has no youth_justice table'
+    >>> missing_input(cat["cc_reach_ehn_0_4"], {"children": pd.DataFrame(columns=["child_id"]),
+    ...                                         "notifications": pd.DataFrame()})
+    "the extract's children table has no cc_registered_date column"
+    """
+    table = ind.params.get("table")
+    if table and table not in tables:
+        return f"the extract has no {table} table"
+    children = tables.get("children")
+    wanted = [*(ind.params.get("child_where") or {}), *([ind.params["child_date"]] if ind.params.get("child_date")
+                                                          else [])]
+    for column in wanted:
+        if children is not None and column not in children.columns:
+            return f"the extract's children table has no {column} column"
+    return None
+
+
 def _prefilter(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFrame]:
     """Apply the parameters every method shares before the method runs: ``child_where`` (records
     about children whose attributes match, e.g. a population group) and ``ages`` (records about
@@ -522,6 +550,7 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
     from ..data.contract import complete_tables  # pandera is slow to import; only computing needs it
 
     catalogue = catalogue or load_catalogue()
+    held = tables
     tables = complete_tables(tables)
     first_m, last_m = month_range(tables, extract_date)
     if up_to is not None:
@@ -540,7 +569,9 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
     unknown = set(ids) - set(catalogue)
     if unknown:
         raise KeyError(f"Unknown indicator(s) {sorted(unknown)}; known: {sorted(catalogue)}")
-    frames = [compute_indicator(catalogue[i], tables, ctx, include_scs_areas, as_of) for i in ids]
+    # an indicator whose optional table or column the extract lacks has no results (not zeros)
+    frames = [compute_indicator(catalogue[i], tables, ctx, include_scs_areas, as_of) for i in ids
+              if missing_input(catalogue[i], held) is None]
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     order = {code: i for i, code in enumerate([KENT_CODE, *DISTRICTS, *SCS_AREA_CODES])}
     out = out.assign(_a=out["area_code"].map(order), _i=out["indicator_id"].map({k: i for i, k in enumerate(ids)}))

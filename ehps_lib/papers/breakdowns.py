@@ -115,7 +115,10 @@ def age_area_table(data: ScorecardData, indicator_id: str, period: Period | None
         rag_html = f"<td>{rec['rag_html']}</td>" if ind.has_target else ""
         trs.append(f'<tr{cls}><th scope="row">{_e(rec["area"])}</th>'
                    + "".join(f"<td>{_e(c)}</td>" for c in cells) + rag_html + "</tr>")
-    caption = (f"{ind.title} ({_unit_label(ind)}), {p.title}: Kent and each district"
+    unit = _unit_label(ind)
+    # no unit repeated when the title already ends with it ("Average duration of closed cases (weeks)")
+    title = ind.title if ind.title.endswith(")") else f"{ind.title} ({unit})"
+    caption = (f"{title}, {p.title}: Kent and each district"
                + (", by age" if ind.age_bands else ""))
     notes = []
     if ind.age_bands:

@@ -67,7 +67,7 @@ def dashboard_intro(data: ScorecardData) -> Block:
         "model), Kent's rank among them (1 is best; for indicators to be safely minimised rather than simply "
         "reduced, 1 is the highest and no judgement is made), and how the figure has moved since the one before.",
         "Figures from Kent's own systems (Early Help Notifications, youth justice) are for this period and have "
-        "no national comparison. Public figures are the latest published for a time up to the end of the "
+        "no national comparison. Public figures are the latest published by the end of the "
         "period. Where an indicator itself is not held, the closest measure held is shown and named; where "
         "nothing is held, the dashboard says so.",
     ]
@@ -216,7 +216,7 @@ def rank_sentence(data: ScorecardData, public: pd.DataFrame) -> Block:
     frame = county_rows(data, public)
     ranked = frame[frame["rank"] != NOT_AVAILABLE]
     if ranked.empty:
-        text = "No CYPF indicator has a published neighbour comparison for a time up to the end of this period."
+        text = "No CYPF indicator has a neighbour comparison published by the end of this period."
     else:
         items = "; ".join(f"{r['name']} {r['rank']} ({r['when']})" for r in ranked.to_dict("records"))
         text = f"Kent's rank among its statistical neighbours: {items}."

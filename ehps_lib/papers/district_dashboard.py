@@ -301,7 +301,7 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
         trs = "".join(f'<tr><th scope="row">{r.number}. {_e(r.name)}</th><td>{_e(r.measure)}</td>'
                       f"<td>{_e(r.when)}</td><td>{_e(r.kent)}</td></tr>" for r in kent_only.itertuples())
-        caption = (f"CYPF indicators published for Kent only: Kent's latest figure for a time up to "
+        caption = (f"CYPF indicators published for Kent only: Kent's latest figure published by "
                    f"{data.period.end:%d %B %Y}")
         notes = ["No district figure is published for these; the Kent figure is shown for context.",
                  "Sources: " + "; ".join(sorted({data.catalogue[i].source for i in kent_only["indicator_id"]})) + "."]

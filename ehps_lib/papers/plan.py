@@ -26,7 +26,7 @@ from .blocks import (
     format_value,
     rag_badge,
 )
-from .scorecard_data import ScorecardData, _get, _row
+from .scorecard_data import ScorecardData, _get, _row, not_in_extract
 from .sections import compact_number
 
 #: Table 8's rows are lines 1585 to 1623 of seed 000.
@@ -60,7 +60,8 @@ def _latest(data: ScorecardData, public: pd.DataFrame, ind: Indicator) -> tuple[
     if ind.has_data:
         row = _row(data, ind.id, data.period, KENT_CODE)
         if not row:
-            return NOT_APPLICABLE, "", None, "not in this period's results (too early in the extract)"
+            return NOT_APPLICABLE, "", None, (not_in_extract(data, ind)
+                                              or "not in this period's results (too early in the extract)")
         return (data.cell(ind.id, data.period, area_code=KENT_CODE), data.period.title, _get(row, "rag"),
                 "" if _get(row, "rag") else "not available for the period")
     if ind.is_public:
@@ -114,7 +115,7 @@ def plan_table(data: ScorecardData, public: pd.DataFrame) -> Block:
                f"{rated} of the {with_target} rows with a target rated")
     notes = [f"Source of the baselines and targets: {PLAN_SOURCE}. The minimum standard (Red beyond it) is the "
              "2014 baseline. Case-data figures are for the paper's period (in brackets); public figures for the "
-             "latest year published for a time up to its end (the year in brackets).",
+             "latest year published by its end (the year in brackets).",
              f"{NOT_APPLICABLE}: not printed in the plan."]
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-plan-table")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',

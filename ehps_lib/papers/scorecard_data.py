@@ -276,6 +276,18 @@ def _case_indicators(data: ScorecardData) -> list[Indicator]:
     return [ind for ind in data.indicators if ind.has_data]
 
 
+def not_in_extract(data: ScorecardData, ind: Indicator) -> str | None:
+    """Why ``ind`` has no results at all: the extract lacked its optional table or column (from
+    ``meta['extract_tables']``, in words, e.g. "the extract has no youth_justice table"); None when
+    the extract held what it needs, or the results predate that record."""
+    from ..indicators.engine import missing_input
+
+    held = data.meta.get("extract_tables")
+    if not held:
+        return None
+    return missing_input(ind, {name: pd.DataFrame(columns=list(cols)) for name, cols in held.items()})
+
+
 def _unit_label(ind: Indicator) -> str:
     if ind.unit == "count":
         return "number"
@@ -288,5 +300,5 @@ def _unit_label(ind: Indicator) -> str:
 
 __all__ = [
     "ScorecardData", "ScorecardError", "load_scorecard", "scorecard_from_results", "known_area_codes", "latest_month",
-    "edition_month", "edition_words"
+    "edition_month", "edition_words", "not_in_extract"
 ]

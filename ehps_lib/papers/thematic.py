@@ -4,7 +4,7 @@ children looked after, teenage conceptions and injuries.
 
 Each section is made of what exists for it: figures from the case-system extract for Kent and each
 district (published results, suppressed like every other), and real public figures for Kent beside
-England and Kent's statistical neighbours at the latest year published for a time up to the end of
+England and Kent's statistical neighbours at the latest year published by the end of
 the paper's period, each with its source and the release of the file held. What no data held here
 supports is said in plain words, never filled in.
 """
@@ -33,7 +33,7 @@ from .blocks import (
     rag_text,
 )
 from .breakdowns import areas
-from .scorecard_data import ScorecardData, _get, _row, _unit_label
+from .scorecard_data import ScorecardData, _get, _row, _unit_label, not_in_extract
 from .sections import note_text
 
 
@@ -118,6 +118,7 @@ def case_table(data: ScorecardData, theme: Theme) -> Block:
         trs.append(f'<tr><th scope="row">{_e(rec["area"])}</th>{"".join(html)}</tr>')
     caption = f"{theme.heading}, {data.period.title}: Kent and each district (from the case-system extract)"
     notes = [f"{i.title}: {note_text(i)}" for i in inds if i.notes]
+    notes += [f"{i.title}: not available, because {why}." for i in inds if (why := not_in_extract(data, i))]
     notes += [n for n in _cell_notes(shown) if n.startswith((SUPPRESSED, NOT_AVAILABLE))]
     notes.append("Sources: " + "; ".join(sorted({i.source for i in inds})) + ".")
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-theme-case")
@@ -191,7 +192,7 @@ def public_table(data: ScorecardData, public: pd.DataFrame, theme: Theme) -> Blo
     notes.append(f"{NOT_APPLICABLE}: not published for this year or this kind of figure (counts are not compared "
                  "across councils); the number of statistical neighbours with a figure is in brackets.")
     caption = (f"{theme.heading}: Kent beside England and its statistical neighbours (DfE 2025 model), latest "
-               f"year published for a time up to {data.period.end:%d %B %Y}")
+               f"year published by {data.period.end:%d %B %Y}")
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-theme-public")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
                  text=caption)

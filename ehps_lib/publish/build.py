@@ -327,7 +327,9 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
     prefix = f"{job.template}-{job.area_code}-{job.period_slug}"
     kw = dict(title=title, subtitle=period.title, synthetic=job.synthetic,
               classification=job.classification, provenance=job.provenance, links=links,
-              nav=[("All papers", f"../../{INDEX_FILE}")], related=list(job.related))
+              # an internal paper is not in the site, so it links to none of it (its folder has no index)
+              nav=[("All papers", f"../../{INDEX_FILE}")] if job.audience == "public" else [],
+              related=list(job.related))
     edition, tables = render.quarto_notebook(
         io.read_notebook(notebook), title=title, classification=job.classification, synthetic=job.synthetic,
         provenance={"build_time": render.build_time(), **job.provenance}, links=links, table_prefix=prefix,
