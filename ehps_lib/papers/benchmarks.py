@@ -136,6 +136,13 @@ def district_values(public: pd.DataFrame, indicator_id: str, year: str) -> pd.Da
     return sel.set_index("area_code").reindex(list(DISTRICTS)).reset_index()
 
 
+def file_held(ind: Indicator) -> str | None:
+    """Which release of the public file a public indicator's figures are read from (publisher,
+    title and the years it covers), or None for an indicator from the extract."""
+    dataset = DATASET_OF.get(ind.id)
+    return public_data.SOURCES.get(dataset) if dataset else None
+
+
 def source_line(ind: Indicator) -> str:
     """Where a public figure comes from and which release of the file: "Source: ... (file held: ...)."."""
     dataset = DATASET_OF.get(ind.id)
@@ -152,5 +159,5 @@ def not_available_words(b: Benchmark, period: Period) -> str:
             f"{public_data.first_published(b.indicator_id, b.first_year):%B %Y}.")
 
 
-__all__ = ["Benchmark", "benchmark", "district_values", "load_public", "not_available_words", "source_line",
-           "trend"]
+__all__ = ["Benchmark", "benchmark", "district_values", "file_held", "load_public", "not_available_words",
+           "source_line", "trend"]

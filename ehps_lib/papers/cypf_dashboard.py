@@ -25,7 +25,7 @@ import matplotlib.ticker as mticker
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .benchmarks import load_public
+from .benchmarks import file_held, load_public
 from .blocks import (
     NOT_AVAILABLE,
     Block,
@@ -202,6 +202,9 @@ def definitions(data: ScorecardData) -> Block:
     for item, ind in zip(CYPF, measures_shown(data), strict=True):
         fields = [("Measure shown", ind.title), ("Definition", ind.definition), ("Unit", ind.unit),
                   ("Source", ind.source)]
+        if file_held(ind):
+            fields.append(("File held", f"{file_held(ind)}; a year's figures are shown only once published by "
+                                        f"{data.period.end:%d %B %Y}"))
         if ind.notes:
             fields.append(("Notes", note_text(ind)))
         items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in fields)

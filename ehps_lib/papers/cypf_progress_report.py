@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..geography import DISTRICTS, KENT_CODE, area_name
 from ..indicators import stats
-from .benchmarks import load_public
+from .benchmarks import file_held, load_public
 from .blocks import Block, _e, _html_table, _notes_html, direction_badge
 from .breakdowns import group_area_table, group_table
 from .commentary import DISTRICT_SUMMARY, Commentary, _paragraphs, is_illustrative, load_commentary
@@ -106,7 +106,14 @@ def outcome_progress(data: ScorecardData, public: pd.DataFrame) -> Block:
 MOVEMENT_COLUMNS = ["Indicator", "Last report", "This report", "Movement"]
 
 
-def _movement_table(rows: pd.DataFrame, caption: str, group: bool = True) -> Block:
+def _sources(data: ScorecardData, rows: pd.DataFrame) -> str:
+    """Where the figures of ``rows`` come from: the extract's systems and each public file held."""
+    inds = [data.catalogue[i] for i in dict.fromkeys(rows.loc[rows["kind"] != NONE, "indicator_id"])]
+    return "Sources: " + "; ".join(dict.fromkeys(
+        f"{i.source}" + (f" (file held: {file_held(i)})" if file_held(i) else "") for i in inds)) + "."
+
+
+def _movement_table(rows: pd.DataFrame, caption: str, group: bool = True, sources: str = "") -> Block:
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in MOVEMENT_COLUMNS) + "</tr>"
     bodies = []
     for outcome, part in rows.groupby("outcome", sort=True):
@@ -123,7 +130,7 @@ def _movement_table(rows: pd.DataFrame, caption: str, group: bool = True) -> Blo
                        f"{note}</th><td>{_e(then)}</td><td>{_e(now)}</td><td>{direction_badge(r['movement'])}</td></tr>")
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
     html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-cypf-table")
-    notes = ["c: withheld to protect confidentiality; n/a: not available."]
+    notes = ["c: withheld to protect confidentiality; n/a: not available."] + ([sources] if sources else [])
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
                  text=caption)
 
@@ -131,9 +138,9 @@ def _movement_table(rows: pd.DataFrame, caption: str, group: bool = True) -> Blo
 def movement_table(data: ScorecardData, public: pd.DataFrame) -> Block:
     """Each CYPF indicator's figure in the last report and now, and its movement, under its outcome."""
     _check_kent(data)
-    return _movement_table(progress_rows(data, public),
-                           f"Movement of each CYPF indicator since the last report, Kent, six months to "
-                           f"{data.period.end:%B %Y}")
+    rows = progress_rows(data, public)
+    return _movement_table(rows, f"Movement of each CYPF indicator since the last report, Kent, six months to "
+                                 f"{data.period.end:%B %Y}", sources=_sources(data, rows))
 
 
 def district_rows(data: ScorecardData, public: pd.DataFrame, district: str) -> pd.DataFrame:
@@ -164,7 +171,7 @@ def district_contributions(data: ScorecardData, public: pd.DataFrame, commentary
             parts.append(f'<p class="ehps-sc-missing-inline">{_e(line)}</p>')
         rows = district_rows(data, public, code)
         table = _movement_table(rows, f"{name}: movement since the last report on the CYPF indicators published by "
-                                      "district", group=False)
+                                      "district", group=False, sources=_sources(data, rows))
         parts.append(table.html + "</section>")
     return Block(html="".join(parts), text="District contributions")
 
