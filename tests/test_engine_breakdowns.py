@@ -223,13 +223,17 @@ class TestChildrensCentresAndGroups:
         assert _value(res, "cases_open__in_care", SEV, "2015-06") == 1
         assert _value(res, "cases_open__in_care", KENT_CODE, "2015-06") == 1
 
-    def test_an_extract_without_the_flags_or_tables_gives_zeros_not_errors(self):
+    def test_an_extract_without_the_flags_or_tables_leaves_their_measures_out(self):
+        # issue 15 changed this from zeros: a measure never exported is not counted from nothing
+        # (a zero would be rated, e.g. no first-time entrants: Green); the papers say what was missing
         bare = tables()
         bare["children"] = bare["children"].drop(columns=["in_care", "cc_registered_date"])
         del bare["youth_justice"]
-        res = engine.compute_results(bare, EXTRACT, indicator_ids=["ehn_received__in_care", "yj_caseload"])
-        assert _value(res, "ehn_received__in_care", SEV, "2015-05") == 0
-        assert _value(res, "yj_caseload", KENT_CODE, "2015-06") == 0
+        res = engine.compute_results(bare, EXTRACT, indicator_ids=["ehn_received__in_care", "yj_caseload",
+                                                                   "ehn_received"])
+        assert set(res["indicator_id"]) == {"ehn_received"}
+        none = engine.compute_results(bare, EXTRACT, indicator_ids=["ehn_received__in_care", "yj_caseload"])
+        assert none.empty and list(none.columns) == list(catalogue.RESULT_COLUMNS)
 
 
 class TestCatalogueRules:

@@ -572,7 +572,10 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
     # an indicator whose optional table or column the extract lacks has no results (not zeros)
     frames = [compute_indicator(catalogue[i], tables, ctx, include_scs_areas, as_of) for i in ids
               if missing_input(catalogue[i], held) is None]
-    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
     order = {code: i for i, code in enumerate([KENT_CODE, *DISTRICTS, *SCS_AREA_CODES])}
     out = out.assign(_a=out["area_code"].map(order), _i=out["indicator_id"].map({k: i for i, k in enumerate(ids)}))
     out = out.sort_values(["_i", "_a", "period_start", "period_kind", "age_band"]).drop(columns=["_a", "_i"])

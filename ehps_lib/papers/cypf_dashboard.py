@@ -36,7 +36,7 @@ from .blocks import (
     format_value,
 )
 from .breakdowns import group_table
-from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, _img, figure_to_svg
+from .charts import AREA_COLOUR, CHART_STYLE, KENT_COLOUR, responsive_img
 from .cypf import CASE, CLOSEST, CYPF, NONE, OUTCOMES, PUBLIC, county_rows
 from .scorecard_data import ScorecardData, ScorecardError, load_scorecard
 from .sections import title_block
@@ -162,7 +162,8 @@ def trend_charts(data: ScorecardData, public: pd.DataFrame) -> Block:
         if s[["Kent", "England", "Statistical neighbours (mean)"]].notna().sum().max() < 2:
             continue
         alt = trend_alt_text(rec, s)
-        svg = figure_to_svg(trend_figure(rec, s))
+        # a <picture>: a phone version redrawn narrower, each image stating its smallest text
+        picture, _svg = responsive_img(trend_figure(rec, s), alt, 420, 210)
         cols = [c for c in ("Kent", "England", "Statistical neighbours (mean)") if s[c].notna().any()]
         rows = "".join(f'<tr><th scope="row">{_e(r["period"])}</th>'
                        + "".join(f"<td>{_e(format_value(r[c], rec['unit']))}</td>" for c in cols) + "</tr>"
@@ -170,7 +171,7 @@ def trend_charts(data: ScorecardData, public: pd.DataFrame) -> Block:
         table = _html_table(f"{rec['measure']} by period", [
             '<tr><th scope="col">Period</th>' + "".join(f'<th scope="col">{_e(c)}</th>' for c in cols) + "</tr>"],
             f"<tbody>{rows}</tbody>")
-        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{_img(svg, alt, 420, 210)}'
+        figures.append(f'<figure class="ehps-figure ehps-sc-spark">{picture}'
                        f"<figcaption><strong>{rec['number']}. {_e(rec['name'])}</strong>: {_e(rec['measure'])}"
                        "</figcaption>"
                        '<details class="ehps-chart-data"><summary>Show the figures as a table</summary>'

@@ -108,7 +108,8 @@ def about(data: ScorecardData) -> Block:
     return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), text=text[0])
 
 
-SUMMARY_COLUMNS = ["Indicator", "Latest", "Target", "RAG", "Previous", "Direction", "A year earlier", "Direction"]
+SUMMARY_COLUMNS = ["Indicator", "Latest", "Target", "RAG", "Previous", "Direction since the previous",
+                   "A year earlier", "Direction since a year earlier"]
 
 
 def summary_rows(data: ScorecardData, indicator_ids: tuple[str, ...] = THROUGHPUT + TARGETED) -> list[dict]:
@@ -139,8 +140,10 @@ def summary_table(data: ScorecardData) -> Block:
     previous period and a year earlier (the council's scorecard columns)."""
     rows = summary_rows(data)
     p = data.period
-    columns = ["Indicator", f"{p.title}", "Target", "RAG", f"{p.previous().title}", "Direction",
-               f"{p.year_ago().title}", "Direction"]
+    # every column named once (a tidy CSV has one header row of unique names)
+    columns = ["Indicator", f"{p.title}", "Target", "RAG", f"{p.previous().title}",
+               f"Direction since {p.previous().title}", f"{p.year_ago().title}",
+               f"Direction since {p.year_ago().title}"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
     trs, shown = [], []
     for r in rows:

@@ -172,9 +172,10 @@ def public_table(data: ScorecardData, public: pd.DataFrame, theme: Theme) -> Blo
     for ind, b in rows:
         label = ind.title + (f": {b.subgroup.lower()}" if b.subgroup else "")
         if not b.available:
+            # the reason under the row's name (which stays in view on a phone), not in a cell spanning the row
             words = not_available_words(b, data.period)
-            trs.append(f'<tr><th scope="row">{_e(label)}</th><td colspan="{len(PUBLIC_COLUMNS) - 1}">'
-                       f"{_e(words)}</td></tr>")
+            trs.append(f'<tr><th scope="row">{_e(label)}<span class="ehps-cypf-statement">{_e(words)}</span></th>'
+                       + f"<td>{_e(NOT_APPLICABLE)}</td>" * (len(PUBLIC_COLUMNS) - 1) + "</tr>")
             continue
         nb = (format_value(b.neighbours_mean, ind.unit) + f" ({b.neighbours_n})" if b.neighbours_n
               else NOT_APPLICABLE)

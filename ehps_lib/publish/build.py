@@ -1178,7 +1178,12 @@ def _merged_manifests(stage_site: Path, p: Period, this: dict, new_runs: list[di
 
     # the period's manifest: its papers, and the other editions this build made (a quarter's monthly edition)
     mine = [r for r in kept if r.get("period") == p.label or r.get("build_id") == this["build_id"]]
-    return {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
+    out = {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
+    # each other edition's folder has its own build record too (the index links every period's)
+    for label in sorted({r["period"] for r in new_runs if r.get("period") and r["period"] != p.label}):
+        slug = Period.parse(label).slug
+        out[stage_site / slug / MANIFEST_FILE] = manifest([r for r in kept if r.get("period") == label])
+    return out
 
 
 def _manifest(p: Period, meta: dict, provenance: dict, build_id: str, data: Path, started: float) -> dict:
