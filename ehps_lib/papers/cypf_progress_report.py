@@ -103,7 +103,9 @@ def outcome_progress(data: ScorecardData, public: pd.DataFrame) -> Block:
                  text=caption)
 
 
-MOVEMENT_COLUMNS = ["Indicator", "Last report", "This report", "Movement"]
+#: The figure and the time it is for in columns of their own, so that each figure is a number in the CSV.
+MOVEMENT_COLUMNS = ["Indicator", "Last report", "Last report: figure for", "This report", "This report: figure for",
+                    "Movement"]
 
 
 def _sources(data: ScorecardData, rows: pd.DataFrame) -> str:
@@ -120,14 +122,15 @@ def _movement_table(rows: pd.DataFrame, caption: str, group: bool = True, source
         trs = []
         if group:
             label = f"Outcome {outcome}: {OUTCOMES[outcome]}"
-            trs.append(f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="4">{_e(label)}</th></tr>')
+            trs.append(f'<tr class="ehps-sc-section"><th scope="rowgroup" colspan="{len(MOVEMENT_COLUMNS)}">'
+                       f"{_e(label)}</th></tr>")
         for r in part.to_dict("records"):
             name = f"{r['number']}. {r['name']}"
-            then = f"{r['then']} ({r['then_when']})" if r["then_when"] else r["then"]
-            now = f"{r['now']} ({r['now_when']})" if r["now_when"] else r["now"]
             note = f'<span class="ehps-cypf-statement">{_e(r["statement"])}</span>' if r["statement"] else ""
+            cells = [r["then"], r["then_when"], r["now"], r["now_when"]]
             trs.append(f'<tr><th scope="row">{_e(name)}<span class="ehps-cypf-measure">{_e(r["measure"])}</span>'
-                       f"{note}</th><td>{_e(then)}</td><td>{_e(now)}</td><td>{direction_badge(r['movement'])}</td></tr>")
+                       f"{note}</th>" + "".join(f"<td>{_e(c)}</td>" for c in cells)
+                       + f"<td>{direction_badge(r['movement'])}</td></tr>")
         bodies.append(f"<tbody>{''.join(trs)}</tbody>")
     html = _html_table(caption, [head], "".join(bodies), "ehps-table ehps-cypf-table")
     notes = ["c: withheld to protect confidentiality; n/a: not available."] + ([sources] if sources else [])

@@ -306,7 +306,8 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         notes = ["No district figure is published for these; the Kent figure is shown for context.",
                  "Sources: " + "; ".join(sorted({data.catalogue[i].source for i in kent_only["indicator_id"]})) + "."]
         parts.append(f"<h3>{_e(heading)}</h3>" + '<div class="ehps-table-wrap">'
-                     + _html_table(caption, [head], f"<tbody>{trs}</tbody>", "ehps-table") + _notes_html(notes)
+                     + _html_table(caption, [head], f"<tbody>{trs}</tbody>", "ehps-table ehps-cypf-kent-only")
+                     + _notes_html(notes)
                      + "</div>")
     no_figure = levels[levels["level"] == "none"]
     if len(no_figure):
