@@ -96,17 +96,20 @@ def plan_table(data: ScorecardData, public: pd.DataFrame) -> Block:
     """Table 8 as the council printed it (Kent 2014, National 2014, Target 2015), with Kent's latest
     figure to the end of the period and its RAG, or why the row cannot be rated."""
     frame = plan_rows(data, public)
-    columns = ["Indicator", "Kent 2014 (baseline)", "National 2014", "Target 2015", "Kent latest", "RAG"]
+    # the figure and the time it is for in columns of their own, so that each figure is a number in the CSV
+    columns = ["Indicator", "Kent 2014 (baseline)", "National 2014", "Target 2015", "Kent latest",
+               "Kent latest: figure for", "RAG"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
     trs = []
     for r in frame.to_dict("records"):
+        when = r["when"] if r["rag"] else ""
         if r["rag"]:
-            latest = f"{r['latest']} ({r['when']})"
+            latest = r["latest"]
         elif r["status"].startswith("Not rated: "):
             latest = r["status"].removeprefix("Not rated: ").capitalize()
         else:
             latest = r["status"]
-        cells = [r["baseline"], r["national"], r["target"], latest]
+        cells = [r["baseline"], r["national"], r["target"], latest, when]
         trs.append(f'<tr><th scope="row">{_e(r["title"])}</th>' + "".join(f"<td>{_e(c)}</td>" for c in cells)
                    + f"<td>{rag_badge(r['rag'])}</td></tr>")
     rated = int((frame["status"] == "Rated").sum())
