@@ -98,20 +98,17 @@ def plan_table(data: ScorecardData, public: pd.DataFrame) -> Block:
     frame = plan_rows(data, public)
     # the figure and the time it is for in columns of their own, so that each figure is a number in the CSV
     columns = ["Indicator", "Kent 2014 (baseline)", "National 2014", "Target 2015", "Kent latest",
-               "Kent latest: figure for", "RAG"]
+               "Kent latest: figure for", "RAG", "Not rated because"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
     trs = []
     for r in frame.to_dict("records"):
         when = r["when"] if r["rag"] else ""
-        if r["rag"]:
-            latest = r["latest"]
-        elif r["status"].startswith("Not rated: "):
-            latest = r["status"].removeprefix("Not rated: ").capitalize()
-        else:
-            latest = r["status"]
+        latest = r["latest"] if r["rag"] else NOT_APPLICABLE
+        why = "" if r["rag"] else (r["status"].removeprefix("Not rated: ").capitalize()
+                                   if r["status"].startswith("Not rated: ") else r["status"])
         cells = [r["baseline"], r["national"], r["target"], latest, when]
         trs.append(f'<tr><th scope="row">{_e(r["title"])}</th>' + "".join(f"<td>{_e(c)}</td>" for c in cells)
-                   + f"<td>{rag_badge(r['rag'])}</td></tr>")
+                   + f"<td>{rag_badge(r['rag'])}</td><td>{_e(why)}</td></tr>")
     rated = int((frame["status"] == "Rated").sum())
     with_target = int((frame["target"] != NOT_APPLICABLE).sum())
     caption = (f"EHPS one-year plan targets and Kent's latest figures to {data.period.end:%d %B %Y}: "
