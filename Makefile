@@ -1,4 +1,5 @@
-# EHPS reporting workspace. `make report` builds the latest quarter's pack; `make test` tests.
+# EHPS reporting workspace. `make report` builds the latest quarter's pack (and the SCS performance
+# dashboard for the statutory returns' latest month); `make test` tests.
 # Both create the virtual environment (.venv) when it is missing, install from PyPI,
 # and reuse it on later runs. `make help` lists every target.
 
@@ -38,13 +39,20 @@ system-deps:  ## install the Debian packages WeasyPrint and the tests need (need
 $(DATA)/processed/_manifest.json: $(STAMP) ehps_lib/data/synth.py ehps_lib/config.yml ehps_lib/data/contract.py ehps_lib/data/ingest.py
 	$(BIN)/ehps synth
 
-synth: $(STAMP)  ## regenerate the synthetic extract and ingest it, with the calibration report
+# The synthetic statutory returns (CIN census, SSDA903, supplement) the SCS dashboard is built from.
+RETURNS_SOURCES := ehps_lib/data/returns/synth.py ehps_lib/data/returns/contract.py ehps_lib/data/returns/ingest.py \
+                   ehps_lib/data/returns/rules.py ehps_lib/data/returns/xml.py ehps_lib/data/returns/schedule.py
+$(DATA)/returns/processed/_manifest.json: $(STAMP) $(RETURNS_SOURCES)
+	$(BIN)/ehps synth-returns
+
+synth: $(STAMP)  ## regenerate the synthetic extract and returns and ingest them, with the calibration reports
 	$(BIN)/ehps synth --report
+	$(BIN)/ehps synth-returns --report
 
 indicators: $(DATA)/processed/_manifest.json  ## compute the indicator results for PERIOD
 	$(BIN)/ehps indicators --period "$(PERIOD)"
 
-report: system-deps $(DATA)/processed/_manifest.json  ## build the latest quarter's pack (and its latest monthly edition) into site/
+report: system-deps $(DATA)/processed/_manifest.json $(DATA)/returns/processed/_manifest.json  ## build the latest pack (quarter and its latest monthly edition; SCS dashboard: month) into site/
 	$(BIN)/ehps build --period "$(PERIOD)"
 	@echo "Open site/index.html (officers' internal papers: internal/)"
 
@@ -76,4 +84,4 @@ clean:  ## remove generated reports, the site and the internal papers (keeps dat
 	rm -rf reports/*/ site _site .quarto internal
 
 clean-data:  ## remove generated data (processed extract, results, quarantine)
-	rm -rf $(DATA)/processed $(DATA)/results $(DATA)/quarantine $(DATA)/extract
+	rm -rf $(DATA)/processed $(DATA)/results $(DATA)/quarantine $(DATA)/extract $(DATA)/returns

@@ -6,7 +6,9 @@ which it inherits from this process, so the folder must be ready, and the variab
 before the first kernel starts. When (and only when) notebook cells are collected, this
 file makes the folder once per session: a short synthetic extract (seed 1, January 2015 to
 June 2016), ingested and with the results of its latest quarter computed. Tests that need
-the same folder ask for the ``synthetic_data_dir`` fixture.
+the same folder ask for the ``synthetic_data_dir`` fixture. The SCS dashboard's notebooks
+also need the synthetic statutory returns: when they are collected, the kernel reads a copy
+of that folder with the returns added (``synthetic_returns_dir``, made once, a few minutes).
 
 This file lives at the root because pytest loads ``tests/conftest.py`` only for tests
 under ``tests/``.
@@ -54,14 +56,48 @@ def fixture_data_dir() -> Path:
     return _state["dir"]  # type: ignore[return-value]
 
 
+def prepare_returns_data(folder: Path) -> Path:
+    """Generate, write, ingest and compute the synthetic statutory returns into ``folder``: the
+    built-in generator's defaults (August 2016, the month it is calibrated to), and the SCS
+    dashboard's results for the returns' latest month."""
+    from ehps_lib.data.returns import synth as returns_synth
+    from ehps_lib.data.returns.ingest import ingest_returns
+    from ehps_lib.indicators import scs_results
+
+    tables, _notes = returns_synth.generate_returns()
+    out = folder / "extract" / "returns"
+    returns_synth.write_returns(tables, out, seed=returns_synth.DEFAULT_SEED, start=returns_synth.DEFAULT_START,
+                                end=returns_synth.DEFAULT_END)
+    result = ingest_returns([out], data_dir=folder, max_reject_share=1.0)
+    if not result.published:
+        raise RuntimeError("The fixture returns could not be ingested:\n" + result.summary())
+    scs_results.compute_and_write("latest", base=folder)
+    return folder
+
+
+def returns_fixture_dir() -> Path:
+    """A data folder holding the fixture extract (a copy of :func:`fixture_data_dir`) and the
+    synthetic statutory returns with the SCS results: made on first use, once per session."""
+    if "returns_dir" not in _state:
+        folder = Path(tempfile.mkdtemp(prefix="ehps-fixture-returns-"))
+        shutil.copytree(fixture_data_dir(), folder, dirs_exist_ok=True)
+        shutil.rmtree(folder / "cache", ignore_errors=True)
+        _state["returns_dir"] = folder
+        prepare_returns_data(folder)
+    return _state["returns_dir"]  # type: ignore[return-value]
+
+
 def _is_notebook_item(item: pytest.Item) -> bool:
     return type(item).__module__.startswith("nbval") or str(getattr(item, "path", "")).endswith(".ipynb")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]):
-    if any(_is_notebook_item(item) for item in items):
+    notebooks = [item for item in items if _is_notebook_item(item)]
+    if notebooks:
         _state["saved_env"] = os.environ.get("EHPS_DATA_DIR")
-        os.environ["EHPS_DATA_DIR"] = str(fixture_data_dir())
+        # the SCS dashboard's notebooks read the statutory returns too
+        scs = any(Path(str(getattr(item, "path", ""))).name.startswith("scs_") for item in notebooks)
+        os.environ["EHPS_DATA_DIR"] = str(returns_fixture_dir() if scs else fixture_data_dir())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -71,9 +107,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ.pop("EHPS_DATA_DIR", None)
         else:
             os.environ["EHPS_DATA_DIR"] = saved  # type: ignore[assignment]
-    folder = _state.pop("dir", None)
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+    for key in ("dir", "returns_dir"):
+        folder = _state.pop(key, None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -86,18 +123,25 @@ def synthetic_data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def synthetic_returns_dir() -> Path:
+    """A data folder holding the fixture extract and the synthetic statutory returns, ingested,
+    with the SCS dashboard's results for August 2016. Shared by the session: read only."""
+    return returns_fixture_dir()
+
+
+@pytest.fixture(scope="session")
 def built_pack(tmp_path_factory) -> tuple[Path, Path]:
-    """(site, reports): a site built with the built-in engine from the fixture data, with one
-    paper of every template (Kent, and Canterbury (E07000106) for the templates that cover
-    districts; the six-monthly ones for 2015-16 Q4, the others for the latest quarter; the
-    internal ones in ``internal/`` beside the site), and the reports folder holding
-    each paper's notebook as Quarto renders it.
-    Shared by the browser, paper and Quarto tests; read only."""
+    """(site, reports): a site built with the built-in engine from the fixture data (the extract
+    and the statutory returns), with one paper of every template (Kent, and Canterbury
+    (E07000106) for the templates that cover districts; the six-monthly ones for 2015-16 Q4, the
+    others for the latest quarter, the returns' papers for the returns' latest month; the internal
+    ones in ``internal/`` beside the site), and the reports folder holding each paper's notebook
+    as Quarto renders it. Shared by the browser, paper and Quarto tests; read only."""
     from ehps_lib import config
     from ehps_lib.publish import build
 
     data = tmp_path_factory.mktemp("site-data")
-    shutil.copytree(fixture_data_dir(), data, dirs_exist_ok=True)
+    shutil.copytree(returns_fixture_dir(), data, dirs_exist_ok=True)
     shutil.rmtree(data / "cache", ignore_errors=True)
     site = tmp_path_factory.mktemp("site") / "site"
     reports = tmp_path_factory.mktemp("site-reports")

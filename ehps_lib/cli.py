@@ -3,6 +3,8 @@
 Examples::
 
     ehps synth --report                 # make the built-in synthetic extract and check it
+    ehps synth-returns --report         # the synthetic CIN census, SSDA903 and supplement (SCS dashboard)
+    ehps ingest-returns returns/        # validate a council's statutory returns into data/returns/processed
     ehps ingest extract/*.csv           # validate a real extract into data/processed
     ehps indicators --period "2016-17 Q2"
     ehps build --period "2016-17 Q2"    # the quarter's pack, HTML and PDF, and site/index.html
@@ -83,6 +85,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", action="store_true",
                    help="print each published figure beside the synthetic value and whether it is within tolerance")
 
+    from .data.returns import synth as returns_synth
+
+    p = sub.add_parser(
+        "synth-returns", formatter_class=_Formatter, parents=[common, waiting],
+        help="generate the built-in synthetic statutory returns (and ingest them)",
+        description="Generate deterministic synthetic statutory returns (the CIN census as the DfE's XML, the "
+        "SSDA903 tables as CSV) and the local supplement (teams, allocations, visits, audits, staffing), calibrated "
+        "to what Kent published for August 2016 (seed 004), write them and ingest them into DATA_DIR/returns. "
+        "The SCS performance dashboard is built from them. Everything made is marked synthetic.",
+        epilog="example:\n  ehps synth-returns --report",
+    )
+    p.add_argument("--seed", type=int, default=returns_synth.DEFAULT_SEED, help="random seed")
+    p.add_argument("--start", type=_date, default=returns_synth.DEFAULT_START,
+                   help="first day of the returns' window (at most 2014-09-01: the rolling and two-year figures "
+                   "of August 2016 need two years of history)")
+    p.add_argument("--end", type=_date, default=returns_synth.DEFAULT_END,
+                   help="the extract date (at least 2016-08-31, the month the returns are calibrated to)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder for the return files (default: DATA_DIR/extract/returns)")
+    p.add_argument("--no-ingest", action="store_true", help="only write the files; do not ingest them")
+    p.add_argument("--report", action="store_true",
+                   help="print every figure seed 004 publishes for August 2016 beside the synthetic value, with "
+                   "its tolerance; exit 1 if a rating of Kent's scorecard or the RAG count differs")
+
+    p = sub.add_parser(
+        "ingest-returns", formatter_class=_Formatter, parents=[common, waiting],
+        help="validate statutory returns (CIN census, SSDA903) and the supplement into DATA_DIR/returns",
+        description="Read the CIN census (the DfE's XML, or its tables as CSV), the SSDA903 (XML, or its tables as "
+        "CSV/Excel named Header, Episodes, UASC, ...) and the local supplement's tables; check the XML against the "
+        "returns' schemas and every table against its contract and the DfE's validation rules (by rule number); "
+        "report every problem at once (file, XML element and line or CSV row, column, rule); quarantine rejected "
+        "rows with their reasons in DATA_DIR/returns/quarantine; publish the valid tables to "
+        "DATA_DIR/returns/processed in one step, or nothing.",
+        epilog="examples:\n  ehps ingest-returns returns/2016-08/\n"
+               "  ehps ingest-returns cin_census.xml 903/*.csv supplement.xlsx --extract-date 2016-08-31",
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="return files (or folders of them)")
+    p.add_argument("--max-reject-share", type=_share, default=settings.max_reject_share,
+                   help="stop, publishing nothing, when a table rejects more than this share of its rows")
+    p.add_argument("--extract-date", type=_date, default=None,
+                   help="the date the returns were extracted (default: the CIN census header's ReferenceDate)")
+
     p = sub.add_parser(
         "ingest", formatter_class=_Formatter, parents=[common, waiting],
         help="validate an extract into data/processed",
@@ -105,7 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         "data/results/<period>/indicators.parquet and .csv.",
         epilog='example:\n  ehps indicators --period "2016-17 Q2"',
     )
-    p.add_argument("--period", default="latest", help="'2016-17 Q2', '2016-08' or 'latest' (latest complete quarter)")
+    p.add_argument("--period", default="latest", help="'2016-17 Q2', '2016-08' or 'latest' (latest complete quarter; "
+                   "with --source returns, the returns' latest complete month)")
+    p.add_argument("--source", choices=["extract", "returns"], default="extract",
+                   help="extract: the Early Help indicators of catalogue.yml, from the case-system extract; returns: "
+                   "the SCS dashboard's (scs_catalogue.yml), monthly, from the statutory returns")
 
     p = sub.add_parser(
         "build", formatter_class=_Formatter, parents=[common, waiting],
@@ -159,13 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("site", type=Path, metavar="SITE", help="the published site folder")
     p.add_argument("--threshold", type=int, default=settings.suppression_threshold,
                    help="counts from 1 to this are disclosive")
-    sub.add_parser(
+    p = sub.add_parser(
         "dictionary", formatter_class=_Formatter, parents=[common],
         help="print the extract's data dictionary (Markdown), generated from the pandera contract",
-        description="Print the data dictionary of the case-system extract. data/README.md holds a copy, "
-        "kept in step by a test.",
-        epilog="example:\n  ehps dictionary > /tmp/dictionary.md",
+        description="Print the data dictionary of the case-system extract (or, with --returns, of the statutory "
+        "returns and the supplement). data/README.md holds a copy of each, kept in step by a test.",
+        epilog="example:\n  ehps dictionary > /tmp/dictionary.md\n  ehps dictionary --returns",
     )
+    p.add_argument("--returns", action="store_true",
+                   help="the statutory returns' dictionary (CIN census, SSDA903, supplement)")
     return parser
 
 

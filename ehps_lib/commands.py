@@ -89,6 +89,62 @@ def run_synth(args) -> int:
     return status
 
 
+def run_synth_returns(args) -> int:
+    from .data.returns import synth
+
+    try:
+        synth.check_window(args.start, args.end)
+    except ValueError as exc:
+        _err(str(exc))
+        return 2
+    out = Path(args.out or config.data_dir() / "extract" / "returns")
+    with _workspace(args, "ehps synth-returns"):
+        print(f"Generating synthetic statutory returns {args.start} to {args.end} (seed {args.seed}) ...", flush=True)
+        tables, notes = synth.generate_returns(args.seed, args.start, args.end)
+        paths = synth.write_returns(tables, out, seed=args.seed, start=args.start, end=args.end)
+        for p in paths:
+            print(f"  wrote {p}")
+        if notes:
+            print(f"  {len(notes)} targets the model could not meet exactly (shown in the calibration report), e.g. "
+                  f"{notes[0]}")
+        status = EXIT_OK
+        if not args.no_ingest:
+            from .data.returns.ingest import ingest_returns
+
+            share = config.load_settings().max_reject_share
+            result = ingest_returns([out], data_dir=config.data_dir(), max_reject_share=share)
+            print(result.summary())
+            status = EXIT_OK if result.published else EXIT_FAILED
+            if result.published:
+                tables = result.tables  # the report is of what the dashboard is built from
+    if args.report:
+        from .indicators import scs_calibration
+
+        print("\nComputing the August 2016 figures from the synthetic returns ...", flush=True)
+        report = scs_calibration.calibration_report_from_tables(tables, args.end)
+        print()
+        print(scs_calibration.format_report(report))
+        failed = scs_calibration.ratings_differ(report)
+        if failed:
+            _err("ratings differ from the published ones: " + "; ".join(failed))
+            status = EXIT_FAILED
+    return status
+
+
+def run_ingest_returns(args) -> int:
+    from .data.returns.ingest import ingest_returns
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        _err("not found: " + ", ".join(str(p) for p in missing))
+        return 2
+    with _workspace(args, "ehps ingest-returns"):
+        result = ingest_returns(list(args.paths), data_dir=config.data_dir(),
+                                max_reject_share=args.max_reject_share, extract_date=args.extract_date)
+    print(result.summary())
+    return EXIT_OK if result.published else EXIT_FAILED
+
+
 def run_ingest(args) -> int:
     from .data.ingest import ingest
 
@@ -111,6 +167,8 @@ def run_ingest(args) -> int:
 
 
 def run_indicators(args) -> int:
+    if getattr(args, "source", "extract") == "returns":
+        return _run_scs_indicators(args)
     from .indicators.results import compute_and_write_results
 
     with _workspace(args, f"ehps indicators --period {args.period!r}"):
@@ -118,6 +176,18 @@ def run_indicators(args) -> int:
     note = " (SYNTHETIC DATA)" if meta["synthetic"] else ""
     print(f"{period.label}{note}: {len(results):,} results for {results['indicator_id'].nunique()} indicators "
           f"and {results['area_code'].nunique()} areas written to {folder}")
+    return EXIT_OK
+
+
+def _run_scs_indicators(args) -> int:
+    from .indicators import scs_results
+
+    with _workspace(args, f"ehps indicators --source returns --period {args.period!r}"):
+        period, published, meta, folder = scs_results.compute_and_write(args.period)
+    note = " (SYNTHETIC DATA)" if meta["synthetic"] else ""
+    print(f"SCS dashboard, {period.label}{note}: {len(published):,} results for "
+          f"{published['indicator_id'].nunique()} indicators and {published['area_code'].nunique()} teams and areas "
+          f"written to {folder}; {meta['suppression']['cells_suppressed']:,} cells withheld")
     return EXIT_OK
 
 
@@ -149,11 +219,14 @@ def run_check_disclosure(args) -> int:
 
 
 def run_dictionary(args) -> int:
-    from .data.contract import data_dictionary_markdown
+    if getattr(args, "returns", False):
+        from .data.returns.contract import data_dictionary_markdown
+    else:
+        from .data.contract import data_dictionary_markdown
 
     print(data_dictionary_markdown())
     return EXIT_OK
 
 
-__all__ = ['error_message', 'run_check_disclosure', 'run_dictionary', 'run_synth', 'run_ingest', 'run_indicators',
-           'run_build', 'io']
+__all__ = ['error_message', 'run_check_disclosure', 'run_dictionary', 'run_synth', 'run_synth_returns', 'run_ingest',
+           'run_ingest_returns', 'run_indicators', 'run_build', 'io']

@@ -197,6 +197,9 @@ class TemplateSpec:
     audience: str = "public"
     #: The handling classification printed on every page; None: the workspace's (``classification``).
     classification: str | None = None
+    #: What the paper is computed from (:data:`TEMPLATE_DATA`): the Early Help case-system extract
+    #: (quarterly results) or the statutory returns (the SCS dashboard's monthly results).
+    data: str = "extract"
 
     def builds_for(self, period_end_month: int) -> bool:
         """Whether a period ending in this month gets the paper."""
@@ -207,6 +210,10 @@ class TemplateSpec:
 #: part), its own district's entry in it, every district's entry (a county paper that gathers
 #: them), and the committee paper's details.
 TEMPLATE_INPUTS = ("commentary", "district_commentary", "all_district_commentary", "paper_details")
+#: The data a template may be built from: ``extract`` (``ehps ingest``, results by quarter or month)
+#: or ``returns`` (``ehps ingest-returns``: the CIN census, SSDA903 and supplement, results by month;
+#: its commentary and paper details are under ``reports/commentary/scs/`` and ``reports/papers/scs/``).
+TEMPLATE_DATA = ("extract", "returns")
 #: Editions a template may ask for: the build's period, and the last month of it.
 EDITIONS = ("period", "month")
 AUDIENCES = ("public", "internal")
@@ -356,10 +363,21 @@ def parse_settings(raw: dict) -> Settings:
         if audience == "internal" and classification is None:
             raise ConfigError(f"config.yml: '{where}classification' is required for an internal paper: say how "
                               "it must be handled (e.g. OFFICIAL-SENSITIVE)")
+        data = t.get("data", "extract") if isinstance(t, dict) else "extract"
+        if data not in TEMPLATE_DATA:
+            raise ConfigError(f"config.yml: '{where}data' must be one of {', '.join(TEMPLATE_DATA)}, got {data!r}."
+                              f"{did_you_mean(str(data), TEMPLATE_DATA)}")
+        if data == "returns" and (editions != ["period"] or ends):
+            raise ConfigError(f"config.yml: '{where}': a paper built from the statutory returns is made for the "
+                              "returns' latest complete month; leave out 'editions' and 'period_ends'")
         spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str),
-                            tuple(reads), tuple(editions), tuple(ends), audience, classification)
+                            tuple(reads), tuple(editions), tuple(ends), audience, classification, data)
         if spec.areas not in ("all", "districts", "county"):
             raise ConfigError(f"config.yml: '{where}areas' must be all, districts or county")
+        if data == "returns" and (set(reads) & {"district_commentary", "all_district_commentary"}
+                                  or spec.areas != "county"):
+            raise ConfigError(f"config.yml: '{where}': a paper built from the statutory returns is Kent's (areas: "
+                              "county) and reads no district commentary")
         templates.append(spec)
     return Settings(
         classification=_get(raw, "classification", "", str),

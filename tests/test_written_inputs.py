@@ -81,11 +81,13 @@ class TestCacheInputs:
 
     def keys(self, root: Path) -> dict[tuple[str, str], str]:
         p = Period.parse(Q4)
-        written = build._written_inputs(p, root)
+        # each template reads the written inputs of its own data: the Early Help commentary and
+        # details, or the SCS dashboard's (reports/commentary/scs/, reports/papers/scs/)
+        written = {source: build._written_inputs(p, root, source) for source in config.TEMPLATE_DATA}
         out = {}
         for spec in config.load_settings().templates:
             for code in ("E10000016", CAN, SWA):
-                out[(spec.id, code)] = str(build._inputs_digest(spec, code, written))
+                out[(spec.id, code)] = str(build._inputs_digest(spec, code, written[spec.data]))
         return out
 
     def test_a_commentary_edit_changes_the_county_scorecard_and_committee_paper_only(self, tmp_path):
@@ -93,6 +95,22 @@ class TestCacheInputs:
         after = self.keys(_project(tmp_path / "b", DISTRICT_TEXT.replace("County text.", "County text, edited.")))
         changed = {k for k in before if before[k] != after[k]}
         assert {t for t, _ in changed} == {"county_scorecard", "committee_paper"}
+
+    def test_an_scs_commentary_edit_changes_the_scs_papers_only(self, tmp_path):
+        text = (ROOT / "reports" / "commentary" / "scs" / "2016-08.yml").read_text(encoding="utf-8")
+        text = text.replace('period: "2016-08"', f'period: "{Q4}"')
+
+        def project(folder: Path, scs_text: str) -> Path:
+            root = _project(folder, DISTRICT_TEXT)
+            (root / "reports" / "commentary" / "scs").mkdir()
+            (root / "reports" / "commentary" / "scs" / f"{Period.parse(Q4).slug}.yml").write_text(
+                scs_text, encoding="utf-8")
+            return root
+
+        before = self.keys(project(tmp_path / "a", text))
+        after = self.keys(project(tmp_path / "b", text.replace("Performance has improved", "Performance improved")))
+        changed = {k for k in before if before[k] != after[k]}
+        assert {t for t, _ in changed} == {"scs_dashboard", "scs_committee_paper"}
 
     def test_a_district_commentary_edit_changes_that_districts_dashboard_only(self, tmp_path):
         before = self.keys(_project(tmp_path / "a", DISTRICT_TEXT))

@@ -687,9 +687,11 @@ def period_slug(period: object) -> str:
         return str(period)
 
 
-def results_dir(period_slug_or_label: str, base: Path | None = None) -> Path:
-    """``<data>/results/<period slug>``; the period may be written in any form."""
-    return (base or config.data_dir()) / "results" / period_slug(period_slug_or_label)
+def results_dir(period_slug_or_label: str, base: Path | None = None, kind: str | None = None) -> Path:
+    """``<data>/results/<period slug>``; the period may be written in any form. With ``kind``
+    (``scs``: the results computed from the statutory returns), ``<data>/results/<kind>/<period slug>``."""
+    root = (base or config.data_dir()) / "results"
+    return (root / kind if kind else root) / period_slug(period_slug_or_label)
 
 
 def results_slug_for(period: object, base: Path | None = None) -> str:
@@ -720,7 +722,7 @@ def results_slug_for(period: object, base: Path | None = None) -> str:
 
 def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Path | None = None,
                   internal: dict[str, pd.DataFrame] | None = None,
-                  extra: dict[str, pd.DataFrame] | None = None) -> Path:
+                  extra: dict[str, pd.DataFrame] | None = None, kind: str | None = None) -> Path:
     """Write a period's results (Parquet, CSV and metadata) into a fresh folder, atomically.
 
     ``extra`` tables (published too, e.g. ``public``) are written beside the results as
@@ -729,7 +731,7 @@ def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Pat
     ``internal`` tables (e.g. the unsuppressed results and the suppression audit) go to an
     ``internal/`` subfolder as Parquet and CSV: for quality assurance, never for publication.
     """
-    target = results_dir(period_slug, base)
+    target = results_dir(period_slug, base, kind)
     stage = staging_dir(target)
     try:
         results.to_parquet(stage / RESULTS_FILE, index=False)
@@ -753,13 +755,14 @@ def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Pat
     return target
 
 
-def read_results(period_slug: str, base: Path | None = None) -> tuple[pd.DataFrame, dict]:
+def read_results(period_slug: str, base: Path | None = None, kind: str | None = None) -> tuple[pd.DataFrame, dict]:
     """A period's results table and metadata (see :func:`write_results`)."""
-    folder = results_dir(period_slug, base)
+    folder = results_dir(period_slug, base, kind)
     if not (folder / RESULTS_FILE).is_file():
         label = folder.name.replace("-Q", " Q")
+        source = " --source returns" if kind else ""
         raise FileNotFoundError(
-            f"No indicator results for {label} in {folder}. Run `ehps indicators --period \"{label}\"` first."
+            f"No indicator results for {label} in {folder}. Run `ehps indicators{source} --period \"{label}\"` first."
         )
     return _read_parquet_cached(folder / RESULTS_FILE), read_json(folder / RESULTS_META)
 
@@ -803,9 +806,9 @@ def _parquet_by_stat(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     return read_parquet_checked(path, "compute the results again (`ehps indicators --period ...`)")
 
 
-def read_results_table(period_slug: str, name: str, base: Path | None = None) -> pd.DataFrame:
+def read_results_table(period_slug: str, name: str, base: Path | None = None, kind: str | None = None) -> pd.DataFrame:
     """Another published table of a period's results (e.g. ``public`` or ``deprivation``)."""
-    path = results_dir(period_slug, base) / f"{name}.parquet"
+    path = results_dir(period_slug, base, kind) / f"{name}.parquet"
     if not path.is_file():
         raise FileNotFoundError(f"No {name} results for {period_slug} in {path.parent}. "
                                 "Run `ehps indicators --period ...` first.")
@@ -1002,3 +1005,46 @@ def write_excel(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
                 width = max([len(str(col))] + [len(str(v)) for v in out[col].head(200)])
                 ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
     return Path(path)
+
+
+# -- statutory returns (ehps_lib.data.returns) -------------------------------------------------------------
+RETURNS_FOLDER = "returns"
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a file (e.g. a return's XML, parsed by :mod:`ehps_lib.data.returns.xml`)."""
+    return Path(path).read_bytes()
+
+
+def returns_dir(base: Path | None = None) -> Path:
+    """``DATA_DIR/returns``: the validated returns (``processed/``) and what was rejected (``quarantine/``)."""
+    return (base or config.data_dir()) / RETURNS_FOLDER
+
+
+def returns_processed_dir(base: Path | None = None) -> Path:
+    return returns_dir(base) / "processed"
+
+
+def read_returns_manifest(base: Path | None = None) -> dict:
+    """The manifest of the validated returns (``DATA_DIR/returns/processed/_manifest.json``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If no returns have been ingested yet, saying how to make them.
+    """
+    path = returns_processed_dir(base) / PROCESSED_MANIFEST
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No validated returns in {path.parent}. Run `ehps synth-returns` for the built-in synthetic returns, "
+            "or `ehps ingest-returns PATH...` for a council's CIN census, SSDA903 and supplement."
+        )
+    return read_json(path)
+
+
+def read_returns(base: Path | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The validated returns' tables (every table of the contract) and their manifest."""
+    manifest = read_returns_manifest(base)
+    folder = returns_processed_dir(base)
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    return tables, manifest

@@ -251,6 +251,19 @@ def assess(results: pd.DataFrame, catalogue: dict[str, Indicator], *, threshold:
     return out, audit
 
 
+def add_trend_and_spc(out: pd.DataFrame, catalogue: dict[str, Indicator], flows: set[str],
+                      settings: StatisticsSettings | None = None) -> None:
+    """Add the recent trend and SPC columns of :func:`assess` to published rows, in place.
+
+    For results assessed elsewhere (the SCS dashboard's, :mod:`ehps_lib.indicators.scs_results`,
+    whose suppression is its own): ``out`` has the published columns up to ``kent_value``;
+    ``flows`` are the indicators whose month rows are flows (trend and SPC are drawn on them only).
+    """
+    settings = settings or load_settings().statistics
+    _add_recent_trend(out, catalogue, flows, settings)
+    _add_spc(out, catalogue, flows, spc_options(settings))
+
+
 def _add_recent_trend(out: pd.DataFrame, cat: dict[str, Indicator], flows: set[str],
                       settings: StatisticsSettings) -> None:
     """``trend`` and ``trend_chi2`` on the latest row of every flow series (month and quarter

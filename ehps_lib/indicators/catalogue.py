@@ -72,6 +72,9 @@ class Indicator:
     #: Set on an indicator made from ``groups``: the group it counts, and the indicator it breaks down.
     population_group: str | None = None
     base_id: str | None = None
+    number: int | None = None  # the row's number in the council's printed scorecard (SCS scorecard: 1-45)
+    role: str = "indicator"  # indicator | activity (a count of the activity table) | variant (a cohort of another)
+    variant_of: str | None = None  # for role "variant": the indicator it is a cohort of (e.g. excluding UASC)
 
     @property
     def is_rate(self) -> bool:
@@ -110,6 +113,8 @@ NO_DATA = "no data source yet"
 PUBLIC = "public"  # an annual series from the public reference data (ehps_lib.indicators.public)
 _REQUIRED = ("id", "title", "definition", "numerator", "unit", "polarity", "data_period", "source")
 CATALOGUE_FILE = "ehps_lib/indicators/catalogue.yml"
+SCS_CATALOGUE_FILE = "ehps_lib/indicators/scs_catalogue.yml"
+ROLES = ("indicator", "activity", "variant")
 #: Catalogue fields that an indicator's ``notes`` may name as ``{target}`` or ``{floor}``: the
 #: papers fill in the current value, so a changed target is never printed out of date.
 NOTE_FIELDS = ("target", "floor")
@@ -293,15 +298,22 @@ def _group_breakdowns(ind: Indicator, check: _Checker, path: tuple) -> list[Indi
     return out
 
 
-def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "catalogue") -> dict[str, Indicator]:
+def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "catalogue",
+                    methods: dict | None = None) -> dict[str, Indicator]:
     """Validate a catalogue mapping; raise :class:`ConfigError` naming the file, line, entry and key.
 
     ``doc`` (from :func:`ehps_lib.config.read_yaml`) supplies line numbers; without it the
     message names the entry and key only. Every code a ``where`` filter names must be a code
     of the data contract, every table and column must exist, and unknown keys are refused,
     each with the nearest valid value.
+
+    ``methods`` is the registry each entry's ``method`` must be in: by default the Early Help
+    engine's (:data:`ehps_lib.indicators.engine.METHODS`), whose ``params`` name tables and
+    columns of the Early Help extract and are checked against its contract; another registry
+    (the SCS engine's) checks its own parameters when it computes.
     """
     check = _Checker(doc, source)
+    known_methods = _methods() if methods is None else methods
     if not isinstance(raw, dict) or not isinstance(raw.get("indicators"), list):
         raise check.fail((), "the top level must be a mapping with a list under 'indicators'")
     out: dict[str, Indicator] = {}
@@ -347,10 +359,17 @@ def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "c
             raise check.fail(path, f"missing key 'method' (or set status: {NO_DATA})")
         if entry.get("target_scope", "all") not in ("all", "county"):
             raise check.fail((*path, "target_scope"), "'target_scope' must be 'all' or 'county'")
-        if entry.get("method") and entry["method"] not in _methods():
+        if entry.get("method") and entry["method"] not in known_methods:
             raise check.fail((*path, "method"), f"'method' {entry['method']!r} is not registered."
-                             f"{did_you_mean(entry['method'], _methods())} Known: {', '.join(sorted(_methods()))}")
-        _check_params(check, path, entry)
+                             f"{did_you_mean(entry['method'], known_methods)} "
+                             f"Known: {', '.join(sorted(known_methods))}")
+        if methods is None:
+            _check_params(check, path, entry)
+        if entry.get("role", "indicator") not in ROLES:
+            raise check.fail((*path, "role"), f"'role' must be one of {list(ROLES)}, got {entry.get('role')!r}")
+        if entry.get("role") == "variant" and entry.get("variant_of") not in out:
+            raise check.fail((*path, "variant_of"), "a variant needs 'variant_of' naming an indicator listed "
+                             f"before it, got {entry.get('variant_of')!r}")
         for name in re.findall(r"\{([^{}]*)\}", str(entry.get("notes") or "")):
             if name not in NOTE_FIELDS:
                 raise check.fail((*path, "notes"), f"the notes name {{{name}}}: only "
@@ -398,3 +417,19 @@ def load_catalogue() -> dict[str, Indicator]:
     text = resources.files("ehps_lib.indicators").joinpath("catalogue.yml").read_text(encoding="utf-8")
     doc = read_yaml(text, CATALOGUE_FILE)
     return parse_catalogue(doc.data, doc, CATALOGUE_FILE)
+
+
+def load_scs_catalogue() -> dict[str, Indicator]:
+    """The Specialist Children's Services catalogue (``scs_catalogue.yml``), validated against the
+    SCS engine's methods (:data:`ehps_lib.indicators.scs.METHODS`).
+
+    A second file, loaded by the same parser into the same :class:`Indicator`: its indicators
+    are computed from the statutory returns by teams and SCS areas, not from the Early Help
+    extract by districts, so the Early Help engine must never pick them up (it computes every
+    entry of ``catalogue.yml``); sharing the schema keeps one definition of what an indicator is.
+    """
+    from .scs import METHODS
+
+    text = resources.files("ehps_lib.indicators").joinpath("scs_catalogue.yml").read_text(encoding="utf-8")
+    doc = read_yaml(text, SCS_CATALOGUE_FILE)
+    return parse_catalogue(doc.data, doc, SCS_CATALOGUE_FILE, methods=METHODS)

@@ -28,6 +28,8 @@ COMMENTARY_KEYS = ("period", "note", "owner", "commentary", "districts")
 #: In a district's entry under ``districts:``, the general commentary (besides indicator ids).
 DISTRICT_SUMMARY = "summary"
 COMMENTARY_FOLDER = Path("reports") / "commentary"
+#: The SCS performance dashboard's commentary (monthly, on the SCS catalogue's indicators).
+SCS_COMMENTARY_FOLDER = COMMENTARY_FOLDER / "scs"
 
 
 # == commentary ====================================================================================
@@ -71,9 +73,10 @@ class Commentary:
                 f"(expected in {where}).")
 
 
-def commentary_path(period: Period | str, root: Path | None = None) -> Path:
-    """Where the commentary for ``period`` is kept: ``<root>/reports/commentary/<slug>.yml``."""
-    return (root or config.project_root()) / COMMENTARY_FOLDER / f"{Period.parse(period).slug}.yml"
+def commentary_path(period: Period | str, root: Path | None = None, folder: Path = COMMENTARY_FOLDER) -> Path:
+    """Where the commentary for ``period`` is kept: ``<root>/reports/commentary/<slug>.yml`` (or in
+    ``folder``, e.g. :data:`SCS_COMMENTARY_FOLDER`)."""
+    return (root or config.project_root()) / folder / f"{Period.parse(period).slug}.yml"
 
 
 def _type_name(v: object) -> str:
@@ -205,13 +208,16 @@ def parse_commentary(text: str | None, period: Period | str, *, source: str,
                       districts=districts)
 
 
-def load_commentary(period: Period | str, root: Path | None = None) -> Commentary:
+def load_commentary(period: Period | str, root: Path | None = None, *, folder: Path = COMMENTARY_FOLDER,
+                    catalogue: dict[str, Indicator] | None = None) -> Commentary:
     """Read and validate the commentary for ``period`` (a missing file is not an error: every
-    commentary is then shown as missing). ``root`` defaults to the project folder."""
+    commentary is then shown as missing). ``root`` defaults to the project folder; ``folder`` and
+    ``catalogue`` are the SCS dashboard's (:data:`SCS_COMMENTARY_FOLDER`, the SCS catalogue) for its
+    commentary."""
     p = Period.parse(period)
-    path = commentary_path(p, root)
-    shown = (COMMENTARY_FOLDER / path.name).as_posix()
-    return parse_commentary(io.read_text_or_none(path), p, source=shown)
+    path = commentary_path(p, root, folder)
+    shown = (folder / path.name).as_posix()
+    return parse_commentary(io.read_text_or_none(path), p, source=shown, catalogue=catalogue)
 
 
 def _paragraphs(text: str) -> str:

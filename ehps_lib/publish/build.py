@@ -202,6 +202,12 @@ class RunJob:
     #: ``internal`` papers are never published in the site (see :data:`ehps_lib.config.AUDIENCES`).
     audience: str = "public"
     related: tuple[tuple[str, str], ...] = ()
+    source: str = "extract"  # what the paper is built from: extract or returns (config.TemplateSpec.data)
+
+    @property
+    def results_kind(self) -> str | None:
+        """The results folder's kind (:func:`ehps_lib.data.io.results_dir`): None or ``scs``."""
+        return "scs" if self.source == "returns" else None
 
     @property
     def label(self) -> str:
@@ -423,11 +429,12 @@ def _areas_for(spec: config.TemplateSpec, wanted: list[str] | None) -> list[str]
     return [c for c in dict.fromkeys(wanted) if c in base or c not in area_codes()]
 
 
-def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
-    """Digest of what a paper of each kind reads: ``county`` (everything) and one per area."""
+def _data_digests(period: Period, data: Path, root: Path, kind: str | None = None) -> dict[str, str]:
+    """Digest of what a paper of each kind reads: ``county`` (everything) and one per area
+    (``kind``: the results' kind, ``scs`` for the SCS dashboard's)."""
     import pandas as pd
 
-    folder = io.results_dir(period.slug, data)
+    folder = io.results_dir(period.slug, data, kind=kind)
     tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     meta = io.read_json(folder / io.RESULTS_META)
     shared = {"meta": {k: meta.get(k) for k in ("period", "synthetic", "extract_date", "sources")},
@@ -446,22 +453,31 @@ def _data_digests(period: Period, data: Path, root: Path) -> dict[str, str]:
     return out
 
 
-def _written_inputs(period: Period, root: Path) -> dict:
+def _written_inputs(period: Period, root: Path, source: str = "extract") -> dict:
     """Digests of what people write, as each kind of paper reads it (see ``reads:`` in
     ``config.yml``): the commentary's county part, each district's entry, the paper details.
+    A paper built from the returns (``source``) reads the SCS dashboard's commentary
+    (``reports/commentary/scs/``) and paper details (``reports/papers/scs/``).
 
     The commentary file is parsed here, so a mistake in it stops the build before any paper
     runs, naming the file, the line and the key.
     """
-    from ..papers.commentary import load_commentary
+    from ..papers.commentary import COMMENTARY_FOLDER, SCS_COMMENTARY_FOLDER, load_commentary
 
-    notes = load_commentary(period, root)
+    papers = root / "reports" / "papers"
+    if source == "returns":
+        from ..indicators.catalogue import load_scs_catalogue
+
+        notes = load_commentary(period, root, folder=SCS_COMMENTARY_FOLDER, catalogue=load_scs_catalogue())
+        papers = papers / "scs"
+    else:
+        notes = load_commentary(period, root, folder=COMMENTARY_FOLDER)
     return {"commentary": digests.digest_json(notes.county_part()),
             "district_commentary": {code: digests.digest_json(notes.district(code)) for code in DISTRICTS},
             "all_district_commentary": digests.digest_json({code: notes.district(code) for code in DISTRICTS}),
             "paper_details": digests.digest_json({
-                name: io.sha256_file(root / "reports" / "papers" / name)
-                for name in ("default.yml", f"{period.slug}.yml") if (root / "reports" / "papers" / name).is_file()})}
+                name: io.sha256_file(papers / name)
+                for name in ("default.yml", f"{period.slug}.yml") if (papers / name).is_file()})}
 
 
 def _inputs_digest(spec: config.TemplateSpec, code: str, written: dict) -> dict:
@@ -569,7 +585,8 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     Raises
     ------
     FileNotFoundError
-        When a template or the validated extract is missing.
+        When a template or the validated extract is missing (or the validated returns, when a
+        template built from them is asked for by name).
     ValueError
         For a bad period, a non-positive worker count or an unavailable renderer.
     BuildError
@@ -612,7 +629,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         runs = cache.RunCache(data / "cache" / "runs")
         _recover(site, runs, log)
         return _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
-                      scan, log, progress, runs, started, release, internal)
+                      scan, log, progress, runs, started, release, internal, explicit=bool(asked))
 
 
 def _check_period_kind(label: str) -> None:
@@ -628,23 +645,28 @@ def _check_period_kind(label: str) -> None:
 
 
 def _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache, scan, log,
-           progress, runs, started, release, internal: Path) -> BuildOutcome:
-    from ..indicators.results import ensure_results
-
-    p, meta, _folder, computed = ensure_results(period, base=data)
-    synthetic = bool(meta.get("synthetic"))
+           progress, runs, started, release, internal: Path, *, explicit: bool = False) -> BuildOutcome:
+    editions = _editions(specs, period, data, log, explicit=explicit)
+    synthetic = any(bool(e.meta.get("synthetic")) for e in editions)
     note = " (SYNTHETIC DATA)" if synthetic else ""
-    log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+    label = ", ".join(e.period.label for e in editions)
     outcome_release = (not synthetic) if release is None else bool(release)
-    # the papers this build makes (six-monthly ones only in their months)
-    gaps = release_gaps([(spec.id, code, _safe_area_name(code, p.start)) for spec in specs
-                         if spec.builds_for(p.end.month) for code in _areas_for(spec, areas)], p.label)
+    for ed in editions:
+        # the papers this edition makes (six-monthly ones only in their months)
+        ed.made = [spec for spec in ed.specs if spec.builds_for(ed.period.end.month)]
+        for spec in ed.specs:
+            if spec not in ed.made:
+                log(f"Template {spec.id!r} is made only for periods ending in "
+                    f"{', '.join(f'{dt.date(2000, m, 1):%B}' for m in spec.period_ends)}: not for {ed.period.label}")
+        ed.gaps = release_gaps([(spec.id, code, _safe_area_name(code, ed.period.start)) for spec in ed.made
+                                for code in _areas_for(spec, areas)], ed.period.label)
+    gaps = [g for ed in editions for g in ed.gaps]
     if outcome_release and gaps:
-        log(f"Release refused: {len(gaps)} gap(s) must be filled before the {p.label} pack is published "
+        log(f"Release refused: {len(gaps)} gap(s) must be filled before the {label} pack is published "
             "(or build a draft with --draft):")
         for g in gaps:
             log(f"  - {g}")
-        refused = BuildOutcome(ok=False, period=p.label, site_dir=site, release=True, release_gaps=gaps,
+        refused = BuildOutcome(ok=False, period=label, site_dir=site, release=True, release_gaps=gaps,
                                failures=[Failure("-", "release", "release", g) for g in gaps])
         refused.seconds = time.perf_counter() - started
         log("Nothing was published: the site is as it was.")
@@ -655,54 +677,56 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
             log(f"  - {g}")
     built = render.build_time()
     commit = render.git_commit(root)
-    provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
-                  "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
-                  "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
-    data_keys = _data_digests(p, data, root)
-    written = _written_inputs(p, root)
     # The git commit is printed on each paper and recorded in the manifest, but it is not part of
     # the key: the library's own digest already changes with any change to the code, and an edit
     # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
-    # what a public paper may link to: the other public papers of this build (never an internal one)
-    planned = [(spec, code) for spec in specs if spec.audience == "public" and spec.builds_for(p.end.month)
-               for code in _areas_for(spec, areas)]
     catalogue = io.read_json_or(site / CATALOGUE_FILE, {"papers": []}).get("papers", [])
     jobs: list[RunJob] = []
-    for spec in specs:
-        if not spec.builds_for(p.end.month):
-            log(f"Template {spec.id!r} is made only for periods ending in "
-                f"{', '.join(f'{dt.date(2000, m, 1):%B}' for m in spec.period_ends)}: not for {p.label}")
-            continue
-        template_path = root / "notebooks" / f"{spec.id}.ipynb"
-        template_digest = io.sha256_file(template_path)
-        classification = spec.classification or settings.classification
-        # an internal paper's failed notebooks stay with it, never in reports/ (which Quarto renders)
-        job_reports = reports if spec.audience == "public" else internal / "notebooks"
-        for edition in editions_of(spec, p):
-            for code in _areas_for(spec, areas):
-                data_digest = (data_keys["county"] if spec.areas == "county"
-                               else data_keys.get(code, data_keys["county"]))
-                # Links to the area's other public papers of the edition and its previous edition (internal
-                # papers link to nothing: they are not in the site, and the site never links to them).
-                related = (_related(spec, code, edition, [(o, c) for o, c in planned if edition in editions_of(o, p)],
-                                    catalogue, site) if spec.audience == "public" else [])
-                # The template's name and title are in the key as well as its bytes: two templates with the same
-                # cells still make different papers (file names, titles). Links to related papers are in it too.
-                key = digests.digest_json({**common, "classification": classification, "template": template_digest,
-                                           "template_id": spec.id, "template_title": spec.title, "area": code,
-                                           "period": edition.label, "data": data_digest,
-                                           "inputs": _inputs_digest(spec, code, written), "related": related})
-                jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
-                                   area_name=_safe_area_name(code, edition.start), period=edition.label,
-                                   period_slug=edition.slug, template_path=str(template_path),
-                                   project_root=str(root), reports_dir=str(job_reports), cache_dir=str(runs.root),
-                                   data_dir=str(data), engine=engine_used, synthetic=synthetic,
-                                   classification=classification,
-                                   provenance={**provenance, "period": edition.label, "template": spec.id,
-                                               "area_code": code},
-                                   audience=spec.audience, related=tuple(tuple(x) for x in related)))
+    for ed in editions:
+        p, meta = ed.period, ed.meta
+        ed.provenance = {"period": p.label, "extract_date": meta.get("extract_date"),
+                         "ehps_lib_version": meta.get("ehps_lib_version", __version__), "git_commit": commit,
+                         "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
+        data_keys = _data_digests(p, data, root, kind="scs" if ed.source == "returns" else None)
+        written = _written_inputs(p, root, ed.source)
+        # what a public paper may link to: the other public papers of this edition (never an internal one)
+        planned = [(spec, code) for spec in ed.made if spec.audience == "public" for code in _areas_for(spec, areas)]
+        for spec in ed.made:
+            template_path = root / "notebooks" / f"{spec.id}.ipynb"
+            template_digest = io.sha256_file(template_path)
+            classification = spec.classification or settings.classification
+            # an internal paper's failed notebooks stay with it, never in reports/ (which Quarto renders)
+            job_reports = reports if spec.audience == "public" else internal / "notebooks"
+            for edition in editions_of(spec, p):
+                for code in _areas_for(spec, areas):
+                    data_digest = (data_keys["county"] if spec.areas == "county"
+                                   else data_keys.get(code, data_keys["county"]))
+                    # Links to the area's other public papers of the edition and its previous edition (internal
+                    # papers link to nothing: they are not in the site, and the site never links to them).
+                    related = (_related(spec, code, edition,
+                                        [(o, c) for o, c in planned if edition in editions_of(o, p)], catalogue, site)
+                               if spec.audience == "public" else [])
+                    # The template's name and title are in the key as well as its bytes: two templates with the
+                    # same cells still make different papers (file names, titles). Links to related papers too.
+                    key = digests.digest_json({**common, "classification": classification,
+                                               "template": template_digest, "template_id": spec.id,
+                                               "template_title": spec.title, "area": code, "period": edition.label,
+                                               "data": data_digest, "inputs": _inputs_digest(spec, code, written),
+                                               "related": related})
+                    job = RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
+                                 area_name=_safe_area_name(code, edition.start), period=edition.label,
+                                 period_slug=edition.slug, template_path=str(template_path), project_root=str(root),
+                                 reports_dir=str(job_reports), cache_dir=str(runs.root), data_dir=str(data),
+                                 engine=engine_used, synthetic=bool(meta.get("synthetic")),
+                                 classification=classification,
+                                 provenance={**ed.provenance, "period": edition.label, "template": spec.id,
+                                             "area_code": code},
+                                 audience=spec.audience, related=tuple(tuple(x) for x in related),
+                                 source=ed.source)
+                    ed.jobs.append(job)
+                    jobs.append(job)
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
     # Every cache entry used is verified by hash here (a damaged one is removed and run again),
@@ -711,22 +735,24 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     for line in runs.damaged:
         log(line)
     cached = {k for k, r in records.items() if r is not None}
-    outcome = BuildOutcome(ok=True, period=p.label, site_dir=site, release=outcome_release, release_gaps=gaps)
+    outcome = BuildOutcome(ok=True, period=label, site_dir=site, release=outcome_release, release_gaps=gaps)
     public_jobs = [j for j in jobs if j.audience == "public"]
     internal_jobs = [j for j in jobs if j.audience != "public"]
-    if len(cached) == len(jobs) and _site_current(site, p, public_jobs, records) and _site_gaps(site, p) == gaps \
+    if len(cached) == len(jobs) and all(
+            _site_current(site, e.period, [j for j in e.jobs if j.audience == "public"], records)
+            and _site_gaps(site, e.period) == _period_gaps(editions, e.period) for e in editions) \
             and _internal_has(internal, internal_jobs, records):
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
         restored = _mirror_reports(site, reports)
         outcome.seconds = time.perf_counter() - started
-        log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {p.label}, and no input "
+        log(f"Nothing to do: the site already holds these {len(jobs)} paper(s) for {label}, and no input "
             f"has changed ({outcome.seconds:.1f} s)." + (f" Restored {restored} executed notebook(s) in {reports}."
                                                        if restored else ""))
         return outcome
 
     todo = [j for j in jobs if j.key not in cached]
-    log(f"Building {len(jobs)} paper(s) for {p.label}{note}: {len(cached)} cached, {len(todo)} to run, "
+    log(f"Building {len(jobs)} paper(s) for {label}{note}: {len(cached)} cached, {len(todo)} to run, "
         f"with {min(workers, max(len(todo), 1))} worker(s) and the {engine_used} renderer")
     results = _run_all(todo, workers, data, scan, log, progress, total=len(jobs), cached=len(cached))
 
@@ -736,7 +762,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
             files = paper_files(j.template, j.area_code, j.period_slug)
             rel = f"{j.period_slug}/{j.area_code}/"
             outcome.papers.append(Paper(j.area_code, j.area_name, j.period, j.template, rel + files["html"],
-                                        rel + files["pdf"], rel + files["csv"], synthetic, res["seconds"],
+                                        rel + files["pdf"], rel + files["csv"], j.synthetic, res["seconds"],
                                         cached=j.key in cached, key=j.key, audience=j.audience))
         else:
             outcome.failures.append(Failure(j.area_code, j.area_name, res["stage"], res.get("message", ""),
@@ -753,11 +779,12 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
 
     for j in todo:  # just made: read their records (their files are verified as they are copied)
         records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
-    outcome = _publish(outcome, public_jobs, runs, records, site, reports, p, meta, provenance, settings, results,
-                       scan, data, started, log)
+    outcome = _publish(outcome, public_jobs, runs, records, site, reports, editions, settings, results, scan,
+                       data, started, log)
     if outcome.published and internal_jobs:
         try:
-            _publish_internal(internal_jobs, runs, records, internal, p)
+            made_from = next(e.period for e in editions if any(j.audience != "public" for j in e.jobs))
+            _publish_internal(internal_jobs, runs, records, internal, made_from)
             log(f"Internal papers (for officers, never published in the site): {internal}")
         except (OSError, io.DamagedFileError) as exc:
             outcome.ok = False
@@ -814,6 +841,61 @@ def _publish_internal(jobs: list[RunJob], runs: cache.RunCache, records: dict[st
             if stage.exists():
                 io.remove_tree(stage)
     return written
+@dataclass
+class _Edition:
+    """The papers of one period from one source: the Early Help extract's quarter (or month) or the
+    statutory returns' month. A build has one of each at most."""
+
+    source: str
+    period: Period
+    meta: dict
+    specs: list
+    provenance: dict = field(default_factory=dict)
+    gaps: list = field(default_factory=list)
+    #: the templates made for this period (six-monthly ones only in their months), and their runs
+    #: (one per edition of each template: a quarter's monthly edition is the extract edition's too)
+    made: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+
+
+def _period_gaps(editions: list[_Edition], period: Period) -> list[str]:
+    """The release gaps of the editions of ``period`` (two editions may share a month)."""
+    return [g for e in editions if e.period.label == period.label for g in e.gaps]
+
+
+def _editions(specs: list, period: str, data: Path, log, *, explicit: bool) -> list[_Edition]:
+    """Resolve each source's period and make sure its results are current.
+
+    Templates built from the returns are skipped, with a message, when no returns are ingested or
+    the period asked for ends after them, unless they were asked for by name (then it is an error).
+    """
+    from ..indicators.results import ensure_results
+
+    out = []
+    by_source = {src: [s for s in specs if s.data == src] for src in config.TEMPLATE_DATA}
+    if by_source["extract"]:
+        p, meta, _folder, computed = ensure_results(period, base=data)
+        note = " (SYNTHETIC DATA)" if meta.get("synthetic") else ""
+        log(f"Results for {p.label}{note}: {'computed' if computed else 'unchanged, reused'}")
+        out.append(_Edition("extract", p, meta, by_source["extract"]))
+    if by_source["returns"]:
+        from ..indicators import scs_results
+
+        names = ", ".join(s.id for s in by_source["returns"])
+        try:
+            p, meta, _folder, computed = scs_results.ensure(period, base=data)
+        except (FileNotFoundError, ValueError) as exc:
+            if explicit or not by_source["extract"]:
+                raise
+            log(f"Skipped {names}: {exc}")
+        else:
+            note = " (SYNTHETIC DATA)" if meta.get("synthetic") else ""
+            log(f"SCS dashboard results for {p.label} from the statutory returns{note}: "
+                f"{'computed' if computed else 'unchanged, reused'}")
+            out.append(_Edition("returns", p, meta, by_source["returns"]))
+    if not out:
+        raise ValueError("Nothing to build: no template's data are available")
+    return out
 
 
 def _site_current(site: Path, period: Period, jobs: list[RunJob], records: dict[str, dict | None]) -> bool:
@@ -950,18 +1032,36 @@ def _progress(total: int, cached: int, progress: bool | None):
 
 
 def _secrets(data: Path):
-    """What the disclosure scan looks for: the extract's identifiers and birth months."""
+    """What the disclosure scan looks for: the extract's identifiers and birth months, and the
+    statutory returns' (child identifiers, UPNs, birth months) when they are ingested."""
+    import pandas as pd
+
     from . import disclosure
 
-    tables, _manifest = io.read_processed(data)
-    first = f"{tables['notifications']['date_received'].min():%Y-%m}"  # no paper reports an earlier month
-    return disclosure.Secrets.from_tables(tables, first)
+    found = []
+    if (io.processed_dir(data) / io.PROCESSED_MANIFEST).is_file() or not io.returns_processed_dir(data).is_dir():
+        tables, _manifest = io.read_processed(data)
+        first = f"{tables['notifications']['date_received'].min():%Y-%m}"  # no paper reports an earlier month
+        found.append(disclosure.Secrets.from_tables(tables, first))
+    if (io.returns_processed_dir(data) / io.PROCESSED_MANIFEST).is_file():
+        from ..indicators.scs import month_range
+
+        returns, manifest = io.read_returns(data)
+        first, _last = month_range(returns, pd.Timestamp(manifest["extract_date"]))
+        found.append(disclosure.Secrets.from_returns(returns, str(first)))
+    return disclosure.Secrets.combine(found)
 
 
 def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, records: dict[str, dict], site: Path,
-             reports: Path, p: Period, meta: dict, provenance: dict, settings, results: dict, scan: bool, data: Path,
+             reports: Path, editions: list[_Edition], settings, results: dict, scan: bool, data: Path,
              started: float, log: Callable[[str], None]) -> BuildOutcome:
-    """Assemble a new build folder beside the live one, pass the gate, and swap ``site`` to it."""
+    """Assemble a new build folder beside the live one, pass the gate, and swap ``site`` to it.
+
+    ``editions``: the build's periods and sources (the Early Help pack's quarter, the statutory
+    returns' month); each period gets its own manifest, the site's the first edition's."""
+    first = editions[0]
+    provenance = first.provenance
+    edition_of = {j.key: e for e in editions for j in e.jobs}  # a monthly edition's papers: the quarter's
     builds = builds_dir(site)
     stage = io.new_folder(builds, STAGING_PREFIX)
     build_id = _new_build_id()
@@ -1013,24 +1113,41 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
         built = provenance["build_time"]
         entries = []
         for paper in (x for x in outcome.papers if x.audience == "public"):
-            edition = Period.parse(paper.period)  # a monthly edition is listed under its own month
-            entries.append(paper.entry(period_title=edition.title, period_start=edition.start.isoformat(),
-                                       built=built, extract_date=str(meta.get("extract_date", "")),
+            ed = edition_of[paper.key]
+            shown = Period.parse(paper.period)  # a monthly edition is listed under its own month
+            entries.append(paper.entry(period_title=shown.title, period_start=shown.start.isoformat(),
+                                       built=built, extract_date=str(ed.meta.get("extract_date", "")),
                                        template_title=_template_spec(paper.template).title))
+        draft_gaps = {e.period.label: _period_gaps(editions, e.period) for e in editions
+                      if _period_gaps(editions, e.period)}
         try:
             index = update_site_index(stage_site, entries, classification=settings.classification,
                                       provenance={"ehps_lib_version": provenance["ehps_lib_version"],
                                                   "git_commit": provenance["git_commit"], "build_time": built},
-                                      draft_gaps={p.label: outcome.release_gaps} if outcome.release_gaps else None)
+                                      draft_gaps=draft_gaps or None)
         except io.DamagedFileError as exc:
             raise BuildError(f"the live site's catalogue is damaged ({exc}). Restore papers.json from the previous "
                              f"build in {builds}, or move the site away to publish afresh. Nothing was "
                              "published.") from exc
         io.fault_point("publish.index_written")
-        this = _manifest(p, meta, provenance, build_id, data, started)
-        release = {"mode": "release" if outcome.release else "draft", "gaps": outcome.release_gaps}
-        for path, manifest in _merged_manifests(stage_site, p, this, run_records, log).items():
-            io.write_json({**manifest, "release": release}, path)
+        # The last edition written gives the site's manifest its top level: write the first (the
+        # Early Help pack's, when it is built) last. Each period's manifest keeps its own gaps.
+        mode = "release" if outcome.release else "draft"
+        for ed in reversed(editions):
+            this = _manifest(ed.period, ed.meta, ed.provenance, build_id, data, started, source=ed.source)
+            own = [r for r in run_records if edition_of[r["key"]] is ed]
+            merged = _merged_manifests(stage_site, ed.period, this, own, log)
+            for path, manifest in merged.items():
+                if path == stage_site / MANIFEST_FILE:
+                    gaps = outcome.release_gaps
+                elif path == stage_site / ed.period.slug / MANIFEST_FILE:
+                    gaps = _period_gaps(editions, ed.period)
+                else:  # another edition made from this one's results (a quarter's monthly edition)
+                    gaps = list(dict.fromkeys(ed.gaps + [g for e in editions if e.period.slug == path.parent.name
+                                                         for g in e.gaps]))
+                extra = ({"editions": {e.period.label: f"{e.period.slug}/{MANIFEST_FILE}" for e in editions}}
+                         if path == stage_site / MANIFEST_FILE and len(editions) > 1 else {})
+                io.write_json({**manifest, **extra, "release": {"mode": mode, "gaps": gaps}}, path)
         io.fault_point("publish.manifest_written")
         gated = [index]
         if search is not None:
@@ -1046,7 +1163,7 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
             return outcome
         io.make_public(stage_site)
         io.make_public(stage, tree=False)  # a web server must pass through the build folder to the site
-        io.write_json({"id": build_id, "published_at": time.time(), "period": p.label, "build_time": built,
+        io.write_json({"id": build_id, "published_at": time.time(), "period": outcome.period, "build_time": built,
                        "git_commit": provenance["git_commit"], "papers": len(jobs)}, stage / BUILD_RECORD)
         io.fault_point("publish.build_written")
         target = builds / build_id
@@ -1177,7 +1294,8 @@ def _merged_manifests(stage_site: Path, p: Period, this: dict, new_runs: list[di
         return {**this_build, "runs": rows, "builds": {k: v for k, v in builds.items() if k in used}}
 
     # the period's manifest: its papers, and the other editions this build made (a quarter's monthly edition)
-    mine = [r for r in kept if r.get("period") == p.label or r.get("build_id") == this["build_id"]]
+    made = {_run_key(r, None) for r in new_runs}
+    mine = [r for r in kept if r.get("period") == p.label or _run_key(r, None) in made]
     out = {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
     # each other edition's folder has its own build record too (the index links every period's)
     for label in sorted({r["period"] for r in new_runs if r.get("period") and r["period"] != p.label}):
@@ -1186,20 +1304,25 @@ def _merged_manifests(stage_site: Path, p: Period, this: dict, new_runs: list[di
     return out
 
 
-def _manifest(p: Period, meta: dict, provenance: dict, build_id: str, data: Path, started: float) -> dict:
-    """This build's record: every input with its SHA-256, the library, the commit, the time."""
+def _manifest(p: Period, meta: dict, provenance: dict, build_id: str, data: Path, started: float, *,
+              source: str = "extract") -> dict:
+    """This build's record: every input with its SHA-256, the library, the commit, the time
+    (``source``: the papers' data, the Early Help extract or the statutory returns)."""
     root = config.project_root()
-    processed = io.processed_dir(data)
-    inputs = {"processed": {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
+    processed = io.returns_processed_dir(data) if source == "returns" else io.processed_dir(data)
+    kind = "scs" if source == "returns" else None
+    inputs = {"returns" if source == "returns" else "processed":
+              {f.name: io.sha256_file(f) for f in sorted(processed.glob("*")) if f.is_file()},
               "extract": {Path(s.get("path", "")).name: s.get("sha256") for s in meta.get("sources", [])},
-              "results": {f.name: io.sha256_file(f) for f in sorted(io.results_dir(p.slug, data).glob("*"))
-                          if f.is_file()},
+              "results": {f.name: io.sha256_file(f)
+                          for f in sorted(io.results_dir(p.slug, data, kind=kind).glob("*")) if f.is_file()},
               "templates": {f.name: io.sha256_file(f) for f in sorted((root / "notebooks").glob("*.ipynb"))},
               "reference": {str(f.relative_to(config.reference_dir())): io.sha256_file(f)
                             for f in sorted(config.reference_dir().rglob("*"))
                             if f.is_file() and f.suffix in (".csv", ".geojson")},
-              "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml")))}
-    return {"build_id": build_id, "period": p.label, "synthetic": bool(meta.get("synthetic")),
+              "reports": digests.files_digest(sorted((root / "reports").glob("*/*.yml"))
+                                              + sorted((root / "reports").glob("*/scs/*.yml")))}
+    return {"build_id": build_id, "period": p.label, "source": source, "synthetic": bool(meta.get("synthetic")),
             "extract_date": meta.get("extract_date"),
             "ehps_lib_version": provenance["ehps_lib_version"], "library_digest": digests.library_digest(),
             "git_commit": provenance["git_commit"], "build_time": provenance["build_time"],

@@ -77,6 +77,31 @@ class Secrets:
             months = {f"{d:%Y-%m}" for d in births.drop_duplicates()}
         return cls(frozenset(ids), frozenset(months), first_reported_month)
 
+    @classmethod
+    def from_returns(cls, tables: dict, first_reported_month: str) -> Secrets:
+        """The statutory returns' secrets: child identifiers (CIN census, SSDA903, supplement), UPNs
+        and birth months (``first_reported_month``: the first month an SCS paper reports)."""
+        ids: set[str] = set()
+        for name, column in (("cin_child", "LAchildID"), ("cin_child", "UPN"), ("cin_child", "FormerUPN"),
+                             ("ssda903_header", "CHILD"), ("ssda903_header", "UPN"), ("allocations", "child_id"),
+                             ("private_fostering", "arrangement_id")):
+            if name in tables and column in tables[name]:
+                ids.update(str(v) for v in tables[name][column].dropna().unique())
+        months: set[str] = set()
+        for name, column in (("cin_child", "PersonBirthDate"), ("ssda903_header", "DOB")):
+            if name in tables and column in tables[name]:
+                months |= {f"{d:%Y-%m}" for d in tables[name][column].dropna().drop_duplicates()}
+        return cls(frozenset(ids), frozenset(months), first_reported_month)
+
+    @classmethod
+    def combine(cls, parts: list[Secrets]) -> Secrets:
+        """Everything any part must keep secret; the earliest first reported month."""
+        if not parts:
+            return cls()
+        return cls(frozenset().union(*(p.identifiers for p in parts)),
+                   frozenset().union(*(p.birth_months for p in parts)),
+                   min(p.first_reported_month for p in parts))
+
 
 def _small(text: str, threshold: int) -> bool:
     t = text.strip().replace(",", "")

@@ -1,0 +1,392 @@
+"""The SCS dashboard's results: compute, protect, assess and write one month's results.
+
+Order matters, as for the Early Help results (:mod:`ehps_lib.indicators.assess`):
+
+1. **Compute** every SCS indicator for Kent, the areas, the services and every team, for every
+   month of the returns (:func:`ehps_lib.indicators.scs.compute_results`).
+2. **Choose what is published.** The 45 indicators (and their excluding-UASC cohorts) for Kent
+   and the four SCS areas; the activity table's counts for Kent, the areas, the services and
+   the teams the teams table lists. Everything else (unlisted teams, records no team holds,
+   the UASC children alone, the rest of Kent outside the areas) is a *hidden cell*: computed,
+   never published, but part of the relations below.
+3. **Suppress** (:mod:`ehps_lib.indicators.suppression`'s primary, complement and secondary
+   rules), over every relation an outsider could use among published and hidden cells:
+   Kent and each area or service as the sum of its parts; an indicator as its excluding-UASC
+   cohort plus the UASC children; a rolling 12 months as the sum of the months whose counts
+   are published (referrals, assessments, plan and period starts and ends); this month's
+   plans and children in care as last month's plus starts less ends; and the same count in
+   two places (children in care in the activity table and in 3+ placements' denominator).
+   A hidden cell is never chosen to protect another (it is not published), and a small one
+   is treated as suppressed.
+4. **Assess** from published values only: RAG against the target and minimum standard,
+   direction of travel against a month and a year earlier, the rolling 3 months and its RAG
+   (for the report month only), comparison of each area with Kent (Wilson intervals) and
+   SPC (XmR) over the published monthly series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..config import load_settings
+from ..data import digests, io
+from ..geography import KENT_CODE
+from ..periods import Period
+from . import stats
+from .assess import PUBLISHED_COLUMNS, add_trend_and_spc
+from .catalogue import Indicator, load_scs_catalogue
+from .scs import AREA_CODES, compute_results, units
+from .suppression import primary_and_complement, secondary
+
+RESULTS_KIND = "scs"
+AUDIT_COLUMNS = ["indicator_id", "count", "area_code", "period", "window", "value", "reason", "detail", "hidden"]
+#: Numerators that are not counts of children or records (days, FTE).
+NOT_COUNT_NUMERATORS = {"scs_adoption_days", "scs_match_days", "scs_posts_permanent", "scs_posts_agency"}
+#: Denominators that are not counts of records (FTE).
+NOT_COUNT_DENOMINATORS = {"scs_posts_permanent", "scs_posts_agency", "scs_caseload_cic", "scs_caseload_cswt",
+                          "scs_caseload_fostering"}
+#: R12M denominators that are the sum of a monthly count published in the activity table.
+FLOW_SUMS = {"scs_rereferrals": "scs_act_referrals", "scs_assessments_45wd": "scs_act_assessments",
+             "scs_cpp_repeat": "scs_act_cp_starts", "scs_cpp_2y_ended": "scs_act_cp_ends",
+             "scs_iha_5wd": "scs_act_lac_starts"}
+#: Stocks, with the starts and ends that change them month to month.
+STOCK_FLOWS = (("scs_act_cp", "scs_act_cp_starts", "scs_act_cp_ends"),
+               ("scs_act_lac", "scs_act_lac_starts", "scs_act_lac_ends"))
+#: The same count in two indicators: (indicator, which count) = (indicator, which count).
+SAME_COUNTS = ((("scs_cla_3plus", "denominator"), ("scs_act_lac", "numerator")),
+               (("scs_cpp_18m", "denominator"), ("scs_act_cp", "numerator")))
+
+
+def is_cohort_variant(ind: Indicator, catalogue: dict[str, Indicator]) -> bool:
+    """A variant for a cohort of its indicator's children (excluding UASC), same period and units."""
+    parent = catalogue.get(ind.variant_of or "")
+    return (ind.role == "variant" and parent is not None and ind.params.get("cohort") == "exc_uasc"
+            and parent.params.get("cohort") != "exc_uasc" and ind.data_period == parent.data_period)
+
+
+def is_monthly_variant(ind: Indicator, catalogue: dict[str, Indicator]) -> bool:
+    """A rolling indicator's monthly variant (``<id>_month``, named by the indicator's ``spc_from``)."""
+    parent = catalogue.get(ind.variant_of or "")
+    return ind.role == "variant" and parent is not None and parent.spc_from == ind.id
+
+
+def _not_counts(catalogue: dict[str, Indicator], which: str) -> set[str]:
+    """Indicators whose numerators (or denominators) are not counts of children or records."""
+    base = NOT_COUNT_NUMERATORS if which == "numerator" else NOT_COUNT_DENOMINATORS
+    return {i for i, c in catalogue.items() if i in base or (c.variant_of in base and c.role == "variant")}
+
+
+def scorecard_indicators(catalogue: dict[str, Indicator]) -> list[Indicator]:
+    """The 45 rows of the council's scorecard, in their order."""
+    return sorted((i for i in catalogue.values() if i.number is not None), key=lambda i: i.number)
+
+
+# -- what is published --------------------------------------------------------------------------------------
+def published_units(teams: pd.DataFrame, catalogue: dict[str, Indicator]) -> dict[str, set[str]]:
+    """Area codes published for each indicator (see the module docstring, step 2)."""
+    all_units = units(teams)
+    areas = {KENT_CODE, *AREA_CODES.values()}
+    activity = {u.code for u in all_units if u.level < 2 or u.listed}
+    return {i: (activity if ind.role == "activity" else areas) for i, ind in catalogue.items()}
+
+
+def _cells(raw: pd.DataFrame, catalogue: dict[str, Indicator], published: dict[str, set[str]]) -> pd.DataFrame:
+    """One row per count cell (numerator or denominator of a row), with ``hidden`` for cells never
+    published. The rest of Kent outside the areas and the UASC children alone are added as hidden
+    cells where they take part in a relation."""
+    counts = []
+    for which in ("numerator", "denominator"):
+        part = raw[~raw["indicator_id"].isin(_not_counts(catalogue, which)) & raw[which].notna()]
+        if which == "denominator":
+            part = part[part["indicator_id"].map(lambda i: catalogue[i].unit != "count")]
+        counts.append(part[["indicator_id", "area_code", "period", "window", which]].rename(columns={which: "value"})
+                      .assign(count=which))
+    cells = pd.concat(counts, ignore_index=True)
+    pub = cells.apply(lambda r: r["area_code"] in published[r["indicator_id"]], axis=1) if len(cells) else []
+    cells["hidden"] = ~np.asarray(pub, dtype=bool)
+    # indicators are computed for every team but published for Kent and the areas: keep Kent, areas, and
+    # one hidden cell for the rest of Kent
+    ind_ids = {i for i, c in catalogue.items() if c.role != "activity"}
+    is_ind = cells["indicator_id"].isin(ind_ids)
+    keep_ind = is_ind & cells["area_code"].isin({KENT_CODE, *AREA_CODES.values()})
+    key = ["indicator_id", "count", "period", "window"]
+    kent = cells[is_ind & (cells["area_code"] == KENT_CODE)].set_index(key)["value"]
+    areas = cells[is_ind & cells["area_code"].isin(AREA_CODES.values())].groupby(key)["value"].sum()
+    rest = (kent - areas.reindex(kent.index, fill_value=0)).rename("value").reset_index()
+    rest = rest.assign(area_code="KENT-REST", hidden=True)
+    frames = [cells[~is_ind], cells[keep_ind], rest]
+    # the UASC children alone: an indicator less its excluding-UASC cohort
+    for i, ind in catalogue.items():
+        if not is_cohort_variant(ind, catalogue):
+            continue
+        a = cells[keep_ind & (cells["indicator_id"] == ind.variant_of)].set_index(["area_code", "count", "period",
+                                                                                   "window"])["value"]
+        b = cells[keep_ind & (cells["indicator_id"] == i)].set_index(["area_code", "count", "period",
+                                                                     "window"])["value"]
+        both = a.index.intersection(b.index)
+        diff = (a.loc[both] - b.loc[both]).rename("value").reset_index()
+        frames.append(diff.assign(indicator_id=f"{ind.variant_of}_uasc_only", hidden=True))
+    out = pd.concat(frames, ignore_index=True)
+    return out[out["value"].notna()].reset_index(drop=True)
+
+
+def _relations(cells: pd.DataFrame, catalogue: dict[str, Indicator], teams: pd.DataFrame) -> list[list[int]]:
+    """Groups of cell positions that add up (first = the others' total, or any signed relation)."""
+    idx = {k: i for i, k in enumerate(zip(cells["indicator_id"], cells["count"], cells["area_code"], cells["period"],
+                                          cells["window"], strict=True))}
+    groups: list[list[int]] = []
+    combos = cells[["indicator_id", "count", "period", "window"]].drop_duplicates().itertuples(index=False)
+    all_units = units(teams)
+    unit_sets = [(u.code, [m for m in u.members]) for u in all_units if u.level < 2]
+    area_set = (KENT_CODE, [*AREA_CODES.values(), "KENT-REST"])
+    for ind, count, period, window in combos:
+        sets = [area_set] if catalogue.get(ind) is None or catalogue[ind].role != "activity" else unit_sets
+        if ind.endswith("_uasc_only"):
+            sets = [area_set]
+        for total, members in sets:
+            group = [idx.get((ind, count, a, period, window)) for a in (total, *members)]
+            group = [g for g in group if g is not None]
+            if len(group) > 2:
+                groups.append(group)
+    for i, ind in catalogue.items():  # cohorts: X = X excluding UASC + UASC alone
+        if not is_cohort_variant(ind, catalogue):
+            continue
+        for (_, count, area, period, window), pos in [(k, v) for k, v in idx.items() if k[0] == ind.variant_of]:
+            g = [pos, idx.get((i, count, area, period, window)), idx.get((f"{ind.variant_of}_uasc_only", count, area,
+                                                                          period, window))]
+            if all(x is not None for x in g):
+                groups.append(g)
+    periods = sorted(cells["period"].unique())
+    for r12, monthly in FLOW_SUMS.items():  # a rolling 12 months = its 12 months, where these are published
+        for (_, _count, area, period, window), pos in [(k, v) for k, v in idx.items() if k[0] == r12
+                                                       and k[1] == "denominator" and k[4] in ("main", "R3M")]:
+            span = 12 if window == "main" else 3
+            i = periods.index(period)
+            months = periods[max(0, i - span + 1): i + 1]
+            parts = [idx.get((monthly, "numerator", area, m, "main")) for m in months]
+            if len(months) == span and all(p is not None for p in parts):
+                groups.append([pos, *parts])
+    for i, ind in catalogue.items():  # a rolling 12 (or 3) months = its monthly variant's months
+        if not is_monthly_variant(ind, catalogue):
+            continue
+        for (_, count, area, period, window), pos in [(k, v) for k, v in idx.items() if k[0] == ind.variant_of
+                                                      and k[4] in ("main", "R3M")]:
+            span = 12 if window == "main" else 3
+            j = periods.index(period)
+            months = periods[max(0, j - span + 1): j + 1]
+            parts = [idx.get((i, count, area, m, "main")) for m in months]
+            if len(months) == span and all(p is not None for p in parts):
+                groups.append([pos, *parts])
+    for stock, starts, ends in STOCK_FLOWS:  # this month = last month + starts - ends
+        for (_, count, area, period, window), pos in [(k, v) for k, v in idx.items() if k[0] == stock]:
+            i = periods.index(period)
+            if i == 0:
+                continue
+            g = [pos, idx.get((stock, count, area, periods[i - 1], window)), idx.get((starts, count, area, period,
+                                                                                       window)),
+                 idx.get((ends, count, area, period, window))]
+            if all(x is not None for x in g):
+                groups.append(g)
+    for (a_ind, a_count), (b_ind, b_count) in SAME_COUNTS:
+        for (_, _count, area, period, window), pos in [(k, v) for k, v in idx.items() if k[0] == a_ind
+                                                       and k[1] == a_count]:
+            other = idx.get((b_ind, b_count, area, period, window))
+            if other is not None:
+                groups.append([pos, other])
+    return groups
+
+
+def protect(raw: pd.DataFrame, catalogue: dict[str, Indicator], teams: pd.DataFrame, *, threshold: int = 4
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Choose the published rows and suppress; return ``(rows, audit)``: the published rows with
+    ``suppressed`` set (numerator, denominator and value withheld where so) and one audit row per
+    suppressed cell, hidden cells included."""
+    published = published_units(teams, catalogue)
+    cells = _cells(raw, catalogue, published)
+    pct = {i for i, c in catalogue.items() if c.is_percentage}
+    keyed = raw.assign(count="numerator")
+    suppressed, reason, detail = primary_and_complement(
+        cells, keyed, threshold, pct, ["indicator_id", "area_code", "period", "window"])
+    groups = sorted(_relations(cells, catalogue, teams), key=len)
+    hidden = cells["hidden"].to_numpy()
+    for pick, protected in secondary(cells["value"].to_numpy(dtype=float), suppressed, groups, prefer_members=True,
+                                     blocked=hidden):
+        reason[pick] = "secondary"
+        detail[pick] = (f"protects {cells.at[protected, 'indicator_id']} {cells.at[protected, 'area_code']} "
+                        f"{cells.at[protected, 'period']} ({cells.at[protected, 'count']}) from recovery")
+    cells = cells.assign(suppressed=suppressed, reason=reason, detail=detail)
+    key = ["indicator_id", "area_code", "period", "window"]
+    rows = raw[raw.apply(lambda r: r["area_code"] in published[r["indicator_id"]], axis=1)].copy()
+    for which in ("numerator", "denominator"):
+        flags = cells[(cells["count"] == which) & ~cells["hidden"]].set_index(key)["suppressed"]
+        rows[f"{which}_suppressed"] = (pd.MultiIndex.from_frame(rows[key]).map(flags.to_dict()).fillna(False)
+                                       .astype(bool) if len(rows) else [])
+    rows["suppressed"] = rows["numerator_suppressed"] | rows["denominator_suppressed"]
+    rows.loc[rows["suppressed"], ["numerator", "value"]] = np.nan
+    rows.loc[rows["denominator_suppressed"], "denominator"] = np.nan
+    audit = cells[cells["suppressed"]][AUDIT_COLUMNS].reset_index(drop=True)
+    return rows.drop(columns=["numerator_suppressed", "denominator_suppressed"]).reset_index(drop=True), audit
+
+
+# -- assessment ------------------------------------------------------------------------------------------------------
+def assess_scs(rows: pd.DataFrame, catalogue: dict[str, Indicator], report_month: str) -> pd.DataFrame:
+    """RAG, direction of travel, rolling 3 months, comparison with Kent and SPC, from published
+    values only; one row per indicator, unit and month (the main window), in
+    :data:`ehps_lib.indicators.assess.PUBLISHED_COLUMNS`."""
+    main = rows[rows["window"] == "main"].copy()
+    r3 = rows[(rows["window"] == "R3M") & (rows["period"] == report_month)]
+    cat = catalogue
+    main["target"] = main["indicator_id"].map({i: c.target for i, c in cat.items()})
+    main["floor"] = main["indicator_id"].map({i: c.floor for i, c in cat.items()})
+    pol = main["indicator_id"].map({i: c.polarity for i, c in cat.items()})
+    main["rag"] = [stats.rag_status(v, t, f, p) for v, t, f, p in zip(main["value"], main["target"], main["floor"],
+                                                                       pol, strict=True)]
+    pct = main["indicator_id"].map(lambda i: cat[i].is_percentage).to_numpy()
+    ok = pct & main["value"].notna().to_numpy() & (main["denominator"].fillna(0).to_numpy() > 0)
+    published_998 = 99.8 in load_settings().statistics.published_intervals
+    for z, cols in ((stats.Z95, ("ci_lower", "ci_upper")), (stats.Z998, ("ci998_lower", "ci998_upper"))):
+        lo = np.full(len(main), np.nan)
+        hi = np.full(len(main), np.nan)
+        if ok.any() and (z == stats.Z95 or published_998):
+            w_lo, w_hi = stats.wilson_ci(main.loc[ok, "numerator"], main.loc[ok, "denominator"], z=z)
+            lo[ok], hi[ok] = w_lo * 100, w_hi * 100
+        main[cols[0]], main[cols[1]] = lo, hi
+    main["ci_method"] = np.where(ok, "Wilson", None)
+    periods = {p: Period.parse(p) for p in main["period"].unique()}
+    main["previous_period"] = main["period"].map({k: v.previous().label for k, v in periods.items()})
+    main["year_ago_period"] = main["period"].map({k: v.year_ago().label for k, v in periods.items()})
+    values = main.set_index(["indicator_id", "area_code", "period"])["value"]
+    for col in ("previous", "year_ago"):
+        keys = pd.MultiIndex.from_frame(main[["indicator_id", "area_code", f"{col}_period"]])
+        main[f"{col}_value"] = values.reindex(keys).to_numpy()
+        main[f"direction_{col}"] = [stats.direction_of_travel(v, p, cat[i].polarity, cat[i].target)
+                                    for i, v, p in zip(main["indicator_id"], main["value"], main[f"{col}_value"],
+                                                       strict=True)]
+    r3v = r3.set_index(["indicator_id", "area_code"])["value"]
+    here = (main["period"] == report_month).to_numpy()
+    main["rolling3_value"] = np.nan
+    main.loc[here, "rolling3_value"] = r3v.reindex(pd.MultiIndex.from_frame(
+        main.loc[here, ["indicator_id", "area_code"]])).to_numpy()
+    main["rolling3_rag"] = [stats.rag_status(v, t, f, p) if h else None for v, t, f, p, h in zip(
+        main["rolling3_value"], main["target"], main["floor"], pol, here, strict=True)]
+    kent = main[main["area_code"] == KENT_CODE].set_index(["indicator_id", "period"])["value"]
+    main["kent_value"] = kent.reindex(pd.MultiIndex.from_frame(main[["indicator_id", "period"]])).to_numpy()
+    main["compared_with_kent"] = [
+        stats.compare_with_benchmark(v, a, b, k, cat[i].polarity, cat[i].target)
+        if code != KENT_CODE and cat[i].is_percentage else stats.NOT_COMPARED
+        for i, code, v, a, b, k in zip(main["indicator_id"], main["area_code"], main["value"], main["ci_lower"],
+                                       main["ci_upper"], main["kent_value"], strict=True)]
+    main["rank"] = pd.array([None] * len(main), dtype="Int64")  # teams and areas are not ranked
+    main["rank_of"] = pd.array([None] * len(main), dtype="Int64")
+    # recent trend and SPC as for every paper: on monthly flows only (a rolling indicator's chart is
+    # its monthly variant's, named by ``spc_from``; snapshots and rolling windows say why not)
+    flows = {i for i, c in cat.items() if c.data_period == "month"}
+    main["suppressed"] = main["suppressed"].astype(bool)
+    add_trend_and_spc(main, cat, flows)
+    # a range (polarity T) is stored as its middle; the catalogue keeps the range for the data notes
+    main["target"] = [np.mean(t) if isinstance(t, list | tuple) else t for t in main["target"]]
+    main["floor"] = [np.nan if isinstance(f, list | tuple) else f for f in main["floor"]]
+    main["target"] = pd.to_numeric(main["target"], errors="coerce")
+    main["floor"] = pd.to_numeric(main["floor"], errors="coerce")
+    return main[PUBLISHED_COLUMNS].reset_index(drop=True)
+
+
+# -- periods, inputs and writing --------------------------------------------------------------------------------------
+def latest_month(extract_date: dt.date) -> Period:
+    """The latest complete month of the returns: the extract date's month if it is its last day,
+    else the month before.
+
+    Examples
+    --------
+    >>> latest_month(dt.date(2016, 8, 31)).label, latest_month(dt.date(2016, 9, 5)).label
+    ('2016-08', '2016-08')
+    """
+    if (extract_date + dt.timedelta(days=1)).day == 1:
+        return Period.month(extract_date.year, extract_date.month)
+    first = extract_date.replace(day=1) - dt.timedelta(days=1)
+    return Period.month(first.year, first.month)
+
+
+def resolve_month(label: str, extract_date: dt.date) -> Period:
+    """``latest`` → the returns' latest complete month; a month label as given; a quarter or year →
+    its last month. The month must end by the extract date.
+
+    Raises
+    ------
+    ValueError
+        When the month ends after the extract date.
+    """
+    if str(label).strip().lower() == "latest":
+        return latest_month(extract_date)
+    p = Period.parse(label)
+    last = p.month_starts()[-1]
+    m = Period.month(last.year, last.month)
+    if m.end > extract_date:
+        raise ValueError(f"{m.label} ends after the returns' extract date {extract_date:%d %B %Y}; the latest complete "
+                         f"month is {latest_month(extract_date).label}")
+    return m
+
+
+def extract_date_of(manifest: dict) -> dt.date:
+    return dt.date.fromisoformat(str(manifest["extract_date"])[:10])
+
+
+def inputs_key(period: Period, base: Path | None = None) -> str:
+    """What a month's SCS results are computed from: the validated returns, the library, the month."""
+    folder = io.returns_processed_dir(base)
+    files = sorted(folder.glob("*.parquet")) + [folder / io.PROCESSED_MANIFEST]
+    return digests.digest_json({"period": period.label, "returns": {p.name: io.sha256_file(p) for p in files},
+                                "library": digests.library_digest()})
+
+
+def compute_and_write(period_label: str = "latest", base: Path | None = None, *, key: str | None = None
+                      ) -> tuple[Period, pd.DataFrame, dict, Path]:
+    """Compute, protect, assess and write a month's SCS results to ``DATA_DIR/results/scs/<month>/``
+    (the unprotected results and the suppression audit to its ``internal/``)."""
+    tables, manifest = io.read_returns(base)
+    extract_date = extract_date_of(manifest)
+    period = resolve_month(period_label, extract_date)
+    catalogue = load_scs_catalogue()
+    up_to = pd.Period(period.label, "M")
+    raw = compute_results(tables, extract_date, catalogue, up_to=up_to)
+    threshold = load_settings().suppression_threshold
+    rows, audit = protect(raw, catalogue, tables["teams"], threshold=threshold)
+    published = assess_scs(rows, catalogue, period.label)
+    meta = {"period": period.label, "period_kind": "month", "synthetic": bool(manifest.get("synthetic")),
+            "extract_date": extract_date.isoformat(), "ehps_lib_version": __version__,
+            "sources": manifest.get("sources", []), "rows": len(published),
+            "inputs_key": key or inputs_key(period, base),
+            "rules_applied": manifest.get("rules_applied", []),
+            "suppression": {"threshold": threshold, "cells_suppressed": int((~audit["hidden"]).sum()),
+                            "hidden_cells_suppressed": int(audit["hidden"].sum()),
+                            "by_reason": audit["reason"].value_counts().sort_index().to_dict()}}
+    folder = io.write_results(published, meta, period.slug, base, kind=RESULTS_KIND,
+                              internal={"unsuppressed": raw, "suppression_audit": audit},
+                              extra={"teams": tables["teams"]})
+    return period, published, meta, folder
+
+
+def ensure(period_label: str = "latest", base: Path | None = None, *, force: bool = False
+           ) -> tuple[Period, dict, Path, bool]:
+    """A month's SCS results, computed only when their inputs changed since they were written."""
+    manifest = io.read_returns_manifest(base)
+    period = resolve_month(period_label, extract_date_of(manifest))
+    key = inputs_key(period, base)
+    folder = io.results_dir(period.slug, base, kind=RESULTS_KIND)
+    meta_path = folder / io.RESULTS_META
+    if not force and meta_path.is_file() and (folder / io.RESULTS_FILE).is_file():
+        meta = io.read_json(meta_path)
+        if meta.get("inputs_key") == key:
+            return period, meta, folder, False
+    period, _published, meta, folder = compute_and_write(period.label, base, key=key)
+    return period, meta, folder, True
+
+
+__all__ = ["compute_and_write", "ensure", "protect", "assess_scs", "resolve_month", "latest_month",
+           "is_cohort_variant", "is_monthly_variant",
+           "scorecard_indicators", "published_units", "RESULTS_KIND"]
