@@ -43,6 +43,11 @@ class TestTemplateSettings:
         ({"period_ends": ["Marhc"]}, "must list month names .* Did you mean 'march'"),
         ({"audience": "internal"}, "'templates\\[0\\].classification' is required for an internal paper"),
         ({"audience": "members"}, "'templates\\[0\\].audience' must be public or internal"),
+        # a paper from the statutory returns is made for the returns' month: no monthly edition of a
+        # quarter, no six-monthly schedule, no districts' commentary
+        ({"data": "returns", "editions": ["period", "month"]}, "leave out 'editions' and 'period_ends'"),
+        ({"data": "returns", "period_ends": ["March"]}, "leave out 'editions' and 'period_ends'"),
+        ({"data": "returns", "reads": ["all_district_commentary"]}, "reads no district commentary"),
     ])
     def test_refused_with_a_reason(self, template, message):
         with pytest.raises(config.ConfigError, match=message):

@@ -10,9 +10,13 @@ Steps:
    left (staging folders, half-written cache entries) is cleared, and every folder the
    build writes is checked to be writable before anything runs.
 1. **Results**: computed once for the period, and only if the extract, the library or the
-   reference data changed since (:func:`ehps_lib.indicators.results.ensure_results`).
-2. **Plan**: one run per (template, edition, area): every registered template (``config.yml``
-   ``templates:``) for its areas (all, districts or county), or those asked for. A template whose
+   reference data changed since (:func:`ehps_lib.indicators.results.ensure_results`); and for
+   the templates built from the statutory returns (``data: returns``), the returns' latest
+   complete month (skipped, with a message, when no returns are ingested). Each source's period
+   is an edition of the build (:class:`_Edition`) with its own release gaps and manifest.
+2. **Plan**: one run per (template, edition, area), within each source's edition: every
+   registered template (``config.yml`` ``templates:``) for its areas (all, districts or county),
+   or those asked for. A template whose
    ``editions`` list ``month`` is also made for the last month of the period (a quarter's build
    makes the latest monthly edition from the quarter's results); one with ``period_ends`` only
    for periods ending in those months (six-monthly papers); an ``internal`` one (officers only)
