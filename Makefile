@@ -52,9 +52,9 @@ synth: $(STAMP)  ## regenerate the synthetic extract and returns and ingest them
 indicators: $(DATA)/processed/_manifest.json  ## compute the indicator results for PERIOD
 	$(BIN)/ehps indicators --period "$(PERIOD)"
 
-report: system-deps $(DATA)/processed/_manifest.json $(DATA)/returns/processed/_manifest.json  ## build the latest pack (quarter; SCS dashboard: month) into site/
+report: system-deps $(DATA)/processed/_manifest.json $(DATA)/returns/processed/_manifest.json  ## build the latest pack (quarter and its latest monthly edition; SCS dashboard: month) into site/
 	$(BIN)/ehps build --period "$(PERIOD)"
-	@echo "Open site/index.html"
+	@echo "Open site/index.html (officers' internal papers: internal/)"
 
 node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -86,8 +86,8 @@ lab: $(STAMP)  ## start JupyterLab with the workspace kernel (LAB_PORT=8890, LAB
 	@echo "Start with notebooks/explore/getting_started.ipynb; papers are templates in notebooks/."
 	$(BIN)/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(LAB_ARGS)
 
-clean:  ## remove generated reports and the site (keeps data and the venv)
-	rm -rf reports/*/ site _site .quarto
+clean:  ## remove generated reports, the site and the internal papers (keeps data and the venv)
+	rm -rf reports/*/ site _site .quarto internal
 
 clean-data:  ## remove generated data (processed extract, results, quarantine)
 	rm -rf $(DATA)/processed $(DATA)/results $(DATA)/quarantine $(DATA)/extract $(DATA)/returns

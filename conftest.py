@@ -27,6 +27,7 @@ import pytest
 FIXTURE_SEED = 1
 FIXTURE_START = dt.date(2015, 1, 1)
 FIXTURE_END = dt.date(2016, 6, 30)  # latest complete quarter: 2016-17 Q1
+SIX_MONTHLY_PERIOD = "2015-16 Q4"  # the fixture's quarter ending in March, for papers made every six months
 
 _state: dict[str, object] = {}
 
@@ -132,8 +133,11 @@ def synthetic_returns_dir() -> Path:
 def built_pack(tmp_path_factory) -> tuple[Path, Path]:
     """(site, reports): a site built with the built-in engine from the fixture data (the extract
     and the statutory returns), with one paper of every template (Kent, and Canterbury
-    (E07000106) for the templates that cover districts), and the reports folder holding each
-    paper's notebook as Quarto renders it. Shared by the browser, paper and Quarto tests; read only."""
+    (E07000106) for the templates that cover districts; the six-monthly ones for 2015-16 Q4, the
+    others for the latest quarter, the returns' papers for the returns' latest month; the internal
+    ones in ``internal/`` beside the site), and the reports folder holding each paper's notebook
+    as Quarto renders it. Shared by the browser, paper and Quarto tests; read only."""
+    from ehps_lib import config
     from ehps_lib.publish import build
 
     data = tmp_path_factory.mktemp("site-data")
@@ -146,6 +150,13 @@ def built_pack(tmp_path_factory) -> tuple[Path, Path]:
     try:
         outcome = build.build(period="latest", areas=["E10000016", "E07000106"], workers=2, engine="builtin",
                               site_dir=site, reports_dir=reports, log=lambda _m: None, progress=False)
+        assert outcome.ok, [f.describe() for f in outcome.failures]
+        # the six-monthly papers are made only for periods ending in their months: the fixture's
+        # March quarter, published beside the latest one
+        six_monthly = [t.id for t in config.load_settings().templates if t.period_ends and not t.builds_for(6)]
+        outcome = build.build(period=SIX_MONTHLY_PERIOD, areas=["E10000016"], workers=2, engine="builtin",
+                              site_dir=site, reports_dir=reports, log=lambda _m: None, progress=False,
+                              templates=six_monthly)
     finally:
         mp.undo()
     assert outcome.ok, [f.describe() for f in outcome.failures]

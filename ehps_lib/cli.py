@@ -172,13 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
         "build", formatter_class=_Formatter, parents=[common, waiting],
         help="build a period's pack of papers (HTML, PDF, CSV, index) and publish it",
         description="Compute the period's results if their inputs changed; run every paper template (scorecards, "
-        "district dashboards, county scorecard, committee paper, needs atlas) with papermill for its areas in "
+        "district dashboards, county scorecard, committee paper, needs atlas, the EHPS scorecard by age and "
+        "district with the monthly edition of a quarter's last month, the CYPF dashboard, the six-monthly CYPF "
+        "progress report in March and September, the officers' drill-down) with papermill for its areas in "
         "parallel, skipping papers whose inputs have not changed; render each to HTML and PDF; scan everything "
         "for disclosive content; and publish site/ only when every paper succeeded (the previous site stays "
-        "otherwise).",
+        "otherwise). Internal papers (the drill-down) go to internal/<period>/ beside the site, never into it.",
         epilog='examples:\n  ehps build --period "2016-17 Q2"\n'
                '  ehps build --period latest --templates district_dashboard --areas Canterbury Swale\n'
-               '  ehps build --period 2017-02            (a monthly edition)',
+               '  ehps build --period 2017-02 --templates monthly_scorecard   (one month\'s edition)',
     )
     p.add_argument("--period", default="latest",
                    help="a quarter ('2016-17 Q2', '2016-17-Q2', 'Q2 2016-17'), a month ('2017-02', 'February 2017') "

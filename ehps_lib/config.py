@@ -194,18 +194,40 @@ class TemplateSpec:
     #: What people write that the paper reads besides the results (:data:`TEMPLATE_INPUTS`):
     #: a change to one of them rebuilds this paper only.
     reads: tuple[str, ...] = ()
+    #: The periods a build makes the paper for (:data:`EDITIONS`): the build's own period, and
+    #: with ``month`` also the last month of it (a quarter's build makes the quarter's edition
+    #: and the latest monthly edition).
+    editions: tuple[str, ...] = ("period",)
+    #: Months (1-12) a period must end in for the paper to be built (e.g. (3, 9): six-monthly,
+    #: at the end of March and September); empty: every period.
+    period_ends: tuple[int, ...] = ()
+    #: ``public`` papers go to the site; ``internal`` ones (for officers) to their own folder, never
+    #: into the site, each page marked with ``classification``.
+    audience: str = "public"
+    #: The handling classification printed on every page; None: the workspace's (``classification``).
+    classification: str | None = None
     #: What the paper is computed from (:data:`TEMPLATE_DATA`): the Early Help case-system extract
     #: (quarterly results) or the statutory returns (the SCS dashboard's monthly results).
     data: str = "extract"
 
+    def builds_for(self, period_end_month: int) -> bool:
+        """Whether a period ending in this month gets the paper."""
+        return not self.period_ends or period_end_month in self.period_ends
+
 
 #: The written inputs a template may read: the period's commentary file (all but the districts'
-#: part), its own district's entry in it, and the committee paper's details.
-TEMPLATE_INPUTS = ("commentary", "district_commentary", "paper_details")
+#: part), its own district's entry in it, every district's entry (a county paper that gathers
+#: them), and the committee paper's details.
+TEMPLATE_INPUTS = ("commentary", "district_commentary", "all_district_commentary", "paper_details")
 #: The data a template may be built from: ``extract`` (``ehps ingest``, results by quarter or month)
 #: or ``returns`` (``ehps ingest-returns``: the CIN census, SSDA903 and supplement, results by month;
 #: its commentary and paper details are under ``reports/commentary/scs/`` and ``reports/papers/scs/``).
 TEMPLATE_DATA = ("extract", "returns")
+#: Editions a template may ask for: the build's period, and the last month of it.
+EDITIONS = ("period", "month")
+AUDIENCES = ("public", "internal")
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
 
 
 @dataclass(frozen=True)
@@ -338,15 +360,38 @@ def parse_settings(raw: dict) -> Settings:
             bad = next((r for r in (reads if isinstance(reads, list) else [reads]) if r not in TEMPLATE_INPUTS), reads)
             raise ConfigError(f"config.yml: '{where}reads' may list {', '.join(TEMPLATE_INPUTS)}, got {bad!r}."
                               f"{did_you_mean(bad, TEMPLATE_INPUTS)}")
+        editions = t.get("editions", ["period"])
+        if not isinstance(editions, list) or not editions or any(e not in EDITIONS for e in editions):
+            raise ConfigError(f"config.yml: '{where}editions' may list {', '.join(EDITIONS)}, got {editions!r}")
+        ends = []
+        for m in t.get("period_ends", []) or []:
+            name = str(m).strip().lower()
+            if name not in _MONTH_NAMES:
+                raise ConfigError(f"config.yml: '{where}period_ends' must list month names (e.g. March, "
+                                  f"September), got {m!r}.{did_you_mean(str(m).lower(), _MONTH_NAMES)}")
+            ends.append(_MONTH_NAMES.index(name) + 1)
+        audience = t.get("audience", "public")
+        if audience not in AUDIENCES:
+            raise ConfigError(f"config.yml: '{where}audience' must be public or internal, got {audience!r}")
+        classification = t.get("classification")
+        if classification is not None and (not isinstance(classification, str) or not classification.strip()):
+            raise ConfigError(f"config.yml: '{where}classification' must be text such as OFFICIAL-SENSITIVE")
+        if audience == "internal" and classification is None:
+            raise ConfigError(f"config.yml: '{where}classification' is required for an internal paper: say how "
+                              "it must be handled (e.g. OFFICIAL-SENSITIVE)")
         data = t.get("data", "extract") if isinstance(t, dict) else "extract"
         if data not in TEMPLATE_DATA:
             raise ConfigError(f"config.yml: '{where}data' must be one of {', '.join(TEMPLATE_DATA)}, got {data!r}."
                               f"{did_you_mean(str(data), TEMPLATE_DATA)}")
+        if data == "returns" and (editions != ["period"] or ends):
+            raise ConfigError(f"config.yml: '{where}': a paper built from the statutory returns is made for the "
+                              "returns' latest complete month; leave out 'editions' and 'period_ends'")
         spec = TemplateSpec(_get(t, "id", where, str), _get(t, "title", where, str), _get(t, "areas", where, str),
-                            tuple(reads), data)
+                            tuple(reads), tuple(editions), tuple(ends), audience, classification, data)
         if spec.areas not in ("all", "districts", "county"):
             raise ConfigError(f"config.yml: '{where}areas' must be all, districts or county")
-        if data == "returns" and ("district_commentary" in reads or spec.areas != "county"):
+        if data == "returns" and (set(reads) & {"district_commentary", "all_district_commentary"}
+                                  or spec.areas != "county"):
             raise ConfigError(f"config.yml: '{where}': a paper built from the statutory returns is Kent's (areas: "
                               "county) and reads no district commentary")
         templates.append(spec)

@@ -39,7 +39,8 @@ def site(built_site):
 
 
 def _pages(site: Path) -> list[Path]:
-    return sorted(site.rglob("*.html"))
+    """Every page of the site, and the officers' internal papers kept beside it (built with it)."""
+    return sorted(site.rglob("*.html")) + sorted((site.parent / "internal").rglob("*.html"))
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +66,15 @@ def _audit(browser, page_path: Path) -> list[dict]:
 
 
 def test_every_template_is_in_the_site(site):
-    names = {p.name for p in _pages(site)}
-    expected = {f"{t.id}.html" for t in config.load_settings().templates
-                if (ROOT / "notebooks" / f"{t.id}.ipynb").is_file()}
-    assert expected | {"index.html"} <= names
+    """Every public template in the site, every internal one beside it and never in it."""
+    names = {p.name for p in site.rglob("*.html")}
+    internal = {p.name for p in (site.parent / "internal").rglob("*.html")}
+    templates = [t for t in config.load_settings().templates if (ROOT / "notebooks" / f"{t.id}.ipynb").is_file()]
+    public = {f"{t.id}.html" for t in templates if t.audience == "public"}
+    officers = {f"{t.id}.html" for t in templates if t.audience == "internal"}
+    assert officers, "the drill-down is an internal template"
+    assert public | {"index.html"} <= names
+    assert officers <= internal and not officers & names
 
 
 def test_zero_axe_violations_on_every_page(site, browser):
@@ -76,7 +82,7 @@ def test_zero_axe_violations_on_every_page(site, browser):
     for path in _pages(site):
         violations = _audit(browser, path)
         if violations:
-            report[str(path.relative_to(site))] = [
+            report[str(path.relative_to(site.parent))] = [
                 f"{v['id']} ({v['impact']}): {v['help']} — e.g. {v['nodes'][0]['target']}" for v in violations]
     assert report == {}
 

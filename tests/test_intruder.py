@@ -292,3 +292,25 @@ def test_sparse_extract_built_over_four_quarters_passes_the_audit(tmp_path, monk
     for q in quarters:
         table = pd.read_csv(site / q.replace(" ", "-") / "data" / "indicators.csv")
         assert table["suppressed"].any()
+
+
+def test_every_engine_method_says_what_it_counts():
+    """A method registered without ``counts`` would publish its numerator and denominator
+    outside the protected count table (never withheld, never audited)."""
+    from ehps_lib.indicators.engine import COUNTS, METHODS
+
+    assert set(METHODS) == set(COUNTS)
+
+
+def test_population_groups_and_ages_are_counts_of_their_own():
+    """Two indicators are one count only when they count the same records: a population group's
+    breakdown, an age range or a ``within`` filter makes a different count."""
+    from ehps_lib.indicators.engine import COUNTS
+
+    base = {"table": "notifications", "date": "notification_date"}
+    ids = {COUNTS["event_count"](p)["numerator"].id for p in (
+        base, {**base, "child_where": {"send": [True]}}, {**base, "ages": [10, 17]},
+        {**base, "within": {"source": ["SCHOOL"]}})}
+    assert len(ids) == 4
+    assert COUNTS["event_count"](dict(base))["numerator"].id == COUNTS["event_share"](
+        {**base, "where": None})["denominator"].id

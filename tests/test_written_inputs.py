@@ -115,7 +115,9 @@ class TestCacheInputs:
     def test_a_district_commentary_edit_changes_that_districts_dashboard_only(self, tmp_path):
         before = self.keys(_project(tmp_path / "a", DISTRICT_TEXT))
         after = self.keys(_project(tmp_path / "b", DISTRICT_TEXT.replace("Rate text for", "New rate text for")))
-        assert {k for k in before if before[k] != after[k]} == {("district_dashboard", CAN)}
+        # and the CYPF progress report, which gathers every district's update (whatever the code it is keyed by)
+        assert {k for k in before if before[k] != after[k]} == {("district_dashboard", CAN)} | {
+            ("cypf_progress_report", code) for code in ("E10000016", CAN, SWA)}
 
     def test_a_mistake_in_the_commentary_stops_before_any_paper_runs(self, tmp_path):
         root = _project(tmp_path, "commentary:\n  step_down_r12m: x\n")

@@ -69,6 +69,41 @@ CLOSURE_REASONS: dict[str, str] = {
     "OTHER": "Other",
 }
 
+#: Youth justice outcomes: pre-court (police) and court disposals, as the Youth Offending Service records them.
+YJ_OUTCOME_TYPES: dict[str, str] = {
+    "YOUTH_CAUTION": "Youth caution (pre-court)",
+    "YOUTH_CONDITIONAL_CAUTION": "Youth conditional caution (pre-court)",
+    "DISCHARGE_OR_FINE": "Court: discharge or fine (first-tier)",
+    "REFERRAL_ORDER": "Court: referral order",
+    "YOUTH_REHABILITATION_ORDER": "Court: youth rehabilitation order",
+    "CUSTODY": "Court: custodial sentence (detention and training order or longer)",
+}
+#: The outcome types given by a court (the denominator of custody as a share of court disposals).
+COURT_OUTCOMES: tuple[str, ...] = ("DISCHARGE_OR_FINE", "REFERRAL_ORDER", "YOUTH_REHABILITATION_ORDER", "CUSTODY")
+
+EXCLUSION_TYPES: dict[str, str] = {
+    "FIXED_TERM": "Fixed-term (suspension)",
+    "PERMANENT": "Permanent",
+}
+
+SCHOOL_PHASES: dict[str, str] = {
+    "PRIMARY": "State-funded primary school",
+    "SECONDARY": "State-funded secondary school",
+    "SPECIAL": "Special school",
+    "ALTERNATIVE": "Pupil referral unit or alternative provision",
+}
+
+#: The population groups the extract can flag on a child's record (seed 004:1817-1834), by the
+#: ``children`` column that holds the flag. Care leavers are named there too, but the extract
+#: holds no care-leaver flag.
+POPULATION_GROUPS: dict[str, str] = {
+    "in_care": "Children in care",
+    "disabled": "Disabled children",
+    "young_carer": "Young carers",
+    "uasc": "Unaccompanied asylum-seeking children",
+    "grt": "Gypsy, Roma and Traveller families",
+}
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{2,39}$"
 LSOA11_PATTERN = r"^E01\d{6}$"
 UNIT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\- ]{1,59}$"
@@ -101,6 +136,10 @@ class ColumnSpec:
     references: str | None = None  # "table.column"
     default: object = None
     example: str = ""
+    #: An optional column read only when a file has it: absent, it is left out of the table (not
+    #: filled, no warning), and the indicators that need it have nothing to count. Used for columns
+    #: added to the contract after extracts without them existed.
+    if_present: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +149,9 @@ class TableSpec:
     key: str
     columns: tuple[ColumnSpec, ...]
     rules: tuple[str, ...] = field(default_factory=tuple)
+    #: A required table must be in every extract; without an optional one, the indicators that
+    #: read it are simply empty (ingest warns).
+    required: bool = True
 
     def column(self, name: str) -> ColumnSpec:
         for c in self.columns:
@@ -135,12 +177,27 @@ CHILDREN = TableSpec(
                    example="F"),
         ColumnSpec("lsoa11_code", "text", "Home address Lower layer Super Output Area (2011 boundaries); "
                    "must be one of Kent's 902 LSOAs.", pattern=LSOA11_PATTERN, example="E01024040"),
+        ColumnSpec("in_care", "bool", "A child in care (looked after by the council) as recorded on the child's "
+                   "record (Y/N; blank if not recorded).", required=False, nullable=True, example="N", if_present=True),
+        ColumnSpec("disabled", "bool", "A disabled child as recorded on the child's record (Y/N; blank if not "
+                   "recorded).", required=False, nullable=True, example="N", if_present=True),
+        ColumnSpec("young_carer", "bool", "A young carer as recorded on the child's record (Y/N; blank if not "
+                   "recorded).", required=False, nullable=True, example="N", if_present=True),
+        ColumnSpec("uasc", "bool", "An unaccompanied asylum-seeking child (Y/N; blank if not recorded).",
+                   required=False, nullable=True, example="N", if_present=True),
+        ColumnSpec("grt", "bool", "From a Gypsy, Roma or Traveller family (Y/N; blank if not recorded).",
+                   required=False, nullable=True, example="N", if_present=True),
+        ColumnSpec("cc_registered_date", "date", "Date the child was first registered with a Children's Centre "
+                   "(e-Start); blank if never registered or not known.", required=False, nullable=True,
+                   example="2013-02-11", if_present=True),
     ),
     rules=(
         "`child_id` is unique. Identifiers (here and in every table) are compared ignoring case and "
         "surrounding spaces, and kept in upper case: `syn0001234` and `SYN0001234` are one child.",
         "`birth_month` is not in the future (after the extract date).",
         "`lsoa11_code` is a Kent LSOA 2011 code (reference data).",
+        "The population-group flags and `cc_registered_date` are read when the file has them; without "
+        "them, the population-group breakdowns and the Children's Centre measure are empty.",
     ),
 )
 
@@ -206,7 +263,70 @@ CASES = TableSpec(
     ),
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (CHILDREN, NOTIFICATIONS, CASES)}
+YOUTH_JUSTICE = TableSpec(
+    name="youth_justice",
+    description="One row per youth justice outcome (a pre-court caution or a court disposal) recorded by the "
+                "Youth Offending Service, part of Early Help and Preventative Services.",
+    key="outcome_id",
+    columns=(
+        ColumnSpec("outcome_id", "id", "Outcome identifier.", unique=True, pattern=ID_PATTERN,
+                   example="YJO00001234"),
+        ColumnSpec("child_id", "id", "The young person.", pattern=ID_PATTERN, references="children.child_id",
+                   example="SYN0001234"),
+        ColumnSpec("district_code", "code", "District of the young person's home address (GSS code).",
+                   codes=DISTRICTS, example="E07000113"),
+        ColumnSpec("outcome_date", "date", "Date of the caution or court disposal (YYYY-MM-DD).",
+                   example="2015-09-14"),
+        ColumnSpec("outcome_type", "code", "Type of outcome.", codes=YJ_OUTCOME_TYPES, example="REFERRAL_ORDER"),
+        ColumnSpec("first_time", "bool", "The young person's first formal outcome ever (a first-time entrant to "
+                   "the youth justice system, from the Police National Computer) (Y/N).", example="Y"),
+        ColumnSpec("looked_after", "bool", "Looked after by a local authority on the outcome date (Y/N).",
+                   example="N"),
+        ColumnSpec("supervised", "bool", "The outcome was followed by Youth Offending Service supervision or an "
+                   "intervention programme (Y/N).", example="Y"),
+        ColumnSpec("supervision_end_date", "date", "End of that supervision; blank while it continues, and "
+                   "always blank when `supervised` is N.", nullable=True, example="2016-03-13"),
+    ),
+    rules=(
+        "`outcome_id` is unique; `child_id` exists in children; `outcome_date` is on or after the young "
+        "person's birth month.",
+        "`outcome_date` and `supervision_end_date` are not after the extract date; supervision ends on or "
+        "after the outcome date, and only a supervised outcome has a supervision end date.",
+        "The young person's home LSOA lies inside `district_code`.",
+        "Optional table: an extract without it has no youth justice indicators.",
+    ),
+    required=False,
+)
+
+EXCLUSIONS = TableSpec(
+    name="exclusions",
+    description="One row per exclusion from school notified to the PRU, Inclusion and Attendance Service "
+                "(PIAS Digital Front Door).",
+    key="exclusion_id",
+    columns=(
+        ColumnSpec("exclusion_id", "id", "Exclusion identifier.", unique=True, pattern=ID_PATTERN,
+                   example="EXC00004567"),
+        ColumnSpec("child_id", "id", "The pupil.", pattern=ID_PATTERN, references="children.child_id",
+                   example="SYN0001234"),
+        ColumnSpec("district_code", "code", "District of the pupil's home address (GSS code).", codes=DISTRICTS,
+                   example="E07000114"),
+        ColumnSpec("start_date", "date", "First day of the exclusion (YYYY-MM-DD).", example="2016-01-18"),
+        ColumnSpec("exclusion_type", "code", "Fixed-term or permanent.", codes=EXCLUSION_TYPES,
+                   example="FIXED_TERM"),
+        ColumnSpec("school_phase", "code", "Phase of the excluding school.", codes=SCHOOL_PHASES,
+                   example="SECONDARY"),
+    ),
+    rules=(
+        "`exclusion_id` is unique; `child_id` exists in children; `start_date` is on or after the pupil's "
+        "birth month.",
+        "`start_date` is not after the extract date.",
+        "The pupil's home LSOA lies inside `district_code`.",
+        "Optional table: an extract without it has no exclusion indicators.",
+    ),
+    required=False,
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (CHILDREN, NOTIFICATIONS, CASES, YOUTH_JUSTICE, EXCLUSIONS)}
 
 _PANDAS_DTYPES = {
     "id": "string",
@@ -254,10 +374,23 @@ def table_schema(name: str, extract_date: pd.Timestamp | None = None) -> pa.Data
             checks=checks,
             nullable=c.nullable,
             unique=c.unique,
-            required=True,
+            required=not c.if_present,
             description=c.description,
         )
     table_checks: list[pa.Check] = []
+    if name == "youth_justice":
+        table_checks = [
+            pa.Check(
+                lambda df: df["supervision_end_date"].isna() | (df["supervision_end_date"] >= df["outcome_date"]),
+                name="supervision_after_outcome",
+                error="supervision_end_date is before outcome_date",
+            ),
+            pa.Check(
+                lambda df: df["supervision_end_date"].isna() | df["supervised"].fillna(False).astype(bool),
+                name="supervision_end_iff_supervised",
+                error="supervision_end_date is given but supervised is N",
+            ),
+        ]
     if name == "cases":
         table_checks = [
             pa.Check(
@@ -274,10 +407,31 @@ def table_schema(name: str, extract_date: pd.Timestamp | None = None) -> pa.Data
     return pa.DataFrameSchema(columns, checks=table_checks, strict=False, coerce=False, name=name)
 
 
-def empty_table(name: str) -> pd.DataFrame:
-    """A zero-row typed table with the contract's columns."""
+def empty_table(name: str, *, if_present: bool = False) -> pd.DataFrame:
+    """A zero-row typed table with the contract's columns (with ``if_present``, also the columns
+    read only when a file has them)."""
     spec = TABLES[name]
-    return pd.DataFrame({c.name: pd.Series(dtype=_PANDAS_DTYPES[c.kind]) for c in spec.columns})
+    return pd.DataFrame({c.name: pd.Series(dtype=_PANDAS_DTYPES[c.kind]) for c in spec.columns
+                         if if_present or not c.if_present})
+
+
+def complete_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables with every contract table and column present: an optional table that is
+    missing becomes an empty typed table, a missing optional column a blank one.
+
+    For tables made by hand or read from an extract that predates a column; the engine calls
+    it so that every indicator can be computed (from nothing, when its table is absent).
+    """
+    out = dict(tables)
+    for name, spec in TABLES.items():
+        if name not in out:
+            out[name] = empty_table(name, if_present=True)
+            continue
+        missing = [c for c in spec.columns if c.name not in out[name].columns]
+        if missing:
+            out[name] = out[name].assign(**{c.name: pd.Series(pd.NA, index=out[name].index,
+                                                                dtype=_PANDAS_DTYPES[c.kind]) for c in missing})
+    return out
 
 
 def data_dictionary_markdown() -> str:
@@ -289,7 +443,8 @@ def data_dictionary_markdown() -> str:
                   "|---|---|---|---|---|---|"]
         for c in spec.columns:
             kind = {"month": "month (YYYY-MM)", "date": "date (YYYY-MM-DD)", "bool": "Y/N"}.get(c.kind, c.kind)
-            req = "yes" if c.required else f"no (default {c.default!r})" if c.default is not None else "no"
+            req = ("yes" if c.required else f"no (default {c.default!r})" if c.default is not None
+                   else "no (read when present)" if c.if_present else "no")
             lines.append(f"| `{c.name}` | {kind} | {req} | {'yes' if c.nullable else 'no'} | "
                          f"{c.description} | `{c.example}` |")
         lines += ["", "Rules:", ""] + [f"- {r}" for r in spec.rules] + [""]

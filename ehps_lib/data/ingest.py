@@ -89,11 +89,12 @@ CONTRACT_COLUMNS = frozenset(c.name for t in TABLES.values() for c in t.columns)
 KEY_COLUMNS = frozenset(t.key for t in TABLES.values())
 
 #: How a record of each table is called in messages ("child SYN0000012 was rejected").
-NOUNS = {"children": "child", "notifications": "notification", "cases": "case"}
+NOUNS = {"children": "child", "notifications": "notification", "cases": "case",
+         "youth_justice": "youth justice outcome", "exclusions": "exclusion"}
 
 #: Tables in the order their key columns are tried when a file's name does not tell:
 #: ``cases`` also holds ``notification_id`` and ``child_id``, so the most specific key wins.
-KEY_ORDER = ("cases", "notifications", "children")
+KEY_ORDER = ("cases", "youth_justice", "exclusions", "notifications", "children")
 
 #: Rule names for the pandera column checks of :func:`ehps_lib.data.contract.table_schema`.
 RULE_BY_CHECK = {
@@ -106,6 +107,8 @@ RULE_BY_CHECK = {
 #: For each table-wide pandera check: the column a problem is filed under, and the
 #: columns whose values the message quotes (and whose own errors make it redundant).
 TABLE_CHECK_COLUMNS = {
+    "supervision_after_outcome": ("supervision_end_date", ("outcome_date", "supervision_end_date")),
+    "supervision_end_iff_supervised": ("supervision_end_date", ("supervised", "supervision_end_date")),
     "end_after_start": ("end_date", ("start_date", "end_date")),
     "closure_reason_iff_closed": ("closure_reason", ("end_date", "closure_reason")),
 }
@@ -199,6 +202,10 @@ class IngestResult:
             if c.get("superseded"):
                 line += f", {c['superseded']:,} superseded by a newer export"
             lines.append(line)
+        absent = [n for n, spec in TABLES.items() if not spec.required and n not in self.counts]
+        if absent:
+            lines.append(f"Optional tables not in this extract: {', '.join(absent)} (the indicators that read "
+                         "them are empty)")
         if self.files:
             lines += ["", "Files (every row read is valid or quarantined):"]
             lines += ["  " + describe_file(f, published=self.published) for f in self.files]
@@ -638,6 +645,8 @@ def check_structure(frame: pd.DataFrame, spec: TableSpec, label: str) -> tuple[p
                                       "of this file are rejected"))
     fill = {}
     for c in spec.columns:
+        if c.if_present and c.name not in present:
+            continue  # read only when present: left out, no warning
         if not c.required and c.name not in present:
             fill[c.name] = c.default
             default = "left blank" if c.default is None else f"filled with '{c.default}'"
@@ -650,7 +659,7 @@ def check_structure(frame: pd.DataFrame, spec: TableSpec, label: str) -> tuple[p
     if missing_required or doubled:
         return None, _concat(problems)
     filled = frame.assign(**{k: pd.Series(v, index=frame.index, dtype="string") for k, v in fill.items()})
-    return filled[spec.column_names], _concat(problems)
+    return filled[[c for c in spec.column_names if c in filled.columns]], _concat(problems)
 
 
 # -- step 4: types --------------------------------------------------------------------------------
@@ -715,6 +724,8 @@ def _parse_table(filled: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, p
     typed = {}
     problems = []
     for c in spec.columns:
+        if c.name not in filled.columns:  # a column read only when present, absent from every file
+            continue
         parsed = parse_column(filled[c.name], c.kind)
         typed[c.name] = parsed
         bad = filled[c.name].notna() & parsed.isna()
@@ -991,7 +1002,8 @@ def check_district(table: str, rows: pd.DataFrame, children: pd.DataFrame,
 
 
 #: The dates of each table that must not come before the child's birth month.
-AFTER_BIRTH = {"notifications": ("date_received", "received"), "cases": ("start_date", "opened")}
+AFTER_BIRTH = {"notifications": ("date_received", "received"), "cases": ("start_date", "opened"),
+               "youth_justice": ("outcome_date", "given"), "exclusions": ("start_date", "started")}
 
 
 def check_birth_order(rows: pd.DataFrame, children: pd.DataFrame, table: str = "notifications") -> pd.DataFrame:
@@ -1042,7 +1054,7 @@ def _cross_checks(typed: dict[str, pd.DataFrame], valid: dict[str, pd.Series], t
     changed = True
     while changed:
         changed = reject(check_kent_lsoa(ok("children"), lookup)) if lookup is not None else False
-        for name in ("notifications", "cases"):
+        for name in (t for t in TABLES if t != "children"):
             for c in TABLES[name].columns:
                 if c.references:
                     target, key = c.references.split(".")
@@ -1243,7 +1255,7 @@ def _stack(spec: TableSpec, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFr
         header (``row_shape``) or hold bytes of no known encoding (``encoding``).
     """
     problems: list[pd.DataFrame] = []
-    if not parts:
+    if not parts and spec.required:
         problems.append(_file_problem(None, spec.name, None, "missing_table",
                                       f"no file for the {spec.name} table was given (expected a file or "
                                       f"sheet named {spec.name}, or one with the column {spec.key})"))
@@ -1271,11 +1283,12 @@ def _stack(spec: TableSpec, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFr
                                               pd.Series(group["message"].to_numpy(), dtype="string")))
     extra = list(dict.fromkeys(c for p in parts for c in _unique_columns(p.frame).columns
                                if c not in spec.column_names))
-    columns = [*spec.column_names, *extra, "_file", "_row"]
+    given = {c for p in parts for c in _unique_columns(p.frame).columns}
+    columns = [*(c.name for c in spec.columns if not c.if_present or c.name in given), *extra, "_file", "_row"]
     text = (pd.concat(stacked) if stacked else pd.DataFrame(columns=columns)).reindex(columns=columns)
     structural = (pd.concat(reasons) if reasons else pd.Series(dtype="string")).reindex(text.index)
     filled_text = (pd.concat(filled) if filled
-                   else pd.DataFrame({c: pd.Series(dtype="string") for c in spec.column_names}))
+                   else pd.DataFrame({c: pd.Series(dtype="string") for c in columns[:-2] if c in spec.column_names}))
     return text, filled_text.astype("string"), structural, _concat(problems)
 
 
@@ -1459,7 +1472,8 @@ def ingest(paths: list[Path], *, data_dir: Path, max_reject_share: float = 0.05,
     # -- assemble problems (file, row and value from the text), outcomes, decision
     problems_df = _finish_problems(_concat(problems), text, [p.label for p in parts])
     tables, rejected, counts = {}, {}, {}
-    for name in TABLES:
+    given = [n for n, spec in TABLES.items() if spec.required or any(p.table == n for p in parts)]
+    for name in given:  # an optional table with no file is left out (and said so in the summary)
         frame = text[name]
         keep = valid[name]
         tables[name] = typed[name][keep.reindex(typed[name].index)].reset_index(drop=True)
@@ -1477,7 +1491,7 @@ def ingest(paths: list[Path], *, data_dir: Path, max_reject_share: float = 0.05,
     published = not decision_reasons
 
     quarantine = data_dir / "quarantine"
-    for name in TABLES:
+    for name in given:
         io.write_csv(rejected[name], quarantine / f"{name}.csv")
     io.write_csv(problems_df, quarantine / "problems.csv")
 

@@ -42,6 +42,8 @@ from .. import config
 EXTRACT_MANIFEST = "extract.json"
 PROCESSED_MANIFEST = "_manifest.json"
 TABLE_NAMES = ("children", "notifications", "cases")
+#: Tables an extract may leave out (see :data:`ehps_lib.data.contract.TABLES`): read when present.
+OPTIONAL_TABLE_NAMES = ("youth_justice", "exclusions")
 
 SUPPORTED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
                       ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel"}
@@ -610,6 +612,8 @@ def read_processed(base: Path | None = None) -> tuple[dict[str, pd.DataFrame], d
     manifest = read_processed_manifest(base)
     folder = processed_dir(base)
     tables = {name: read_parquet_checked(folder / f"{name}.parquet", REINGEST) for name in TABLE_NAMES}
+    tables.update({name: read_parquet_checked(folder / f"{name}.parquet", REINGEST) for name in OPTIONAL_TABLE_NAMES
+                   if (folder / f"{name}.parquet").is_file()})
     return tables, manifest
 
 
@@ -688,6 +692,32 @@ def results_dir(period_slug_or_label: str, base: Path | None = None, kind: str |
     (``scs``: the results computed from the statutory returns), ``<data>/results/<kind>/<period slug>``."""
     root = (base or config.data_dir()) / "results"
     return (root / kind if kind else root) / period_slug(period_slug_or_label)
+
+
+def results_slug_for(period: object, base: Path | None = None) -> str:
+    """The folder name of the results that hold ``period``: its own when they exist; for a month
+    without results of its own, those of a quarter or financial year that ends with that month
+    (results up to a period hold every month and quarter to its end, so they are the same).
+
+    A quarter's build makes its last month's monthly editions from the quarter's results this way.
+    Without any, the month's own slug (reading it then says which command makes them).
+    """
+    from ..periods import Period, PeriodError
+
+    own = period_slug(period)
+    if (results_dir(own, base) / RESULTS_FILE).is_file():
+        return own
+    try:
+        p = Period.parse(period)
+    except PeriodError:
+        return own
+    if p.kind == "month":
+        quarter = Period.quarter_of(p.start)
+        year = Period.parse(f"FY{p.financial_year_label}")
+        for candidate in (quarter, year):
+            if candidate.end == p.end and (results_dir(candidate.slug, base) / RESULTS_FILE).is_file():
+                return candidate.slug
+    return own
 
 
 def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Path | None = None,
@@ -801,6 +831,16 @@ def read_results_table(period_slug: str, name: str, base: Path | None = None, ki
     path = results_dir(period_slug, base, kind) / f"{name}.parquet"
     if not path.is_file():
         raise FileNotFoundError(f"No {name} results for {period_slug} in {path.parent}. "
+                                "Run `ehps indicators --period ...` first.")
+    return _read_parquet_cached(path)
+
+
+def read_internal_table(period_slug: str, name: str, base: Path | None = None) -> pd.DataFrame:
+    """A table of a period's results kept for officers and quality assurance only
+    (``internal/<name>.parquet``: unsuppressed results, the suppression audit, Early Help Units)."""
+    path = results_dir(period_slug, base) / "internal" / f"{name}.parquet"
+    if not path.is_file():
+        raise FileNotFoundError(f"No internal {name} table for {period_slug} in {path.parent}. "
                                 "Run `ehps indicators --period ...` first.")
     return _read_parquet_cached(path)
 

@@ -35,6 +35,12 @@ FILES = {
         2019: "population/kent_sape_mid2019_lsoa11_syoa_persons.csv",
         2020: "population/kent_sape_mid2020_lsoa11_syoa_persons.csv",
     },
+    #: Single years of age by district (and Kent): MYE2 for 2014, 2019 and 2020; 2017 from the LSOA file.
+    "district_population_syoa": {
+        2014: "population/kent_mye2_mid2014_lad_syoa.csv",
+        2019: "population/kent_mye2_mid2019_lad_syoa_persons.csv",
+        2020: "population/kent_mye2_mid2020_lad_syoa_persons.csv",
+    },
 }
 
 ATTRIBUTION = {
@@ -228,6 +234,48 @@ def population(year: int, as_of: dt.date | None = None) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=8)
+def _district_syoa(key: str, year: int) -> pd.DataFrame:
+    """Population by single year of age (columns "0" .. "89"), one row per district and Kent."""
+    if year in FILES["district_population_syoa"]:
+        raw = io.read_reference_csv(FILES["district_population_syoa"][year], dtype={"CODE": str})
+        if "SEX" in raw.columns:
+            raw = raw[raw["SEX"].str.lower() == "persons"].rename(columns={"CODE": "area_code"})
+        ages = [str(a) for a in range(90)]
+        return raw.set_index("area_code")[ages].astype(float)
+    raw = io.read_reference_csv(FILES["lsoa_population"][year])
+    ages = [str(a) for a in range(90)]
+    by_lsoa = raw.set_index("lsoa11_code")[ages].astype(float)
+    district = imd2019().set_index("lsoa11_code")["district_code"]
+    out = by_lsoa.groupby(district.reindex(by_lsoa.index)).sum()
+    out.loc[KENT_CODE] = out.loc[list(DISTRICTS)].sum()
+    return out
+
+
+def population_ages(year: int, youngest: int, oldest: int, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Population aged ``youngest`` to ``oldest`` (whole years, inclusive) of Kent and each district,
+    from the mid-year estimate nearest ``year`` among those published by ``as_of`` (as
+    :func:`population`; :class:`VintageError` when none was).
+
+    Returns ``area_code``, ``year`` (the estimate used) and ``population``.
+
+    Examples
+    --------
+    >>> pop = population_ages(2014, 10, 17).set_index("area_code")
+    >>> int(pop.loc["E10000016", "population"]), int(pop.loc["E10000016", "year"])
+    (144803, 2014)
+    """
+    if not 0 <= youngest <= oldest <= 89:
+        raise ValueError(f"ages must satisfy 0 <= youngest <= oldest <= 89, got {youngest} to {oldest}")
+    used = nearest_population_year(year, as_of)
+    syoa = _district_syoa(_cache_key(), used)
+    total = syoa[[str(a) for a in range(youngest, oldest + 1)]].sum(axis=1)
+    missing = set([KENT_CODE, *DISTRICTS]) - set(total.index)
+    if missing:
+        raise ValueError(f"Single-year population for {used} lacks areas {sorted(missing)}")
+    return pd.DataFrame({"area_code": total.index, "year": used, "population": total.to_numpy()})
+
+
+@lru_cache(maxsize=8)
 def _lsoa_population(key: str, year: int) -> pd.DataFrame:
     raw = io.read_reference_csv(FILES["lsoa_population"][year])
     ages = [str(a) for a in range(18)]
@@ -281,7 +329,8 @@ def district_boundaries():
 
 def clear_cache() -> None:
     """Forget loaded reference data (after changing EHPS_REFERENCE_DIR)."""
-    for fn in (_imd2015, _imd2019, _population_bands, _lsoa_population, _boundaries):
+    for fn in (_imd2015, _imd2019, _population_bands, _lsoa_population, _district_syoa,
+               _boundaries):
         fn.cache_clear()
 
 

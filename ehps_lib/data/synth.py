@@ -144,7 +144,9 @@ import pandas as pd
 from .. import __version__, config
 from ..geography import DISTRICT_SHORT, DISTRICTS
 from . import io, reference
-from .contract import TABLES, empty_table
+from .contract import COURT_OUTCOMES, POPULATION_GROUPS, TABLES, empty_table
+
+POPULATION_GROUP_COLUMNS = tuple(POPULATION_GROUPS)
 
 # -- model parameters ---------------------------------------------------------------------------
 #: The model's time line starts here (the EHPS notification system, April 2014).
@@ -270,7 +272,84 @@ WORKING_DAYS_PER_MONTH = 365.25 / 12 * sum(_WEEKEND_WEIGHT) / 7
 #: Earliest start the generator accepts (legacy cases opened up to 18 months before it).
 EARLIEST_START = dt.date(2002, 1, 1)
 
-_STREAMS = ("notifications", "renotify", "cases", "stepdowns", "legacy", "children", "closures")
+# -- population groups and Children's Centre registration (children table) ----------------------------
+#: Share of Early Help children flagged in each population group (assumptions; seed 004:1817-1834 names
+#: the groups, no share is published). Young carers: every child notified for YOUNG_CARER, and this
+#: share of the others; UASC only among children first known aged 14-17.
+GROUP_SHARES: dict[str, float] = {"in_care": 0.015, "disabled": 0.08, "young_carer": 0.02, "uasc": 0.025,
+                                  "grt": 0.013}
+#: Children stepped down from SCS are more often (or were) in care.
+STEP_DOWN_IN_CARE_SHARE = 0.05
+#: Children first known under five who are registered with a Children's Centre, and the share of those
+#: registered only after they were first known: 552 of 789 (70.0 %) of children with notifications were
+#: registered [001:76-81].
+CC_REGISTERED_SHARE = 0.75
+CC_REGISTERED_AFTER_SHARE = 0.07
+
+# -- youth justice (youth_justice table) -------------------------------------------------------------------
+#: First-time entrants a month (linear between knots). Published: 698 in 2014 (plan baseline
+#: [000:1609]) and "fallen again this quarter from 581 to 445" [001:116], read as the rolling year to
+#: June 2015 (445).
+FTE_KNOTS: tuple[tuple[str, float], ...] = (("2012-04", 50.0), ("2014-04", 42.0), ("2015-06", 33.0),
+                                            ("2016-06", 31.0), ("2017-03", 30.0))
+#: Age at first entry, 10 to 17 (assumption; most first-time entrants are 15-17).
+FTE_AGE_SHARES = (0.02, 0.03, 0.06, 0.11, 0.17, 0.21, 0.22, 0.18)
+#: Chance of a further outcome after the first, second, ... (re-offending 33.4 % in 2014 [000:1610]).
+REOFFEND_CHAIN = (0.33, 0.45, 0.5, 0.5, 0.5, 0.5)
+#: Days to the next outcome: 30 + gamma(2, 55).
+REOFFEND_GAP = (30.0, 2.0, 55.0)
+#: Outcome types of a first outcome and of a further one (assumptions).
+FIRST_OUTCOMES: dict[str, float] = {"YOUTH_CAUTION": 0.45, "YOUTH_CONDITIONAL_CAUTION": 0.20,
+                                    "DISCHARGE_OR_FINE": 0.08, "REFERRAL_ORDER": 0.25,
+                                    "YOUTH_REHABILITATION_ORDER": 0.02}
+REPEAT_OUTCOMES: dict[str, float] = {"YOUTH_CAUTION": 0.12, "YOUTH_CONDITIONAL_CAUTION": 0.16,
+                                     "DISCHARGE_OR_FINE": 0.15, "REFERRAL_ORDER": 0.25,
+                                     "YOUTH_REHABILITATION_ORDER": 0.32}
+#: Custody as a share of court disposals: 4.3 % in 2014, target 3.5 % [000:1611]; "no custodial
+#: sentences last month" in 2016 [004:2649]. Only further outcomes lead to custody.
+CUSTODY_SHARE_KNOTS: tuple[tuple[str, float], ...] = (("2014-04", 0.043), ("2016-04", 0.032), ("2017-03", 0.03))
+#: Looked after on the outcome date: 52 children in care on a YJ caseload of about 376 (124 known to
+#: SCS = 33 % [001:99-100]) at the end of 2014-15 [000:1612].
+LOOKED_AFTER_SHARE = (0.14, 0.21)  # first outcome, further outcome
+#: Supervision after each outcome, in months (uniform between the two; None: no supervision).
+SUPERVISION_MONTHS: dict[str, tuple[float, float] | None] = {
+    "YOUTH_CAUTION": (2.0, 4.0), "YOUTH_CONDITIONAL_CAUTION": (3.0, 5.0), "DISCHARGE_OR_FINE": None,
+    "REFERRAL_ORDER": (3.0, 12.0), "YOUTH_REHABILITATION_ORDER": (6.0, 24.0), "CUSTODY": (4.0, 24.0)}
+#: Share of youth cautions followed by a Youth Offending Service programme.
+CAUTION_PROGRAMME_SHARE = 0.5
+#: How long before the extract the youth justice simulation starts (so supervision open at the start exists).
+YJ_WARM_UP_MONTHS = 24
+
+# -- exclusions (exclusions table) ------------------------------------------------------------------------
+#: Exclusions a month in term time, by phase and type (linear between knots). Published: primary
+#: fixed-term 1,107 and secondary 6,783 in 2014, targets 1,000 and 5,625 [000:1594-1597]; primary
+#: permanent 49 in 2014/15 and 16 in 2015/16 [004:2651]; secondary permanent 76 in 2014 [000:1598].
+EXCLUSION_KNOTS: dict[tuple[str, str], tuple[tuple[str, float], ...]] = {
+    ("PRIMARY", "FIXED_TERM"): (("2014-04", 96.0), ("2017-03", 84.0)),
+    ("SECONDARY", "FIXED_TERM"): (("2014-04", 585.0), ("2017-03", 500.0)),
+    ("SPECIAL", "FIXED_TERM"): (("2014-04", 28.0), ("2017-03", 26.0)),
+    ("ALTERNATIVE", "FIXED_TERM"): (("2014-04", 14.0), ("2017-03", 14.0)),
+    ("PRIMARY", "PERMANENT"): (("2014-04", 4.3), ("2015-07", 4.3), ("2015-09", 1.4), ("2017-03", 1.4)),
+    ("SECONDARY", "PERMANENT"): (("2014-04", 6.6), ("2017-03", 5.2)),
+}
+#: Ages of excluded pupils by phase (youngest, oldest, relative weights by year of age; assumptions).
+EXCLUSION_AGES: dict[str, tuple[int, tuple[float, ...]]] = {
+    "PRIMARY": (5, (0.06, 0.10, 0.14, 0.19, 0.24, 0.27)),
+    "SECONDARY": (11, (0.10, 0.17, 0.24, 0.28, 0.21)),
+    "SPECIAL": (5, (0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.11, 0.13, 0.14, 0.13, 0.10)),
+    "ALTERNATIVE": (11, (0.08, 0.14, 0.22, 0.30, 0.26)),
+}
+#: Chance that a fixed-term exclusion is of a pupil excluded in the year before (same phase).
+REPEAT_EXCLUSION_SHARE = 0.45
+#: Population-group flags of excluded pupils and of young people in the youth justice system.
+PUPIL_GROUP_SHARES: dict[str, float] = {"in_care": 0.03, "disabled": 0.10, "young_carer": 0.03, "uasc": 0.002,
+                                        "grt": 0.025}
+YJ_GROUP_SHARES: dict[str, float] = {"disabled": 0.12, "young_carer": 0.04, "uasc": 0.03, "grt": 0.02}
+
+_STREAMS = ("notifications", "renotify", "cases", "stepdowns", "legacy", "children", "closures",
+            # appended streams: SeedSequence children depend only on their position, so adding these
+            # leaves every earlier table exactly as it was
+            "groups", "youth_justice", "exclusions")
 
 
 # -- small helpers ------------------------------------------------------------------------------
@@ -708,8 +787,12 @@ def generate_extract(seed: int, start: dt.date, end: dt.date) -> dict[str, pd.Da
         "closure_reason": pd.array(np.where(closed_c, c_reason[order_c], None), dtype="string"),
         "stepped_down_from_scs": pd.array(c_sd[order_c], dtype="boolean"),
     })
+    children = _population_groups(streams["groups"], children, notifications, cases, end)
+    children, youth_justice = _youth_justice(streams["youth_justice"], geo, children, start, end)
+    children, exclusions = _exclusions(streams["exclusions"], geo, children, start, end)
     return {name: _typed(name, df) for name, df in
-            (("children", children), ("notifications", notifications), ("cases", cases))}
+            (("children", children), ("notifications", notifications), ("cases", cases),
+             ("youth_justice", youth_justice), ("exclusions", exclusions))}
 
 
 def _as_date(value) -> dt.date:
@@ -722,7 +805,7 @@ def _as_date(value) -> dt.date:
 
 def _typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with the contract's columns, in order, in the contract's pandas dtypes."""
-    dtypes = empty_table(name).dtypes
+    dtypes = empty_table(name, if_present=True).dtypes
     return pd.DataFrame({c: df[c].astype(dtypes[c]) for c in dtypes.index}).reset_index(drop=True)
 
 
@@ -804,6 +887,205 @@ def _draw_units(rng: np.random.Generator, geo: _Geography, districts: np.ndarray
     return out.astype(str)
 
 
+# -- population groups, Children's Centres, youth justice and exclusions -----------------------------
+def _first_seen(children: pd.DataFrame, notifications: pd.DataFrame, cases: pd.DataFrame) -> pd.Series:
+    """The day each child first appears in notifications or cases."""
+    seen = pd.concat([notifications[["child_id", "date_received"]].rename(columns={"date_received": "day"}),
+                      cases[["child_id", "start_date"]].rename(columns={"start_date": "day"})])
+    return children["child_id"].map(seen.groupby("child_id")["day"].min())
+
+
+def _population_groups(rng: np.random.Generator, children: pd.DataFrame, notifications: pd.DataFrame,
+                       cases: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """Population-group flags and Children's Centre registration dates for the Early Help children."""
+    n = len(children)
+    first = _first_seen(children, notifications, cases)
+    age = ((first.dt.year * 12 + first.dt.month) - (children["birth_month"].dt.year * 12
+                                                    + children["birth_month"].dt.month)) // 12
+    u = rng.random((len(GROUP_SHARES), n))
+    flags = {g: u[i] < share for i, (g, share) in enumerate(GROUP_SHARES.items())}
+    stepped_down = children["child_id"].isin(cases.loc[cases["stepped_down_from_scs"].fillna(False).astype(bool),
+                                                       "child_id"]).to_numpy()
+    flags["in_care"] = np.where(stepped_down, u[0] < STEP_DOWN_IN_CARE_SHARE, flags["in_care"])
+    carers = children["child_id"].isin(notifications.loc[notifications["primary_reason"] == "YOUNG_CARER",
+                                                         "child_id"]).to_numpy()
+    flags["young_carer"] = flags["young_carer"] | carers
+    flags["uasc"] = flags["uasc"] & (age.to_numpy() >= 14)
+    # Children's Centres: registration of children first known under five, at a day between birth and
+    # first contact (a few after it); never after the extract date
+    birth = children["birth_month"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    seen = first.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    registered = (age.to_numpy() < 5) & (rng.random(n) < CC_REGISTERED_SHARE)
+    after = rng.random(n) < CC_REGISTERED_AFTER_SHARE
+    day = np.where(after, seen + rng.integers(1, 120, n), birth + np.floor(rng.random(n) * (seen - birth + 1)))
+    day = np.minimum(day.astype(np.int64), _days(end))
+    cc = pd.Series(np.where(registered, day, np.iinfo(np.int64).min).astype("datetime64[D]"))
+    return children.assign(**{g: pd.array(v, dtype="boolean") for g, v in flags.items()},
+                           cc_registered_date=cc.astype("datetime64[ns]").to_numpy())
+
+
+def _new_children(rng: np.random.Generator, geo: _Geography, children: pd.DataFrame, births: np.ndarray,
+                  shares: dict[str, float], in_care: np.ndarray) -> pd.DataFrame:
+    """Children who appear only in youth justice or exclusion records, numbered after everyone else
+    (their LSOA drawn like the Early Help children's, deprivation-weighted)."""
+    n = len(births)
+    last = int(children["child_id"].str[3:].astype(int).max()) if len(children) else 0
+    ids = np.char.add("SYN", np.char.zfill(np.arange(last + 1, last + n + 1).astype(str), 7))
+    lsoa = geo.lsoa[np.searchsorted(geo.cdf, rng.random(n), side="right")]
+    sex = np.where(rng.random(n) < 0.8, "M", "F")
+    u = rng.random((len(POPULATION_GROUP_COLUMNS), n))
+    flags = {g: u[i] < shares.get(g, 0.0) for i, g in enumerate(POPULATION_GROUP_COLUMNS)}
+    flags["in_care"] = flags["in_care"] | in_care
+    return pd.DataFrame({"child_id": ids, "birth_month": _first_day_of_month(births).astype("datetime64[D]"),
+                         "sex": sex, "lsoa11_code": lsoa,
+                         **{g: pd.array(v, dtype="boolean") for g, v in flags.items()},
+                         "cc_registered_date": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")})
+
+
+def _months_uniform(rng: np.random.Generator, spans: list[tuple[float, float] | None]) -> np.ndarray:
+    lo = np.array([s[0] if s else np.nan for s in spans])
+    hi = np.array([s[1] if s else np.nan for s in spans])
+    return np.rint((lo + rng.random(len(spans)) * (hi - lo)) * 30.44)
+
+
+def _youth_justice(rng: np.random.Generator, geo: _Geography, children: pd.DataFrame, start: dt.date,
+                   end: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """First-time entrants by month, their further outcomes, supervision and looked-after status.
+
+    The simulation starts :data:`YJ_WARM_UP_MONTHS` before the extract so that supervision open on
+    its first day exists; outcomes before the extract are kept only when their supervision is
+    still open on the first day (as a real extract would hold them).
+    """
+    sim_start = min(start, MODEL_EPOCH)
+    first_month = (sim_start.year * 12 + sim_start.month - 1) - YJ_WARM_UP_MONTHS
+    cal = _calendar(dt.date(first_month // 12, first_month % 12 + 1, 1), end)
+    totals = _monthly_totals(rng, cal, _interp_knots(cal.month_list, FTE_KNOTS), cal.weight_work, 0.06)
+    day0 = _to_working_day(_draw_days(rng, cal, totals, cal.weight_work))
+    n = len(day0)
+    age0 = 10 + rng.choice(len(FTE_AGE_SHARES), size=n, p=np.asarray(FTE_AGE_SHARES) / sum(FTE_AGE_SHARES))
+    births = _birth_months(rng, day0, age0)
+    # chains of outcomes per young person: the first, then further ones while under 18
+    person = [np.arange(n)]
+    days = [day0]
+    order = [np.zeros(n, dtype=np.int64)]
+    alive, current = np.arange(n), day0
+    for k, p in enumerate(REOFFEND_CHAIN, start=1):
+        a, k_, t = REOFFEND_GAP
+        nxt = current + np.rint(a + rng.gamma(k_, t, len(alive))).astype(np.int64)
+        age_then = (_months_of_days(nxt) - births[alive]) // 12
+        keep = (rng.random(len(alive)) < p) & (age_then <= 17) & (nxt <= _days(end))
+        alive, current = alive[keep], nxt[keep]
+        person.append(alive)
+        days.append(_to_working_day(current))
+        order.append(np.full(len(alive), k))
+    person, day, order = np.concatenate(person), np.concatenate(days), np.concatenate(order)
+    first = order == 0
+    kinds = np.empty(len(day), dtype=object)
+    for mask, table in ((first, FIRST_OUTCOMES), (~first, REPEAT_OUTCOMES)):
+        names = list(table)
+        kinds[mask] = np.asarray(names)[rng.choice(len(names), size=int(mask.sum()),
+                                                   p=np.asarray(list(table.values())) / sum(table.values()))]
+    court = np.isin(kinds, COURT_OUTCOMES)
+    custody_share = _interp_knots(_months_of_days(day), CUSTODY_SHARE_KNOTS)
+    # custody only after a further outcome (a little over half of all court disposals)
+    kinds = np.where(court & ~first & (rng.random(len(day)) < 1.7 * custody_share), "CUSTODY", kinds)
+    looked_after = rng.random(len(day)) < np.where(first, LOOKED_AFTER_SHARE[0], LOOKED_AFTER_SHARE[1])
+    spans = [SUPERVISION_MONTHS[k] for k in kinds]
+    length = _months_uniform(rng, spans)
+    no_programme = (kinds == "YOUTH_CAUTION") & (rng.random(len(day)) >= CAUTION_PROGRAMME_SHARE)
+    length = np.where(no_programme, np.nan, length)
+    sup_end = day + np.nan_to_num(length, nan=0).astype(np.int64)
+    has_sup = ~np.isnan(length)
+    ended = has_sup & (sup_end <= _days(end))
+    keep = (day >= _days(start)) | (has_sup & (~ended | (sup_end >= _days(start))))
+    keep &= day <= _days(end)
+    # young people in the extract, numbered after the others
+    people = np.unique(person[keep])
+    in_care = np.zeros(n, dtype=bool)
+    np.logical_or.at(in_care, person[keep], looked_after[keep])
+    new = _new_children(rng, geo, children, births[people], YJ_GROUP_SHARES, in_care[people])
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[people] = np.arange(len(people))
+    district = dict(zip(geo.lsoa, geo.district, strict=True))
+    rows = np.flatnonzero(keep)
+    rows = rows[np.lexsort((person[rows], day[rows]))]
+    out = pd.DataFrame({
+        "outcome_id": np.char.add("YJO", np.char.zfill(np.arange(1, len(rows) + 1).astype(str), 8)),
+        "child_id": new["child_id"].to_numpy()[pos[person[rows]]],
+        "district_code": [district[x] for x in new["lsoa11_code"].to_numpy()[pos[person[rows]]]],
+        "outcome_date": day[rows].astype("datetime64[D]"),
+        "outcome_type": kinds[rows].astype(str),
+        "first_time": pd.array(first[rows], dtype="boolean"),
+        "looked_after": pd.array(looked_after[rows], dtype="boolean"),
+        "supervised": pd.array(has_sup[rows], dtype="boolean"),
+        "supervision_end_date": np.where(ended[rows], sup_end[rows], np.iinfo(np.int64).min).astype("datetime64[D]"),
+    })
+    return pd.concat([children, new], ignore_index=True), out
+
+
+def _term_weights(cal: _Calendar) -> np.ndarray:
+    """Exclusions happen on school days: weekdays outside the school holidays (a holiday weekday
+    has weight 0.01, so that a month without term days, August, can still hold the odd one)."""
+    _bank, school, xmas = _holidays(int(str(cal.days.min().astype("datetime64[D]"))[:4]) - 1,
+                                    int(str(cal.days.max().astype("datetime64[D]"))[:4]) + 1)
+    weekday = (cal.days + 3) % 7
+    closed = np.isin(cal.days, np.fromiter(school | xmas, dtype=np.int64)) | (cal.weight_work < 1)
+    return np.where(weekday < 5, np.where(closed, 0.01, 1.0), 0.0)
+
+
+def _exclusions(rng: np.random.Generator, geo: _Geography, children: pd.DataFrame, start: dt.date,
+                end: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exclusions by phase and type in term time; a fixed-term exclusion is, with probability
+    :data:`REPEAT_EXCLUSION_SHARE`, of a pupil of the same phase excluded in the year before."""
+    cal = _calendar(start, end)
+    weights = _term_weights(cal)
+    # a month's level is for an average month of term (about 15.6 school days of 21.7 weekdays a month)
+    term_share = weights.sum() / max(((cal.days + 3) % 7 < 5).sum(), 1)
+    frames = []
+    for (phase, kind), knots in EXCLUSION_KNOTS.items():
+        level = _interp_knots(cal.month_list, knots) / term_share
+        totals = _monthly_totals(rng, cal, level, weights, 0.05)
+        d = _draw_days(rng, cal, totals, weights)
+        frames.append(pd.DataFrame({"day": d, "phase": phase, "kind": kind}))
+    ev = pd.concat(frames, ignore_index=True).sort_values(["day", "phase", "kind"], kind="stable")
+    ev = ev.reset_index(drop=True)
+    pupil = np.full(len(ev), -1, dtype=np.int64)
+    pupil_phase, pupil_first = [], []
+    repeat = (ev["kind"].to_numpy() == "FIXED_TERM") & (rng.random(len(ev)) < REPEAT_EXCLUSION_SHARE)
+    months = _months_of_days(ev["day"].to_numpy())
+    for m in np.unique(months):  # one pass a month: repeats draw from pupils first excluded before it
+        here = np.flatnonzero(months == m)
+        for phase in EXCLUSION_AGES:
+            sel = here[ev["phase"].to_numpy()[here] == phase]
+            known = np.flatnonzero((np.asarray(pupil_phase) == phase)
+                                   & (np.asarray(pupil_first, dtype=np.int64) >= ev["day"].to_numpy()[sel].min() - 365)
+                                   ) if len(sel) and pupil_phase else np.empty(0, dtype=np.int64)
+            again = sel[repeat[sel]] if len(known) else np.empty(0, dtype=np.int64)
+            pupil[again] = known[rng.integers(0, len(known), len(again))] if len(again) else pupil[again]
+            fresh = sel[pupil[sel] < 0]
+            pupil[fresh] = np.arange(len(pupil_phase), len(pupil_phase) + len(fresh))
+            pupil_phase += [phase] * len(fresh)
+            pupil_first += ev["day"].to_numpy()[fresh].tolist()
+    pupil_phase, pupil_first = np.asarray(pupil_phase), np.asarray(pupil_first, dtype=np.int64)
+    ages = np.empty(len(pupil_phase), dtype=np.int64)
+    for phase, (youngest, w) in EXCLUSION_AGES.items():
+        sel = pupil_phase == phase
+        ages[sel] = youngest + rng.choice(len(w), size=int(sel.sum()), p=np.asarray(w) / sum(w))
+    births = _birth_months(rng, pupil_first, ages)
+    in_care = rng.random(len(ages)) < PUPIL_GROUP_SHARES["in_care"]
+    new = _new_children(rng, geo, children, births, PUPIL_GROUP_SHARES, in_care)
+    district = dict(zip(geo.lsoa, geo.district, strict=True))
+    out = pd.DataFrame({
+        "exclusion_id": np.char.add("EXC", np.char.zfill(np.arange(1, len(ev) + 1).astype(str), 8)),
+        "child_id": new["child_id"].to_numpy()[pupil],
+        "district_code": [district[x] for x in new["lsoa11_code"].to_numpy()[pupil]],
+        "start_date": ev["day"].to_numpy().astype("datetime64[D]"),
+        "exclusion_type": ev["kind"].to_numpy(),
+        "school_phase": ev["phase"].to_numpy(),
+    })
+    return pd.concat([children, new], ignore_index=True), out
+
+
 # -- writing ------------------------------------------------------------------------------------
 def _as_text(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """A typed table in the contract's text format (blank for missing)."""
@@ -874,7 +1156,7 @@ def write_extract(tables: dict[str, pd.DataFrame], folder: Path, *, seed: int, s
     folder = Path(folder)
     paths: list[Path] = []
     files = {}
-    for name in ("children", "notifications", "cases"):
+    for name in (t for t in TABLES if t in tables):
         path = io.write_csv(_as_text(tables[name], name), folder / f"{name}.csv")
         files[path.name] = {"rows": len(tables[name]), "sha256": io.sha256_file(path)}
         paths.append(path)
@@ -1101,7 +1383,55 @@ def calibration_report(tables: dict[str, pd.DataFrame], extract_date: dt.date | 
         published = 84 / 1413 * 100
         add("Closures stepped up to SCS (%)", "004:2647", "June and July 2016", "42+42 of 672+741 (5.9%)",
             round(value, 1), "±2 points", abs(value - published) <= 2)
+    _calibrate_extensions(tables, covers, add, near)
     return pd.DataFrame(rows, columns=REPORT_COLUMNS).astype({"within": bool})
+
+
+def _calibrate_extensions(tables: dict[str, pd.DataFrame], covers, add, near) -> None:
+    """Children's Centre reach, youth justice and exclusions beside the published figures
+    (each only when the extract holds the table or column it needs)."""
+    ch, notes = tables["children"], tables["notifications"]
+    if "cc_registered_date" in ch and covers("2015-06-01", "2016-05-31"):
+        sel = notes[_between(notes["date_received"], "2015-06-01", "2016-05-31")]
+        young = sel[_ages_at(sel, "date_received", ch) <= 4]
+        reg = young["child_id"].map(ch.set_index("child_id")["cc_registered_date"])
+        value = _pct(reg.notna() & (reg <= young["date_received"]))
+        add("Notifications aged 0-4 whose child was registered with a Children's Centre (%)", "001:81",
+            "Jun 2015 to May 2016", "70.0% (552 of 789)", round(value, 1), "±6 points", abs(value - 70.0) <= 6)
+    yj = tables.get("youth_justice")
+    if yj is not None and len(yj):
+        day = yj["outcome_date"]
+        if covers("2014-07-01", "2015-06-30"):
+            n = int((yj["first_time"].fillna(False).astype(bool) & _between(day, "2014-07-01", "2015-06-30")).sum())
+            add("First-time entrants to youth justice, 12 months", "001:116", "Jul 2014 to Jun 2015", "445", n,
+                "±15%", near(n, 445, 0.15))
+        if covers("2014-04-01", "2015-03-31"):
+            court = yj[_between(day, "2014-04-01", "2015-03-31") & yj["outcome_type"].isin(COURT_OUTCOMES)]
+            value = _pct(court["outcome_type"] == "CUSTODY")
+            add("Custodial sentences, % of court disposals", "000:1611", "Apr 2014 to Mar 2015", "4.3%",
+                round(value, 1), "±1.5 points", abs(value - 4.3) <= 1.5)
+        if covers("2015-03-31", "2015-03-31"):
+            d = pd.Timestamp("2015-03-31")
+            open_ = (yj["supervised"].fillna(False).astype(bool) & (day <= d)
+                     & (yj["supervision_end_date"].isna() | (yj["supervision_end_date"] > d)))
+            n = int((open_ & yj["looked_after"].fillna(False).astype(bool)).sum())
+            add("Children in care on the youth justice caseload", "000:1612", "31 March 2015", "52 (2014)", n,
+                "±25%", near(n, 52, 0.25))
+    ex = tables.get("exclusions")
+    if ex is not None and len(ex):
+        start = ex["start_date"]
+        for phase, kind, first, last, words, pub, cite in (
+                ("PRIMARY", "FIXED_TERM", "2014-04-01", "2015-03-31", "Apr 2014 to Mar 2015", 1107, "000:1594"),
+                ("SECONDARY", "FIXED_TERM", "2014-04-01", "2015-03-31", "Apr 2014 to Mar 2015", 6783, "000:1597"),
+                ("SECONDARY", "PERMANENT", "2014-04-01", "2015-03-31", "Apr 2014 to Mar 2015", 76, "000:1598"),
+                ("PRIMARY", "PERMANENT", "2014-09-01", "2015-08-31", "2014/15 school year", 49, "004:2651"),
+                ("PRIMARY", "PERMANENT", "2015-09-01", "2016-08-31", "2015/16 school year", 16, "004:2651")):
+            if covers(first, last):
+                n = int(((ex["school_phase"] == phase) & (ex["exclusion_type"] == kind)
+                         & _between(start, first, last)).sum())
+                words_kind = "fixed-term" if kind == "FIXED_TERM" else "permanent"
+                add(f"{phase.capitalize()} {words_kind} exclusions", cite, words, f"{pub:,}", n,
+                    "±15%" if pub > 40 else "±30%", near(n, pub, 0.15 if pub > 40 else 0.30))
 
 
 def _fmt(value) -> str:

@@ -8,7 +8,7 @@ it and returns :class:`Indicator` objects in catalogue order.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -148,6 +148,18 @@ class Indicator:
     age_band_areas: str = "all"  # "county": age bands for Kent only (see catalogue.yml)
     spc_rebase: list = field(default_factory=list)  # months ("YYYY-MM") where an SPC chart starts a new phase
     spc_from: str | None = None  # a rolling indicator's SPC chart: this monthly flow indicator's
+    #: The plan's starting point (e.g. Kent in 2014, EHPS one-year plan) and the national figure
+    #: printed beside it; ``target_period`` is when the target was due (e.g. "2015").
+    baseline: float | None = None
+    baseline_period: str = ""
+    national_baseline: float | None = None
+    target_period: str = ""
+    #: Breakdowns by population group (codes of :data:`ehps_lib.data.contract.POPULATION_GROUPS`):
+    #: each becomes its own indicator ``<id>__<group>``, computed, suppressed and assessed like any other.
+    groups: tuple[str, ...] = ()
+    #: Set on an indicator made from ``groups``: the group it counts, and the indicator it breaks down.
+    population_group: str | None = None
+    base_id: str | None = None
     number: int | None = None  # the row's number in the council's printed scorecard (SCS scorecard: 1-45)
     role: str = "indicator"  # indicator | activity (a count of the activity table) | variant (a cohort of another)
     variant_of: str | None = None  # for role "variant": the indicator it is a cohort of (e.g. excluding UASC)
@@ -184,6 +196,16 @@ class Indicator:
         """True for annual series taken from public reference data (see ehps_lib.indicators.public)."""
         return self.status == PUBLIC
 
+    @property
+    def has_target(self) -> bool:
+        """True when the council published a target for it (it is rated wherever its data exist)."""
+        return self.target is not None and self.polarity != "N"
+
+    @property
+    def is_group_breakdown(self) -> bool:
+        """True for the population-group breakdown of another indicator (``<id>__<group>``)."""
+        return self.population_group is not None
+
 
 NO_DATA = "no data source yet"
 PUBLIC = "public"  # an annual series from the public reference data (ehps_lib.indicators.public)
@@ -203,7 +225,21 @@ _PARAM_KINDS = {
     "link": "linked_column", "from_date": "linked_column",
     "days": "count", "weeks": "count", "unit": "unit",
     "where": "filter", "dataset": "dataset",
+    # records of children whose attributes match (children.<column>, e.g. a population group flag)
+    "child_where": "child_filter",
+    # only records about children of these ages on the record's date; a rate's population is of these ages
+    "ages": "ages",
+    # a share's denominator: only the records that match (a filter on ``table``, like ``where``)
+    "within": "filter",
+    # the columns of ``table`` a case-like record starts and ends on (default start_date, end_date)
+    "start": "column", "end": "column",
+    # a date column of the children table that must be on or before the record's date (e.g. registration)
+    "child_date": "child_column",
 }
+#: Keys an entry may not set itself: they are filled in for population-group breakdowns.
+_DERIVED_KEYS = ("population_group", "base_id")
+#: Separator of a population-group breakdown's id: ``closed_positive_pct__in_care``.
+GROUP_SEPARATOR = "__"
 _UNIT_WORDS = ("weeks", "days")
 
 
@@ -275,26 +311,89 @@ def _check_params(check: _Checker, path: tuple, entry: dict) -> None:
         elif kind == "unit":
             if value not in _UNIT_WORDS:
                 raise check.fail(here, f"'unit' must be one of {', '.join(_UNIT_WORDS)}, got {value!r}")
-        elif kind == "filter":
-            if not isinstance(value, dict) or not value:
-                raise check.fail(here, "'where' must map a column to a list of allowed values")
-            for column, allowed in value.items():
-                where_col = (*here, column)
-                if column not in table.column_names:
-                    raise check.fail(where_col, f"{column!r} is not a column of the {table.name} table."
-                                     f"{did_you_mean(column, table.column_names)}")
-                if not isinstance(allowed, list) or not allowed:
-                    raise check.fail(where_col, f"'where.{column}' must be a list of values, e.g. [{allowed!r}]")
-                col = table.column(column)
-                if col.codes is not None:
-                    for code in allowed:
-                        if code not in col.codes:
-                            raise check.fail(where_col, f"{code!r} is not a code of {table.name}.{column}."
-                                             f"{did_you_mean(code, col.codes)} Codes: {', '.join(col.codes)}")
-                elif col.kind == "bool":
-                    bad = [v for v in allowed if not isinstance(v, bool)]
-                    if bad:
-                        raise check.fail(where_col, f"{table.name}.{column} is true or false, got {bad[0]!r}")
+        elif kind in ("filter", "child_filter"):
+            _check_filter(check, here, key, value, table if kind == "filter" else TABLES["children"])
+        elif kind == "child_column":
+            children = TABLES["children"]
+            if value not in children.column_names or children.column(value).kind not in ("date", "month"):
+                dates = [c.name for c in children.columns if c.kind in ("date", "month")]
+                raise check.fail(here, f"'{key}' must name a date column of the children table, got {value!r}."
+                                 f"{did_you_mean(value, dates)} Date columns: {', '.join(dates)}")
+            if "child_id" not in table.column_names:
+                raise check.fail(here, f"'{key}' needs a table with child_id; {table.name} has none")
+        elif kind == "ages":
+            whole = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            if not (whole and len(value) == 2 and 0 <= value[0] <= value[1]):
+                raise check.fail(here, f"'ages' must be [youngest, oldest] in whole years, e.g. [10, 17], "
+                                 f"got {value!r}")
+            if "child_id" not in table.column_names:
+                raise check.fail(here, f"'ages' needs a table with child_id; {table.name} has none")
+            if "date" not in params:
+                raise check.fail(here, "'ages' needs 'date': the day on which each child's age is counted")
+
+
+def _check_filter(check: _Checker, here: tuple, key: str, value, table) -> None:
+    """A ``where``-like filter must map columns of ``table`` to lists of its codes (or true/false)."""
+    if not isinstance(value, dict) or not value:
+        raise check.fail(here, f"'{key}' must map a column to a list of allowed values")
+    for column, allowed in value.items():
+        where_col = (*here, column)
+        if column not in table.column_names:
+            raise check.fail(where_col, f"{column!r} is not a column of the {table.name} table."
+                             f"{did_you_mean(column, table.column_names)}")
+        if not isinstance(allowed, list) or not allowed:
+            raise check.fail(where_col, f"'{key}.{column}' must be a list of values, e.g. [{allowed!r}]")
+        col = table.column(column)
+        if col.codes is not None:
+            for code in allowed:
+                if code not in col.codes:
+                    raise check.fail(where_col, f"{code!r} is not a code of {table.name}.{column}."
+                                     f"{did_you_mean(code, col.codes)} Codes: {', '.join(col.codes)}")
+        elif col.kind == "bool":
+            bad = [v for v in allowed if not isinstance(v, bool)]
+            if bad:
+                raise check.fail(where_col, f"{table.name}.{column} is true or false, got {bad[0]!r}")
+
+
+def _check_plan_values(check: _Checker, path: tuple, entry: dict) -> None:
+    """Baselines are numbers, and a floor lies on the far side of the target from better."""
+    for key in ("baseline", "national_baseline"):
+        value = entry.get(key)
+        if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)):
+            raise check.fail((*path, key), f"'{key}' must be a number, got {value!r}")
+    for key in ("baseline_period", "target_period"):
+        if key in entry and not isinstance(entry[key], str | int):
+            raise check.fail((*path, key), f"'{key}' must be a year or period label, e.g. \"2015\"")
+    target, floor, polarity = entry.get("target"), entry.get("floor"), entry["polarity"]
+    numbers = isinstance(target, int | float) and isinstance(floor, int | float)
+    if numbers and ((polarity == "H" and floor > target) or (polarity == "L" and floor < target)):
+        side = "above" if polarity == "H" else "below"
+        raise check.fail((*path, "floor"), f"the floor (minimum standard) {floor!r} is {side} the target "
+                         f"{target!r}: for polarity {polarity} the floor must be the worse of the two "
+                         "(leave it out when the published baseline is already better than the target)")
+
+
+def _group_breakdowns(ind: Indicator, check: _Checker, path: tuple) -> list[Indicator]:
+    """The indicators ``<id>__<group>`` of an entry's ``groups``: the same measure for the records
+    about children flagged in that group (``child_where``), not rated and not by age."""
+    from ..data.contract import POPULATION_GROUPS
+
+    out = []
+    for group in ind.groups:
+        if group not in POPULATION_GROUPS:
+            raise check.fail((*path, "groups"), f"{group!r} is not a population group."
+                             f"{did_you_mean(group, POPULATION_GROUPS)} Groups: {', '.join(POPULATION_GROUPS)}")
+        label = POPULATION_GROUPS[group]
+        params = {**ind.params, "child_where": {**(ind.params.get("child_where") or {}), group: [True]}}
+        out.append(replace(
+            ind, id=f"{ind.id}{GROUP_SEPARATOR}{group}", title=f"{ind.title}: {label.lower()}",
+            definition=f"{ind.definition} Only records about {label.lower()} (as flagged on the child's record).",
+            params=params, age_bands=False, target=None, floor=None, baseline=None, national_baseline=None,
+            target_scope="all", groups=(), population_group=group, base_id=ind.id,
+            notes=(f"A breakdown of '{ind.title}' for {label.lower()}, as flagged on the child's record in "
+                   "the extract. Not rated: the council set no target for population groups."),
+        ))
+    return out
 
 
 def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "catalogue",
@@ -326,8 +425,9 @@ def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "c
             if entry.get(key) in (None, ""):
                 raise check.fail(path, f"missing key '{key}'")
         for key in entry:
-            if key not in known_keys:
-                raise check.fail((*path, key), f"unknown key {key!r}.{did_you_mean(key, known_keys)}")
+            if key not in known_keys or key in _DERIVED_KEYS:
+                allowed = [k for k in known_keys if k not in _DERIVED_KEYS]
+                raise check.fail((*path, key), f"unknown key {key!r}.{did_you_mean(key, allowed)}")
         if entry["polarity"] not in POLARITIES:
             raise check.fail((*path, "polarity"), f"'polarity' must be one of {list(POLARITIES)}, got "
                              f"{entry['polarity']!r}")
@@ -387,11 +487,24 @@ def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "c
         if entry.get("spc_from") and entry["data_period"] == "month":
             raise check.fail((*path, "spc_from"), "'spc_from' is for rolling or snapshot indicators; a monthly "
                              "flow is charted itself")
+        _check_plan_values(check, path, entry)
+        if GROUP_SEPARATOR in str(entry["id"]):
+            raise check.fail((*path, "id"), f"an id may not contain {GROUP_SEPARATOR!r}: it marks a population-group "
+                             "breakdown")
         if entry["id"] in out:
             raise check.fail((*path, "id"), f"duplicate id {entry['id']!r}")
+        groups = entry.get("groups") or []
+        if not isinstance(groups, list):
+            raise check.fail((*path, "groups"), "'groups' must be a list of population groups, e.g. [in_care]")
+        if groups and status != "available":
+            raise check.fail((*path, "groups"), "only indicators computed from the extract can be broken down by group")
         ind = Indicator(**{**entry, "age_bands": bool(entry.get("age_bands", False)), "spc_rebase": list(rebase),
-                           "params": dict(entry.get("params") or {}), "notes": entry.get("notes", "")})
+                           "params": dict(entry.get("params") or {}), "notes": entry.get("notes", ""),
+                           "groups": tuple(groups),
+                           **{k: str(entry[k]) for k in ("baseline_period", "target_period") if k in entry}})
         out[ind.id] = ind
+        for derived in _group_breakdowns(ind, check, path):
+            out[derived.id] = derived
     for i, ind in enumerate(out.values()):
         if ind.spc_from and (ind.spc_from not in out or out[ind.spc_from].data_period != "month"):
             check._current_id = ind.id

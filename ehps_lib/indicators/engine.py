@@ -21,6 +21,7 @@ function); notebooks never change.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,6 +43,9 @@ class Context:
     first_month: int  # month index: year * 12 + month - 1
     last_month: int
     age_bands: tuple = ()
+    #: The places results are made for (the ``district_code`` of the records): the 12 districts,
+    #: or for an officers' drill-down the Early Help Units (see :func:`compute_unit_results`).
+    places: tuple = tuple(DISTRICTS)
 
 
 Method = Callable[[dict[str, pd.DataFrame], dict, Context, bool], pd.DataFrame]
@@ -70,12 +74,24 @@ def register(name: str, counts: Callable[[dict], dict[str, CountRule | None]] | 
     return wrap
 
 
+#: Parameters that narrow the records any method counts (population groups, ages, a method's
+#: ``within``, other start and end columns): part of what a count is, so that two indicators are
+#: one count only when they count the same records.
+_SCOPE_KEYS = ("child_where", "ages", "within", "start", "end")
+
+
+def _scope(params: dict) -> tuple[str, ...]:
+    return tuple(f"{key}={json.dumps(params[key], sort_keys=True, default=str)}"
+                 for key in _SCOPE_KEYS if params.get(key) is not None)
+
+
 def _records(params: dict, *extra: str, where: bool = True) -> CountRule:
-    return CountRule.of(params["table"], f"date:{params['date']}", params.get("where") if where else None, extra)
+    return CountRule.of(params["table"], f"date:{params['date']}", params.get("where") if where else None,
+                        (*extra, *_scope(params)))
 
 
-def _open(params: dict, *extra: str) -> CountRule:
-    return CountRule.of(params["table"], "open", None, extra)
+def _open(params: dict, *extra: str, where: bool = True) -> CountRule:
+    return CountRule.of(params["table"], "open", params.get("where") if where else None, (*extra, *_scope(params)))
 
 
 def _month_index(values: pd.Series) -> pd.Series:
@@ -97,6 +113,59 @@ def _with_age_band(df: pd.DataFrame, date_col: str, children: pd.DataFrame, ctx:
     return df.assign(age_band=_age_band_of(age, ctx.age_bands))
 
 
+def _ages_at(df: pd.DataFrame, date_col: str, children: pd.DataFrame) -> pd.Series:
+    """Whole years from the first day of each record's child's birth month to ``date_col``
+    (the way the age bands count age); missing where the child or the date is unknown."""
+    births = children.set_index("child_id")["birth_month"]
+    return (_month_index(df[date_col]) - _month_index(df["child_id"].map(births))) // 12
+
+
+def missing_input(ind: Indicator, tables: dict[str, pd.DataFrame]) -> str | None:
+    """What an indicator needs that the extract did not hold (an optional table, or an optional
+    column of the children table), in words; None when it has everything. Such an indicator is
+    not computed at all: counting it from nothing would print zeros (and rate them) for what was
+    never measured.
+
+    Examples
+    --------
+    >>> from ehps_lib.indicators.catalogue import load_catalogue
+    >>> cat = load_catalogue()
+    >>> missing_input(cat["yj_first_time_entrants"], {"children": pd.DataFrame(columns=["child_id"])})
+    'the extract has no youth_justice table'
+    >>> missing_input(cat["cc_reach_ehn_0_4"], {"children": pd.DataFrame(columns=["child_id"]),
+    ...                                         "notifications": pd.DataFrame()})
+    "the extract's children table has no cc_registered_date column"
+    """
+    table = ind.params.get("table")
+    if table and table not in tables:
+        return f"the extract has no {table} table"
+    children = tables.get("children")
+    wanted = [*(ind.params.get("child_where") or {}), *([ind.params["child_date"]] if ind.params.get("child_date")
+                                                          else [])]
+    for column in wanted:
+        if children is not None and column not in children.columns:
+            return f"the extract's children table has no {column} column"
+    return None
+
+
+def _prefilter(tables: dict[str, pd.DataFrame], params: dict) -> dict[str, pd.DataFrame]:
+    """Apply the parameters every method shares before the method runs: ``child_where`` (records
+    about children whose attributes match, e.g. a population group) and ``ages`` (records about
+    children of those ages on ``params.date``)."""
+    name = params["table"]
+    df = tables[name]
+    if params.get("child_where"):
+        children = _filter(tables["children"], params["child_where"])
+        df = df[df["child_id"].isin(children["child_id"])]
+    if params.get("ages"):
+        lo, hi = params["ages"]
+        age = _ages_at(df, params["date"], tables["children"])
+        df = df[((age >= lo) & (age <= hi)).fillna(False).to_numpy(dtype=bool)]
+    if df is tables[name]:
+        return tables
+    return {**tables, name: df}
+
+
 def _filter(df: pd.DataFrame, where: dict | None) -> pd.DataFrame:
     for col, allowed in (where or {}).items():
         if col not in df.columns:
@@ -106,18 +175,66 @@ def _filter(df: pd.DataFrame, where: dict | None) -> pd.DataFrame:
 
 
 def _count_by_month(df: pd.DataFrame, date_col: str, tables, ctx: Context, by_age: bool,
-                    name: str = "numerator") -> pd.DataFrame:
+                    name: str = "numerator", weights: str | None = None) -> pd.DataFrame:
+    """Records by district and month of ``date_col`` (and by age band on that date): their
+    number, or the sum of their ``weights`` column."""
     df = df[df[date_col].notna()]
     month = _month_index(df[date_col])
     df = df.assign(month=month)[(month >= ctx.first_month) & (month <= ctx.last_month)]
     keys = ["district_code", "month"]
-    frames = [df.groupby(keys).size().rename(name).reset_index().assign(age_band=ALL_AGES)]
+
+    def total(frame: pd.DataFrame, by: list[str]) -> pd.Series:
+        return frame.groupby(by).size() if weights is None else frame.groupby(by)[weights].sum()
+
+    frames = [total(df, keys).rename(name).reset_index().assign(age_band=ALL_AGES)]
     if by_age:
         # Records whose age is outside every band (or unknown) form their own band, so that
         # all ages = the sum of the bands exactly and suppression can protect every cell.
         banded = _with_age_band(df, date_col, tables["children"], ctx)
         banded = banded.assign(age_band=banded["age_band"].fillna(UNKNOWN_AGE))
-        frames.append(banded.groupby([*keys, "age_band"]).size().rename(name).reset_index())
+        frames.append(total(banded, [*keys, "age_band"]).rename(name).reset_index())
+    return pd.concat(frames, ignore_index=True)
+
+
+def _open_by_month(df: pd.DataFrame, ctx: Context, start_col: str = "start_date", end_col: str = "end_date"
+                   ) -> pd.DataFrame:
+    """One row per record and month end at which it is open (started on or before the month's
+    end and not ended by then): columns ``pos`` (the record's position in ``df``) and ``month``."""
+    start = _month_index(df[start_col]).to_numpy(dtype="float")
+    end = _month_index(df[end_col]).to_numpy(dtype="float")
+    lo = np.maximum(start, ctx.first_month)
+    hi = np.where(np.isnan(end), ctx.last_month, np.minimum(end - 1, ctx.last_month))
+    ok = ~np.isnan(start) & (hi >= lo)
+    lo, hi = lo[ok].astype(np.int64), hi[ok].astype(np.int64)
+    counts = hi - lo + 1
+    pos = np.repeat(np.flatnonzero(ok), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return pd.DataFrame({"pos": pos, "month": np.repeat(lo, counts) + offset})
+
+
+def _snapshot_counts(df: pd.DataFrame, open_rows: pd.DataFrame, tables, ctx: Context, by_age: bool,
+                     columns: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Open records by district and month end (and age band at the month end). ``columns``: extra
+    per-row values (aligned with ``open_rows``) summed as well, e.g. a numerator."""
+    frame = open_rows.assign(district_code=df["district_code"].to_numpy()[open_rows["pos"].to_numpy()],
+                             **(columns or {}))
+    value_cols = list(columns or {})
+    keys = ["district_code", "month"]
+
+    def total(f: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        g = f.groupby(by)
+        out = g.size().rename("_n").to_frame()
+        for c in value_cols:
+            out[c] = g[c].sum()
+        return out.reset_index()
+
+    frames = [total(frame, keys).assign(age_band=ALL_AGES)]
+    if by_age:
+        births = df["child_id"].map(tables["children"].set_index("child_id")["birth_month"])
+        birth_idx = _month_index(births).to_numpy(dtype="float")[open_rows["pos"].to_numpy()]
+        age = pd.Series((open_rows["month"].to_numpy() - birth_idx) // 12, index=frame.index)
+        band = _age_band_of(age, ctx.age_bands).fillna(UNKNOWN_AGE)
+        frames.append(total(frame.assign(age_band=band.to_numpy()), [*keys, "age_band"]))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -136,8 +253,9 @@ def event_rate(tables, params, ctx, by_age):
 
 @register("event_share", counts=lambda p: {"numerator": _records(p), "denominator": _records(p, where=False)})
 def event_share(tables, params, ctx, by_age):
-    """Share of records dated in the month that meet ``where`` (numerator) of all (denominator)."""
-    table = tables[params["table"]]
+    """Share of records dated in the month that meet ``where`` (numerator) of all (denominator);
+    with ``within``, the denominator is only the records that meet it (and so is the numerator)."""
+    table = _filter(tables[params["table"]], params.get("within"))
     den = _count_by_month(table, params["date"], tables, ctx, by_age, name="denominator")
     num = _count_by_month(_filter(table, params.get("where")), params["date"], tables, ctx, by_age)
     keys = ["district_code", "month", "age_band"]
@@ -147,20 +265,13 @@ def event_share(tables, params, ctx, by_age):
 
 @register("open_at_end", counts=lambda p: {"numerator": _open(p), "denominator": None})
 def open_at_end(tables, params, ctx, by_age):
-    """Records open at the end of each month: started on or before it, not ended by then."""
-    df = tables[params["table"]]
-    start = _month_index(df["start_date"]).clip(lower=ctx.first_month)
-    end = _month_index(df["end_date"]).fillna(ctx.last_month + 1).clip(lower=ctx.first_month)
-    months = np.arange(ctx.first_month, ctx.last_month + 1)
-    rows = []
-    for district, idx in df.groupby("district_code").groups.items():
-        s = np.bincount((start[idx] - ctx.first_month).astype(int), minlength=len(months) + 1)
-        e = np.bincount((end[idx] - ctx.first_month).astype(int).clip(upper=len(months)),
-                        minlength=len(months) + 1)
-        open_counts = np.cumsum(s)[: len(months)] - np.cumsum(e)[: len(months)]
-        rows.append(pd.DataFrame({"district_code": district, "month": months, "numerator": open_counts}))
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["district_code", "month", "numerator"])
-    return out.assign(age_band=ALL_AGES)
+    """Records open at the end of each month: started on or before it, not ended by then (by the
+    child's age at the month end). ``start`` and ``end`` name the columns (default ``start_date``
+    and ``end_date``); ``where`` keeps only the matching records."""
+    df = _filter(tables[params["table"]], params.get("where")).reset_index(drop=True)
+    rows = _open_by_month(df, ctx, params.get("start", "start_date"), params.get("end", "end_date"))
+    out = _snapshot_counts(df, rows, tables, ctx, by_age)
+    return out.rename(columns={"_n": "numerator"})
 
 
 @register("repeat_within_days_share", counts=lambda p: {
@@ -181,25 +292,51 @@ def repeat_within_days_share(tables, params, ctx, by_age):
     return out.assign(numerator=out["numerator"].fillna(0))
 
 
-@register("open_within_weeks_share", counts=lambda p: {
-    "numerator": _open(p, f"open for {p['weeks']} weeks or less"), "denominator": _open(p)})
-def open_within_weeks_share(tables, params, ctx, by_age):
-    """Of records open at each month end, the share open for no more than ``params.weeks``."""
+@register("followed_within_days_share", counts=lambda p: {
+    "numerator": _records(p, f"first of its {p.get('subject', 'child_id')} in the month",
+                          f"followed within {p['days']} days", "counted when the follow-up ends", where=False),
+    "denominator": _records(p, f"first of its {p.get('subject', 'child_id')} in the month",
+                            "counted when the follow-up ends", where=False)})
+def followed_within_days_share(tables, params, ctx, by_age):
+    """Of records (the first of each subject in a month), the share followed by a later record of
+    the same subject within ``params.days`` days (e.g. re-offending within a year).
+
+    A record is counted in the month its follow-up ends (its month plus ``ceil(days / 30.44)``
+    months), when the answer is known: the figure for a period is about records a follow-up
+    earlier, and no record is counted before its follow-up is complete.
+    """
     df = tables[params["table"]]
+    date, subject, days = params["date"], params.get("subject", "child_id"), int(params["days"])
+    df = df[df[date].notna()]
+    visits = df[[subject, date]].drop_duplicates().sort_values([subject, date])
+    visits = visits.assign(_next=visits.groupby(subject)[date].shift(-1))
+    first = df.assign(_m=_month_index(df[date])).sort_values(date).drop_duplicates([subject, "_m"])
+    first = first.merge(visits, on=[subject, date], how="left")
+    gap = (first["_next"] - first[date]).dt.days
+    lag = int(np.ceil(days / 30.44))
+    first = first.assign(_due=first[date] + pd.DateOffset(months=lag),
+                         _followed=(gap >= 1) & (gap <= days))
+    den = _count_by_month(first, "_due", tables, ctx, by_age, name="denominator")
+    num = _count_by_month(first[first["_followed"].to_numpy(dtype=bool)], "_due", tables, ctx, by_age)
+    out = den.merge(num, on=["district_code", "month", "age_band"], how="left")
+    return out.assign(numerator=out["numerator"].fillna(0))
+
+
+@register("open_within_weeks_share", counts=lambda p: {
+    "numerator": _open(p, f"open for {p['weeks']} weeks or less", where=False), "denominator": _open(p, where=False)})
+def open_within_weeks_share(tables, params, ctx, by_age):
+    """Of records open at each month end, the share open for no more than ``params.weeks``
+    (by the child's age at the month end)."""
+    df = tables[params["table"]].reset_index(drop=True)
     weeks = int(params["weeks"])
-    months = np.arange(ctx.first_month, ctx.last_month + 1)
-    month_end = pd.to_datetime([f"{m // 12}-{m % 12 + 1:02d}-01" for m in months]) + pd.offsets.MonthEnd(0)
-    start = df["start_date"].to_numpy(dtype="datetime64[ns]")
-    end = df["end_date"].to_numpy(dtype="datetime64[ns]")
-    rows = []
-    for m, day in zip(months, month_end.to_numpy(), strict=True):
-        is_open = (start <= day) & ~(end <= day)  # NaT compares False, so open cases stay open
-        young = is_open & ((day - start) <= np.timedelta64(weeks * 7, "D"))
-        part = pd.DataFrame({"district_code": df["district_code"].to_numpy()[is_open], "young": young[is_open]})
-        g = part.groupby("district_code")["young"].agg(["sum", "size"]).reset_index()
-        rows.append(g.rename(columns={"sum": "numerator", "size": "denominator"}).assign(month=m))
-    out = pd.concat(rows, ignore_index=True)
-    return out.assign(age_band=ALL_AGES)
+    rows = _open_by_month(df, ctx)
+    m = rows["month"].to_numpy()
+    month_end = (pd.to_datetime(pd.DataFrame({"year": m // 12, "month": m % 12 + 1, "day": 1}))
+                 + pd.offsets.MonthEnd(0)).to_numpy()
+    start = df["start_date"].to_numpy(dtype="datetime64[ns]")[rows["pos"].to_numpy()]
+    young = ((month_end - start) <= np.timedelta64(weeks * 7, "D")).astype(float)
+    out = _snapshot_counts(df, rows, tables, ctx, by_age, {"numerator": young})
+    return out.rename(columns={"_n": "denominator"})
 
 
 @register("interval_within_days_share", counts=lambda p: {
@@ -220,26 +357,40 @@ def interval_within_days_share(tables, params, ctx, by_age):
 
 
 @register("duration_average", counts=lambda p: {
-    "numerator": None, "denominator": CountRule.of(p["table"], "date:end_date")})
+    "numerator": None, "denominator": CountRule.of(p["table"], "date:end_date", None, _scope(p))})
 def duration_average(tables, params, ctx, by_age):
     """Mean duration (in ``params.unit``: days or weeks) of records ending in the month:
-    numerator = total duration, denominator = number of records."""
+    numerator = total duration, denominator = number of records (by age at the end)."""
     df = tables[params["table"]]
     df = df[df["end_date"].notna()]
     days = (df["end_date"] - df["start_date"]).dt.days
     scale = 7.0 if params.get("unit", "weeks") == "weeks" else 1.0
-    df = df.assign(_dur=days / scale, month=_month_index(df["end_date"]))
-    df = df[(df["month"] >= ctx.first_month) & (df["month"] <= ctx.last_month)]
-    g = df.groupby(["district_code", "month"])["_dur"].agg(["sum", "size"]).reset_index()
-    out = g.rename(columns={"sum": "numerator", "size": "denominator"})
-    return out.assign(age_band=ALL_AGES)
+    df = df.assign(_dur=days / scale)
+    den = _count_by_month(df, "end_date", tables, ctx, by_age, name="denominator")
+    num = _count_by_month(df, "end_date", tables, ctx, by_age, weights="_dur")
+    return den.merge(num, on=["district_code", "month", "age_band"], how="left")
+
+
+@register("child_date_share", counts=lambda p: {
+    "numerator": _records(p, f"the child's {p['child_date']} on or before its {p['date']}"),
+    "denominator": _records(p, where=False)})
+def child_date_share(tables, params, ctx, by_age):
+    """Share of records dated in the month whose child's ``params.child_date`` (a date on the
+    children table, e.g. Children's Centre registration) is on or before the record's date."""
+    df = tables[params["table"]]
+    child_day = df["child_id"].map(tables["children"].set_index("child_id")[params["child_date"]])
+    met = child_day.notna() & (child_day <= df[params["date"]])
+    den = _count_by_month(df, params["date"], tables, ctx, by_age, name="denominator")
+    num = _count_by_month(df[met.to_numpy(dtype=bool)], params["date"], tables, ctx, by_age)
+    out = den.merge(num, on=["district_code", "month", "age_band"], how="left")
+    return out.assign(numerator=out["numerator"].fillna(0))
 
 
 # -- the engine -----------------------------------------------------------------------------------
 def _complete_grid(counts: pd.DataFrame, ctx: Context, bands: list[str]) -> pd.DataFrame:
     """Every district × month × band, zero where nothing happened (zero is a true zero)."""
     grid = pd.MultiIndex.from_product(
-        [list(DISTRICTS), range(ctx.first_month, ctx.last_month + 1), bands],
+        [list(ctx.places), range(ctx.first_month, ctx.last_month + 1), bands],
         names=["district_code", "month", "age_band"],
     )
     cols = [c for c in ("numerator", "denominator") if c in counts.columns]
@@ -352,12 +503,34 @@ def _populations(years, include_scs_areas: bool, as_of: dt.date | None = None) -
     return pd.concat(frames, ignore_index=True)
 
 
+def _age_populations(years, ages: list[int], include_scs_areas: bool,
+                     as_of: dt.date | None = None) -> pd.DataFrame:
+    """Long table ``area_code, age_band, year, population`` of the children aged ``ages[0]`` to
+    ``ages[1]`` (all ages band only), from the estimates published by ``as_of`` (none published
+    then: an empty table, as :func:`_populations`)."""
+    frames = []
+    for year in years:
+        try:
+            pop = reference.population_ages(int(year), *ages, as_of=as_of).set_index("area_code")["population"]
+        except reference.VintageError:
+            continue
+        if include_scs_areas:
+            pop = pd.concat([pop, pd.Series({code: pop.loc[list(districts_in(code))].sum()
+                                             for code in SCS_AREA_CODES})])
+        frames.append(pd.DataFrame({"area_code": pop.index, "age_band": ALL_AGES, "year": int(year),
+                                    "population": pop.to_numpy(dtype=float)}))
+    if not frames:
+        return pd.DataFrame({"area_code": pd.Series(dtype=object), "age_band": pd.Series(dtype=object),
+                             "year": pd.Series(dtype=int), "population": pd.Series(dtype=float)})
+    return pd.concat(frames, ignore_index=True)
+
+
 def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Context,
                       include_scs_areas: bool = False, as_of: dt.date | None = None) -> pd.DataFrame:
     """The long results of one indicator for every area, month and quarter in ``ctx``; rates
     use the population estimates published by ``as_of`` (default: any held)."""
     by_age = ind.age_bands
-    monthly = METHODS[ind.method](tables, ind.params, ctx, by_age)
+    monthly = METHODS[ind.method](_prefilter(tables, ind.params), ind.params, ctx, by_age)
     bands = [ALL_AGES] + ([b.id for b in ctx.age_bands] + [UNKNOWN_AGE] if by_age else [])
     monthly = _complete_grid(monthly, ctx, bands)
     by_district = _aggregate(monthly, ind, ctx)
@@ -374,10 +547,14 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
         out["denominator"] = np.nan
     out["numerator"] = out["numerator"].astype(float)
     out["denominator"] = out["denominator"].astype(float)
+    if out.empty:  # e.g. a rolling 12 months on an extract shorter than a year
+        return pd.DataFrame(columns=RESULT_COLUMNS)
     if ind.is_rate:
         # Mid-year estimates are for 30 June: use the calendar year in which the period starts,
         # rounded to the nearest year for which an estimate was published by ``as_of``.
-        pops = _populations(out["period_start"].dt.year.unique(), include_scs_areas, as_of)
+        years = out["period_start"].dt.year.unique()
+        pops = (_age_populations(years, ind.params["ages"], include_scs_areas, as_of) if ind.params.get("ages")
+                else _populations(years, include_scs_areas, as_of))
         key = pd.DataFrame({"area_code": out["area_code"], "age_band": out["age_band"],
                             "year": out["period_start"].dt.year})
         out["denominator"] = key.merge(pops, on=["area_code", "age_band", "year"], how="left")["population"].to_numpy()
@@ -421,7 +598,11 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
 
     Returns the long results table (columns :data:`RESULT_COLUMNS`), sorted.
     """
+    from ..data.contract import complete_tables  # pandera is slow to import; only computing needs it
+
     catalogue = catalogue or load_catalogue()
+    held = tables
+    tables = complete_tables(tables)
     first_m, last_m = month_range(tables, extract_date)
     if up_to is not None:
         end_m = up_to.end.year * 12 + up_to.end.month - 1
@@ -439,9 +620,79 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
     unknown = set(ids) - set(catalogue)
     if unknown:
         raise KeyError(f"Unknown indicator(s) {sorted(unknown)}; known: {sorted(catalogue)}")
-    frames = [compute_indicator(catalogue[i], tables, ctx, include_scs_areas, as_of) for i in ids]
-    out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    # an indicator whose optional table or column the extract lacks has no results (not zeros)
+    frames = [compute_indicator(catalogue[i], tables, ctx, include_scs_areas, as_of) for i in ids
+              if missing_input(catalogue[i], held) is None]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
     order = {code: i for i, code in enumerate([KENT_CODE, *DISTRICTS, *SCS_AREA_CODES])}
     out = out.assign(_a=out["area_code"].map(order), _i=out["indicator_id"].map({k: i for i, k in enumerate(ids)}))
     out = out.sort_values(["_i", "_a", "period_start", "period_kind", "age_band"]).drop(columns=["_a", "_i"])
     return out.reset_index(drop=True)
+
+
+#: What an officers' drill-down shows for each Early Help Unit: measures of the cases table.
+UNIT_INDICATORS = ("cases_open", "cases_closed", "closed_positive_pct", "cases_open_20wk_pct", "step_ups",
+                   "step_downs", "case_duration_weeks", "case_allocated_15d_pct")
+
+
+def unit_of_district(cases: pd.DataFrame) -> pd.Series:
+    """Each Early Help Unit's district: the district most of its cases are in (``unit_id`` index)."""
+    pairs = cases[["unit_id", "district_code"]].dropna()
+    if pairs.empty:
+        return pd.Series(dtype="string", name="district_code")
+    counts = pairs.groupby(["unit_id", "district_code"]).size().rename("n").reset_index()
+    top = counts.sort_values(["unit_id", "n", "district_code"], ascending=[True, False, True])
+    return top.drop_duplicates("unit_id").set_index("unit_id")["district_code"]
+
+
+def compute_unit_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *, up_to: Period | None = None,
+                         indicator_ids: tuple[str, ...] = UNIT_INDICATORS,
+                         catalogue: dict[str, Indicator] | None = None) -> pd.DataFrame:
+    """The case measures for every Early Help Unit, month and quarter, by the same engine: the
+    records' place is their unit instead of their district. Unsuppressed: for officers' internal
+    drill-down (county → area → district → unit, seed 004:2639-2641), never for publication.
+
+    Returns the long results table (columns :data:`RESULT_COLUMNS`, ``area_code`` = the unit id,
+    ``area_name`` = the unit id) plus ``district_code`` of each unit.
+    """
+    from ..data.contract import complete_tables
+
+    catalogue = catalogue or load_catalogue()
+    tables = complete_tables(tables)
+    cases = tables["cases"]
+    if cases["unit_id"].isna().all():
+        return pd.DataFrame(columns=[*RESULT_COLUMNS, "district_code"])
+    home = unit_of_district(cases)
+    first_m, last_m = month_range(tables, extract_date)
+    if up_to is not None:
+        last_m = min(last_m, up_to.end.year * 12 + up_to.end.month - 1)
+    by_unit = {**tables, "cases": cases.assign(district_code=cases["unit_id"])}
+    ctx = Context(first_m, last_m, load_settings().age_bands, places=tuple(sorted(home.index)))
+    frames = []
+    for ind_id in indicator_ids:
+        ind = catalogue[ind_id]
+        if ind.params.get("table") != "cases":
+            raise ValueError(f"{ind_id}: only measures of the cases table can be made by unit")
+        monthly = METHODS[ind.method](_prefilter(by_unit, ind.params), ind.params, ctx, False)
+        monthly = _complete_grid(monthly, ctx, [ALL_AGES])
+        out = _aggregate(monthly, ind, ctx)
+        if out.empty:
+            continue
+        if "denominator" not in out.columns:
+            out["denominator"] = np.nan
+        out = out.astype({"numerator": float, "denominator": float})
+        scale = 100 if ind.is_percentage else 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["value"] = (np.where(out["denominator"] > 0, out["numerator"] / out["denominator"] * scale, np.nan)
+                            if ind.is_percentage or ind.is_average else out["numerator"])
+        frames.append(out.rename(columns={"district_code": "area_code"}).assign(
+            indicator_id=ind_id, area_name=lambda d: d["area_code"]))
+    if not frames:
+        return pd.DataFrame(columns=[*RESULT_COLUMNS, "district_code"])
+    out = pd.concat(frames, ignore_index=True)
+    out["district_code"] = out["area_code"].map(home)
+    return out[[*RESULT_COLUMNS, "district_code"]].sort_values(
+        ["indicator_id", "area_code", "period_start", "period_kind"]).reset_index(drop=True)

@@ -142,7 +142,7 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     from .deprivation import AUDIT_COLUMNS as DEPRIVATION_AUDIT_COLUMNS
     from .deprivation import GRADIENT_COLUMNS, DeprivationError, gradient_counts, inequality_indices, publish_gradient
     from .deprivation import gradient_audit as deprivation_audit
-    from .engine import compute_results
+    from .engine import compute_results, compute_unit_results
     from .public import public_results
     from .suppression import ledger_of, protect_results
 
@@ -192,13 +192,17 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     }
     public = public_results()
     meta["public_indicators"] = sorted(public["indicator_id"].unique())
+    # which tables and columns the extract held, so papers can tell "not in this extract" from zero
+    meta["extract_tables"] = {name: list(frame.columns) for name, frame in tables.items()}
     meta["reference"] = reference_vintages(period)
     stat_settings = load_settings().statistics
     # from the published (protected) gradient only
     inequality = inequality_indices(gradient, repetitions=stat_settings.sii_repetitions, seed=stat_settings.sii_seed)
+    # Early Help Units, unsuppressed: for the officers' internal drill-down only (never published)
+    units = compute_unit_results(tables, extract_date, up_to=period)
     folder = io.write_results(published, meta, period.slug, base,
                               extra={"public": public, "deprivation": gradient, "inequality": inequality},
                               internal={"unsuppressed": raw, "suppression_audit": audit,
-                                        "deprivation_audit": gradient_audit})
+                                        "deprivation_audit": gradient_audit, "units": units})
     io.write_ledger(ledger_of(protection, period.label, ledger), base)
     return period, published, meta, folder

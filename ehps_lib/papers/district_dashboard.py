@@ -30,6 +30,7 @@ from ..geography import DISTRICTS, KENT_CODE, KENT_NAME
 from ..indicators import stats
 from ..indicators.catalogue import Indicator
 from ..periods import Period
+from . import cypf
 from .blocks import (
     COMPARISON_WORDS,
     NOT_APPLICABLE,
@@ -213,7 +214,7 @@ def trend_note(data: ScorecardData) -> str:
 def load_public(data: ScorecardData) -> pd.DataFrame:
     """The published CYPF indicators from public data for the scorecard's period
     (``public.parquet`` beside the results)."""
-    return io.read_results_table(data.period.slug, "public")
+    return io.read_results_table(io.results_slug_for(data.period), "public")
 
 
 def public_year(public: pd.DataFrame, indicator_id: str, area_code: str, period: Period) -> str | None:
@@ -292,15 +293,27 @@ def cypf_table(data: ScorecardData, public: pd.DataFrame) -> Block:
         parts.append(f'<div class="ehps-table-wrap ehps-sc-cypf">{html}{_notes_html(notes)}</div>')
     else:
         parts.append("<p>No CYPF indicator from public data has a figure for this district up to this period.</p>")
-    shown = set(frame["indicator_id"])
-    county_only = [c for c in data.catalogue.values() if c.is_public and c.id not in shown]
-    no_source = [c for c in data.catalogue.values() if c.status == "no data source yet"]
-    for heading, items in (("Published for Kent only, not by district", county_only),
-                           ("CYPF indicators with no data source yet", no_source)):
-        if not items:
-            continue
-        lis = "".join(f"<li>{_e(c.title)} <span class=\"ehps-unit\">({_e(_outcome_label(c.group))})</span></li>"
-                      for c in items)
+    levels = cypf.district_rows(data, public, data.area_code)
+    kent_only = levels[levels["level"] == "Kent only"]
+    if len(kent_only):
+        heading = "Published for Kent only, not by district"
+        columns = ["CYPF indicator", "Measure", "Figure for", "Kent"]
+        head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
+        trs = "".join(f'<tr><th scope="row">{r.number}. {_e(r.name)}</th><td>{_e(r.measure)}</td>'
+                      f"<td>{_e(r.when)}</td><td>{_e(r.kent)}</td></tr>" for r in kent_only.itertuples())
+        caption = (f"CYPF indicators published for Kent only: Kent's latest figure published by "
+                   f"{data.period.end:%d %B %Y}")
+        notes = ["No district figure is published for these; the Kent figure is shown for context.",
+                 "Sources: " + "; ".join(sorted({data.catalogue[i].source for i in kent_only["indicator_id"]})) + "."]
+        parts.append(f"<h3>{_e(heading)}</h3>" + '<div class="ehps-table-wrap">'
+                     + _html_table(caption, [head], f"<tbody>{trs}</tbody>", "ehps-table ehps-cypf-kent-only")
+                     + _notes_html(notes)
+                     + "</div>")
+    no_figure = levels[levels["level"] == "none"]
+    if len(no_figure):
+        heading = "CYPF indicators with no data source yet, or no figure for this period"
+        lis = "".join(f"<li><strong>{r.number}. {_e(r.name)}</strong> ({_e(r.measure)}): {_e(r.statement)}</li>"
+                      for r in no_figure.itertuples())
         parts.append(f'<h3>{_e(heading)}</h3><ul class="ehps-sc-list">{lis}</ul>')
     return Block(html="".join(parts), text="CYPF indicators")
 

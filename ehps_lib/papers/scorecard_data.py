@@ -64,9 +64,16 @@ class ScorecardData:
 
     @property
     def indicators(self) -> list[Indicator]:
-        """The catalogue indicators present in the results, in catalogue order."""
+        """The catalogue indicators present in the results, in catalogue order (population-group
+        breakdowns, which papers show in their own tables, are in :attr:`group_indicators`)."""
         present = set(self.results["indicator_id"])
-        return [ind for ind_id, ind in self.catalogue.items() if ind_id in present]
+        return [ind for ind_id, ind in self.catalogue.items() if ind_id in present and not ind.is_group_breakdown]
+
+    @property
+    def group_indicators(self) -> list[Indicator]:
+        """The population-group breakdowns present in the results, in catalogue order."""
+        present = set(self.results["indicator_id"])
+        return [ind for ind_id, ind in self.catalogue.items() if ind_id in present and ind.is_group_breakdown]
 
     @cached_property
     def _lookup(self) -> dict[tuple[str, str, str, str], tuple[float, bool]]:
@@ -166,7 +173,7 @@ def load_scorecard(area_code: str, period: str) -> ScorecardData:
             p = Period.parse(period)
         except PeriodError as exc:
             raise ScorecardError(str(exc)) from exc
-    results, meta = io.read_results(p.slug)
+    results, meta = io.read_results(io.results_slug_for(p))
     return scorecard_from_results(results, meta, area_code, p)
 
 
@@ -192,6 +199,37 @@ def latest_month(period: Period | str) -> Period:
     p = Period.parse(period)
     last = p.month_starts()[-1]
     return Period.month(last.year, last.month)
+
+
+def edition_month(period: Period | str) -> Period:
+    """The month an edition is named after: the month after its data end (seed 001:112, "The latest
+    July EHPS scorecard, including data up to June 2015").
+
+    Examples
+    --------
+    >>> edition_month("2015-06").label, edition_month("2016-17 Q4").label
+    ('2015-07', '2017-04')
+    """
+    return latest_month(period).shift(1)
+
+
+def edition_words(period: Period | str) -> str:
+    """The edition line of a scorecard: "July 2015 edition: data to the end of June 2015"; a quarter's
+    edition also names its months.
+
+    Examples
+    --------
+    >>> edition_words("2015-06")
+    'July 2015 edition: data to the end of June 2015'
+    >>> edition_words("2016-17 Q4")
+    'April 2017 edition (2016-17 Q4): January to March 2017, data to the end of March 2017'
+    """
+    p = Period.parse(period)
+    edition = f"{edition_month(p).start:%B %Y} edition"
+    end = f"data to the end of {latest_month(p).start:%B %Y}"
+    if p.kind == "month":
+        return f"{edition}: {end}"
+    return f"{edition} ({p.label}): {_months_span(p)}, {end}"
 
 
 def _month_name(p: Period, short: bool = False) -> str:
@@ -238,6 +276,18 @@ def _case_indicators(data: ScorecardData) -> list[Indicator]:
     return [ind for ind in data.indicators if ind.has_data]
 
 
+def not_in_extract(data: ScorecardData, ind: Indicator) -> str | None:
+    """Why ``ind`` has no results at all: the extract lacked its optional table or column (from
+    ``meta['extract_tables']``, in words, e.g. "the extract has no youth_justice table"); None when
+    the extract held what it needs, or the results predate that record."""
+    from ..indicators.engine import missing_input
+
+    held = data.meta.get("extract_tables")
+    if not held:
+        return None
+    return missing_input(ind, {name: pd.DataFrame(columns=list(cols)) for name, cols in held.items()})
+
+
 def _unit_label(ind: Indicator) -> str:
     if ind.unit == "count":
         return "number"
@@ -249,5 +299,6 @@ def _unit_label(ind: Indicator) -> str:
 
 
 __all__ = [
-    "ScorecardData", "ScorecardError", "load_scorecard", "scorecard_from_results", "known_area_codes", "latest_month"
+    "ScorecardData", "ScorecardError", "load_scorecard", "scorecard_from_results", "known_area_codes", "latest_month",
+    "edition_month", "edition_words", "not_in_extract"
 ]

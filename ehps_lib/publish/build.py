@@ -10,9 +10,18 @@ Steps:
    left (staging folders, half-written cache entries) is cleared, and every folder the
    build writes is checked to be writable before anything runs.
 1. **Results**: computed once for the period, and only if the extract, the library or the
-   reference data changed since (:func:`ehps_lib.indicators.results.ensure_results`).
-2. **Plan**: one run per (template, area): every registered template (``config.yml``
-   ``templates:``) for its areas (all, districts or county), or those asked for.
+   reference data changed since (:func:`ehps_lib.indicators.results.ensure_results`); and for
+   the templates built from the statutory returns (``data: returns``), the returns' latest
+   complete month (skipped, with a message, when no returns are ingested). Each source's period
+   is an edition of the build (:class:`_Edition`) with its own release gaps and manifest.
+2. **Plan**: one run per (template, edition, area), within each source's edition: every
+   registered template (``config.yml`` ``templates:``) for its areas (all, districts or county),
+   or those asked for. A template whose
+   ``editions`` list ``month`` is also made for the last month of the period (a quarter's build
+   makes the latest monthly edition from the quarter's results); one with ``period_ends`` only
+   for periods ending in those months (six-monthly papers); an ``internal`` one (officers only)
+   goes to its own folder (``internal/<period>/<area>/``, beside the site), never into the site
+   or ``reports/``, each page marked with its handling classification.
 3. **Cache**: each run's key covers the template, its parameters, the published data it
    reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache,
    with every file still as it was made (verified by hash), is not executed again; a
@@ -75,6 +84,11 @@ STAGING_PREFIX = ".staging-"
 SEARCH_FILE = "search.json"
 #: Quarto's JavaScript and style sheets, shared by every page it renders.
 SITE_LIBS = "site_libs"
+#: Disclosure findings that stop an internal paper too: a child's identifier or birth month.
+IDENTITY_RULES = ("child_identifier", "birth_date")
+#: Where internal papers go: a folder of this name beside the site (never inside it).
+INTERNAL_DIR = "internal"
+INTERNAL_MANIFEST = "internal-manifest.json"
 #: In a build folder: the published tree, the executed notebooks, and the record written last.
 BUILD_SITE, BUILD_NOTEBOOKS, BUILD_RECORD = "site", "notebooks", "BUILD.json"
 #: Builds kept: the live one and the one before it (a reader mid-swap still finds its pages).
@@ -131,6 +145,7 @@ class Paper:
     seconds: float
     cached: bool = False
     key: str = ""
+    audience: str = "public"
 
     def entry(self, *, period_title: str, period_start: str, built: str, extract_date: str,
               template_title: str) -> dict:
@@ -200,6 +215,8 @@ class RunJob:
     synthetic: bool
     classification: str
     provenance: dict
+    #: ``internal`` papers are never published in the site (see :data:`ehps_lib.config.AUDIENCES`).
+    audience: str = "public"
     related: tuple[tuple[str, str], ...] = ()
     source: str = "extract"  # what the paper is built from: extract or returns (config.TemplateSpec.data)
 
@@ -272,6 +289,10 @@ def run_job(job: RunJob) -> dict:
             scanned.append(SEARCH_FILE)
         with profile.stage("scan"):
             findings = _scan(stage, scanned)
+        if job.audience == "internal":
+            # officers' papers show small counts by design (they are never published); identifiers
+            # and birth months must still never appear in them
+            findings = [f for f in findings if getattr(f, "rule", "") in IDENTITY_RULES]
         if findings:
             return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
                     "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
@@ -335,7 +356,9 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
     prefix = f"{job.template}-{job.area_code}-{job.period_slug}"
     kw = dict(title=title, subtitle=period.title, synthetic=job.synthetic,
               classification=job.classification, provenance=job.provenance, links=links,
-              nav=[("All papers", f"../../{INDEX_FILE}")], related=list(job.related))
+              # an internal paper is not in the site, so it links to none of it (its folder has no index)
+              nav=[("All papers", f"../../{INDEX_FILE}")] if job.audience == "public" else [],
+              related=list(job.related))
     edition_time = profile.start("edition")
     edition, tables = render.quarto_notebook(
         io.read_notebook(notebook), title=title, classification=job.classification, synthetic=job.synthetic,
@@ -399,6 +422,29 @@ def _template_spec(template: str) -> config.TemplateSpec:
         return config.TemplateSpec(template, template.replace("_", " ").capitalize(), "all")
 
 
+def editions_of(spec: config.TemplateSpec, period: Period) -> list[Period]:
+    """The periods a template is made for in a build of ``period``: the period itself, and with
+    ``editions: [period, month]`` its last month too (once, when the period is a month).
+
+    Examples
+    --------
+    >>> spec = config.TemplateSpec("x", "X", "county", editions=("period", "month"))
+    >>> [e.label for e in editions_of(spec, Period.parse("2016-17 Q4"))]
+    ['2016-17 Q4', '2017-03']
+    >>> [e.label for e in editions_of(spec, Period.parse("2017-02"))]
+    ['2017-02']
+    """
+    out = []
+    if "period" in spec.editions:
+        out.append(period)
+    if "month" in spec.editions:
+        last = period.month_starts()[-1]
+        month = Period.month(last.year, last.month)
+        if month not in out:
+            out.append(month)
+    return out
+
+
 def _areas_for(spec: config.TemplateSpec, wanted: list[str] | None) -> list[str]:
     base = {"all": area_codes(), "districts": list(DISTRICTS), "county": [KENT_CODE]}[spec.areas]
     if not wanted:
@@ -453,6 +499,7 @@ def _written_inputs(period: Period, root: Path, source: str = "extract") -> dict
         notes = load_commentary(period, root, folder=COMMENTARY_FOLDER)
     return {"commentary": digests.digest_json(notes.county_part()),
             "district_commentary": {code: digests.digest_json(notes.district(code)) for code in DISTRICTS},
+            "all_district_commentary": digests.digest_json({code: notes.district(code) for code in DISTRICTS}),
             "paper_details": digests.digest_json({
                 name: io.sha256_file(papers / name)
                 for name in ("default.yml", f"{period.slug}.yml") if (papers / name).is_file()})}
@@ -544,14 +591,16 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
           workers: int = 2, engine: str = "auto", site_dir: str | Path | None = None, *,
           templates: list[str] | None = None, reports_dir: str | Path | None = None, use_cache: bool = True,
           scan: bool = True, log: Callable[[str], None] = _say, progress: bool | None = None,
-          wait: bool = True, release: bool | None = None) -> BuildOutcome:
+          wait: bool = True, release: bool | None = None,
+          internal_dir: str | Path | None = None) -> BuildOutcome:
     """Build the pack for ``period`` and publish it in ``site_dir`` (default ``ROOT/site``).
 
     ``templates`` (or a single ``template``) chooses the papers (default: every registered
     template); ``areas`` restricts the areas. ``use_cache=False`` runs every paper again and
     replaces its cache entry. ``wait=False`` gives up at once, with a
     :class:`~ehps_lib.data.io.WorkspaceBusyError`, when another build holds the workspace.
-    See the module docstring for the steps.
+    Internal papers go to ``internal_dir`` (default: the folder ``internal`` beside the site,
+    ``ROOT/internal``), never into the site. See the module docstring for the steps.
 
     ``release`` (default: True for a real extract, False for a synthetic one): a release
     refuses to publish, before running anything, while any paper has a gap a Member must not
@@ -594,6 +643,10 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
     engine_used, engine_note = render.engine_choice(engine)
     log(engine_note)
     site = Path(site_dir).absolute() if site_dir else root / "site"
+    # internal papers sit beside the site (ROOT/internal by default), never inside it
+    internal = Path(internal_dir).absolute() if internal_dir else site.parent / INTERNAL_DIR
+    if internal.resolve() == site.resolve() or site.resolve() in internal.resolve().parents:
+        raise ValueError(f"The internal papers' folder {internal} must not be inside the site {site}")
     reports = Path(reports_dir) if reports_dir else root / "reports"
     data = config.data_dir()
     _check_writable(data, site, reports)
@@ -607,7 +660,7 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         req = fastpath.request(**asked_for, site=site, reports=reports)
         before = fastpath.input_state(root, data, reports) if scan else None
         outcome = _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
-                         scan, log, progress, runs, started, release, explicit=bool(asked))
+                         scan, log, progress, runs, started, release, internal, explicit=bool(asked))
         if before is not None and outcome.ok and (outcome.published or outcome.up_to_date):
             _remember(req, outcome, root, data, site, reports, before, log)
         outcome.profile = profile.PROFILE.as_dict()
@@ -642,7 +695,7 @@ def _check_period_kind(label: str) -> None:
 
 
 def _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache, scan, log,
-           progress, runs, started, release, *, explicit: bool = False) -> BuildOutcome:
+           progress, runs, started, release, internal: Path, *, explicit: bool = False) -> BuildOutcome:
     with profile.stage("results"):
         editions = _editions(specs, period, data, log, explicit=explicit)
     planning = profile.start("plan")
@@ -651,7 +704,13 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     label = ", ".join(e.period.label for e in editions)
     outcome_release = (not synthetic) if release is None else bool(release)
     for ed in editions:
-        ed.gaps = release_gaps([(spec.id, code, _safe_area_name(code, ed.period.start)) for spec in ed.specs
+        # the papers this edition makes (six-monthly ones only in their months)
+        ed.made = [spec for spec in ed.specs if spec.builds_for(ed.period.end.month)]
+        for spec in ed.specs:
+            if spec not in ed.made:
+                log(f"Template {spec.id!r} is made only for periods ending in "
+                    f"{', '.join(f'{dt.date(2000, m, 1):%B}' for m in spec.period_ends)}: not for {ed.period.label}")
+        ed.gaps = release_gaps([(spec.id, code, _safe_area_name(code, ed.period.start)) for spec in ed.made
                                 for code in _areas_for(spec, areas)], ed.period.label)
     gaps = [g for ed in editions for g in ed.gaps]
     if outcome_release and gaps:
@@ -685,28 +744,42 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
                          "inputs": render.describe_inputs(meta.get("sources")), "build_time": built}
         data_keys = _data_digests(p, data, root, kind="scs" if ed.source == "returns" else None)
         written = _written_inputs(p, root, ed.source)
-        planned = [(spec, code) for spec in ed.specs for code in _areas_for(spec, areas)]
-        for spec in ed.specs:
+        # what a public paper may link to: the other public papers of this edition (never an internal one)
+        planned = [(spec, code) for spec in ed.made if spec.audience == "public" for code in _areas_for(spec, areas)]
+        for spec in ed.made:
             template_path = root / "notebooks" / f"{spec.id}.ipynb"
             template_digest = io.sha256_file(template_path)
-            for code in _areas_for(spec, areas):
-                data_digest = (data_keys["county"] if spec.areas == "county"
-                               else data_keys.get(code, data_keys["county"]))
-                # The template's name and title are in the key as well as its bytes: two templates with the same
-                # cells still make different papers (file names, titles). Links to related papers are in it too.
-                related = _related(spec, code, p, planned, catalogue, site)
-                key = digests.digest_json({**common, "template": template_digest, "template_id": spec.id,
-                                           "template_title": spec.title, "area": code, "period": p.label,
-                                           "data": data_digest, "inputs": _inputs_digest(spec, code, written),
-                                           "related": related})
-                jobs.append(RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
-                                   area_name=_safe_area_name(code, p.start), period=p.label, period_slug=p.slug,
-                                   template_path=str(template_path), project_root=str(root),
-                                   reports_dir=str(reports), cache_dir=str(runs.root), data_dir=str(data),
-                                   engine=engine_used, synthetic=bool(meta.get("synthetic")),
-                                   classification=settings.classification,
-                                   provenance={**ed.provenance, "template": spec.id, "area_code": code},
-                                   related=tuple(tuple(x) for x in related), source=ed.source))
+            classification = spec.classification or settings.classification
+            # an internal paper's failed notebooks stay with it, never in reports/ (which Quarto renders)
+            job_reports = reports if spec.audience == "public" else internal / "notebooks"
+            for edition in editions_of(spec, p):
+                for code in _areas_for(spec, areas):
+                    data_digest = (data_keys["county"] if spec.areas == "county"
+                                   else data_keys.get(code, data_keys["county"]))
+                    # Links to the area's other public papers of the edition and its previous edition (internal
+                    # papers link to nothing: they are not in the site, and the site never links to them).
+                    related = (_related(spec, code, edition,
+                                        [(o, c) for o, c in planned if edition in editions_of(o, p)], catalogue, site)
+                               if spec.audience == "public" else [])
+                    # The template's name and title are in the key as well as its bytes: two templates with the
+                    # same cells still make different papers (file names, titles). Links to related papers too.
+                    key = digests.digest_json({**common, "classification": classification,
+                                               "template": template_digest, "template_id": spec.id,
+                                               "template_title": spec.title, "area": code, "period": edition.label,
+                                               "data": data_digest, "inputs": _inputs_digest(spec, code, written),
+                                               "related": related})
+                    job = RunJob(key=key, template=spec.id, template_title=spec.title, area_code=code,
+                                 area_name=_safe_area_name(code, edition.start), period=edition.label,
+                                 period_slug=edition.slug, template_path=str(template_path), project_root=str(root),
+                                 reports_dir=str(job_reports), cache_dir=str(runs.root), data_dir=str(data),
+                                 engine=engine_used, synthetic=bool(meta.get("synthetic")),
+                                 classification=classification,
+                                 provenance={**ed.provenance, "period": edition.label, "template": spec.id,
+                                             "area_code": code},
+                                 audience=spec.audience, related=tuple(tuple(x) for x in related),
+                                 source=ed.source)
+                    ed.jobs.append(job)
+                    jobs.append(job)
     if not jobs:
         raise ValueError("Nothing to build: no template applies to the areas asked for")
     # Every cache entry used is verified by hash here (a damaged one is removed and run again),
@@ -717,9 +790,12 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     cached = {k for k, r in records.items() if r is not None}
     planning.stop()
     outcome = BuildOutcome(ok=True, period=label, site_dir=site, release=outcome_release, release_gaps=gaps)
+    public_jobs = [j for j in jobs if j.audience == "public"]
+    internal_jobs = [j for j in jobs if j.audience != "public"]
     if len(cached) == len(jobs) and all(
-            _site_current(site, e.period, [j for j in jobs if j.period == e.period.label], records)
-            and _site_gaps(site, e.period) == _period_gaps(editions, e.period) for e in editions):
+            _site_current(site, e.period, [j for j in e.jobs if j.audience == "public"], records)
+            and _site_gaps(site, e.period) == _period_gaps(editions, e.period) for e in editions) \
+            and _internal_has(internal, internal_jobs, records):
         outcome.up_to_date, outcome.cached = True, len(jobs)
         outcome.index = site / INDEX_FILE
         restored = _mirror_reports(site, reports)
@@ -741,7 +817,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
             rel = f"{j.period_slug}/{j.area_code}/"
             outcome.papers.append(Paper(j.area_code, j.area_name, j.period, j.template, rel + files["html"],
                                         rel + files["pdf"], rel + files["csv"], j.synthetic, res["seconds"],
-                                        cached=j.key in cached, key=j.key))
+                                        cached=j.key in cached, key=j.key, audience=j.audience))
         else:
             outcome.failures.append(Failure(j.area_code, j.area_name, res["stage"], res.get("message", ""),
                                             res.get("cell"), res.get("ename"), res.get("evalue"),
@@ -758,12 +834,68 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     for j in todo:  # just made: read their records (their files are verified as they are copied)
         records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
     with profile.stage("publish"):
-        outcome = _publish(outcome, jobs, runs, records, site, reports, editions, settings, results, scan,
+        outcome = _publish(outcome, public_jobs, runs, records, site, reports, editions, settings, results, scan,
                            data, started, log)
+    if outcome.published and internal_jobs:
+        try:
+            made_from = next(e.period for e in editions if any(j.audience != "public" for j in e.jobs))
+            _publish_internal(internal_jobs, runs, records, internal, made_from)
+            log(f"Internal papers (for officers, never published in the site): {internal}")
+        except (OSError, io.DamagedFileError) as exc:
+            outcome.ok = False
+            outcome.failures.append(Failure("-", "internal papers", "after publishing", str(exc)))
     log(summary(outcome, synthetic=synthetic))
     return outcome
 
 
+def _internal_has(folder: Path, jobs: list[RunJob], records: dict[str, dict | None]) -> bool:
+    """Whether ``folder`` already holds every internal paper of ``jobs`` (by key), its files as made."""
+    for slug in {j.period_slug for j in jobs}:
+        manifest = folder / slug / INTERNAL_MANIFEST
+        try:
+            keys = set(io.read_json(manifest).get("keys", [])) if manifest.is_file() else set()
+        except (OSError, io.DamagedFileError, AttributeError):
+            return False
+        mine = [j for j in jobs if j.period_slug == slug]
+        if not {j.key for j in mine} <= keys:
+            return False
+        for j in mine:
+            record = records.get(j.key)
+            if record is None:
+                return False
+            for name in _site_names(record):
+                path = folder / slug / j.area_code / name
+                if not path.is_file() or io.sha256_file(path) != record["sha256"][name]:
+                    return False
+    return True
+
+
+def _publish_internal(jobs: list[RunJob], runs: cache.RunCache, records: dict[str, dict], folder: Path,
+                      period: Period) -> list[Path]:
+    """Copy the internal papers into ``folder/<period>/<area>/`` (verified by hash), each period's
+    folder built beside it and swapped in whole, with a manifest of what they are and how they
+    must be handled; owner-only, never made public, never in ``reports/``."""
+    written = []
+    for slug in sorted({j.period_slug for j in jobs}):
+        mine = [j for j in jobs if j.period_slug == slug]
+        target = folder / slug
+        stage = io.staging_dir(target)
+        try:
+            for j in mine:
+                record, entry = records[j.key], runs.entry(j.key)
+                for name in _site_names(record):
+                    io.copy_verified(entry / name, stage / j.area_code / name, record["sha256"][name])
+            io.write_json({"period": slug, "build_period": period.label, "keys": sorted(j.key for j in mine),
+                           "papers": [{"template": j.template, "area_code": j.area_code, "period": j.period,
+                                       "classification": j.classification} for j in mine],
+                           "note": "Internal papers for officers: not for publication. Each page carries its "
+                                   "handling classification."}, stage / INTERNAL_MANIFEST)
+            io.replace_dir(stage, target)
+            written.append(target)
+        finally:
+            if stage.exists():
+                io.remove_tree(stage)
+    return written
 @dataclass
 class _Edition:
     """The papers of one period from one source: the Early Help extract's quarter (or month) or the
@@ -775,6 +907,10 @@ class _Edition:
     specs: list
     provenance: dict = field(default_factory=dict)
     gaps: list = field(default_factory=list)
+    #: the templates made for this period (six-monthly ones only in their months), and their runs
+    #: (one per edition of each template: a quarter's monthly edition is the extract edition's too)
+    made: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
 
 
 def _period_gaps(editions: list[_Edition], period: Period) -> list[str]:
@@ -982,7 +1118,7 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
     returns' month); each period gets its own manifest, the site's the first edition's."""
     first = editions[0]
     provenance = first.provenance
-    by_period = {e.period.label: e for e in editions}
+    edition_of = {j.key: e for e in editions for j in e.jobs}  # a monthly edition's papers: the quarter's
     builds = builds_dir(site)
     stage = io.new_folder(builds, STAGING_PREFIX)
     build_id = _new_build_id()
@@ -1033,9 +1169,10 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
         io.fault_point("publish.papers_copied")
         built = provenance["build_time"]
         entries = []
-        for paper in outcome.papers:
-            ed = by_period[paper.period]
-            entries.append(paper.entry(period_title=ed.period.title, period_start=ed.period.start.isoformat(),
+        for paper in (x for x in outcome.papers if x.audience == "public"):
+            ed = edition_of[paper.key]
+            shown = Period.parse(paper.period)  # a monthly edition is listed under its own month
+            entries.append(paper.entry(period_title=shown.title, period_start=shown.start.isoformat(),
                                        built=built, extract_date=str(ed.meta.get("extract_date", "")),
                                        template_title=_template_spec(paper.template).title))
         draft_gaps = {e.period.label: _period_gaps(editions, e.period) for e in editions
@@ -1055,10 +1192,16 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
         mode = "release" if outcome.release else "draft"
         for ed in reversed(editions):
             this = _manifest(ed.period, ed.meta, ed.provenance, build_id, data, started, source=ed.source)
-            merged = _merged_manifests(stage_site, ed.period, this, run_records, log)
+            own = [r for r in run_records if edition_of[r["key"]] is ed]
+            merged = _merged_manifests(stage_site, ed.period, this, own, log)
             for path, manifest in merged.items():
-                gaps = (outcome.release_gaps if path == stage_site / MANIFEST_FILE
-                        else _period_gaps(editions, ed.period))
+                if path == stage_site / MANIFEST_FILE:
+                    gaps = outcome.release_gaps
+                elif path == stage_site / ed.period.slug / MANIFEST_FILE:
+                    gaps = _period_gaps(editions, ed.period)
+                else:  # another edition made from this one's results (a quarter's monthly edition)
+                    gaps = list(dict.fromkeys(ed.gaps + [g for e in editions if e.period.slug == path.parent.name
+                                                         for g in e.gaps]))
                 extra = ({"editions": {e.period.label: f"{e.period.slug}/{MANIFEST_FILE}" for e in editions}}
                          if path == stage_site / MANIFEST_FILE and len(editions) > 1 else {})
                 io.write_json({**manifest, **extra, "release": {"mode": mode, "gaps": gaps}}, path)
@@ -1235,8 +1378,15 @@ def _merged_manifests(stage_site: Path, p: Period, this: dict, new_runs: list[di
         used = {r["build_id"] for r in rows} | {this["build_id"]}
         return {**this_build, "runs": rows, "builds": {k: v for k, v in builds.items() if k in used}}
 
-    mine = [r for r in kept if r.get("period") == p.label]
-    return {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
+    # the period's manifest: its papers, and the other editions this build made (a quarter's monthly edition)
+    made = {_run_key(r, None) for r in new_runs}
+    mine = [r for r in kept if r.get("period") == p.label or _run_key(r, None) in made]
+    out = {stage_site / p.slug / MANIFEST_FILE: manifest(mine), stage_site / MANIFEST_FILE: manifest(kept)}
+    # each other edition's folder has its own build record too (the index links every period's)
+    for label in sorted({r["period"] for r in new_runs if r.get("period") and r["period"] != p.label}):
+        slug = Period.parse(label).slug
+        out[stage_site / slug / MANIFEST_FILE] = manifest([r for r in kept if r.get("period") == label])
+    return out
 
 
 def _manifest(p: Period, meta: dict, provenance: dict, build_id: str, data: Path, started: float, *,
