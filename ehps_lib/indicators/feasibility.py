@@ -24,6 +24,7 @@ own relations.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +68,8 @@ class Ranges:
     #: rule is not proved for them
     unproven: set[int] = field(default_factory=set)
     budget: float = math.inf
+    #: the clock time (``time.perf_counter``) after which no more single unknowns are solved
+    deadline: float = math.inf
 
 
 #: The protection rules (``config.yml`` ``suppression.interval``).
@@ -301,7 +304,9 @@ def propagate(a, lb: np.ndarray, ub: np.ndarray, passes: int = 30) -> tuple[np.n
 
 
 def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray | None = None,
-          max_solves: float = math.inf, rule: str = "values") -> Ranges:
+          max_solves: float = math.inf, rule: str = "values", settled: np.ndarray | None = None,
+          settled_lo: np.ndarray | None = None, settled_hi: np.ndarray | None = None,
+          exact: bool = True, max_seconds: float = math.inf) -> Ranges:
     """Like :func:`ranges`, but proves the protection rule with as few integer programmes as it can.
 
     Exact bounds are computed only where they matter. For each component: interval
@@ -316,7 +321,18 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
     others they may be bounds just wide enough to prove it (``lo`` an upper bound of the true
     minimum, ``hi`` a lower bound of the true maximum). ``max_solves`` caps the programmes
     solved for single unknowns (a badly protected table can have thousands of failing cells):
-    past it, unknowns not yet settled are listed in ``unproven``, with outer bounds.
+    past it, unknowns not yet settled are listed in ``unproven``, with outer bounds;
+    ``max_seconds`` does the same by the clock.
+
+    ``settled`` (booleans) marks unknowns already proved protected under fewer unknowns, with
+    the ranges then found (``settled_lo``, ``settled_hi``): they are not proved again. Turning a
+    published count into an unknown only widens every feasible range (the old solutions, with
+    that count at its published value, are still solutions), so a proof stays valid while more
+    is withheld; the suppression's rounds rely on this.
+
+    ``exact=False``: an unknown that interval propagation alone shows to fail keeps those outer
+    bounds instead of its exact range (the suppression only needs to know it fails; the audit
+    reports exact ranges).
     """
     comp = components(n, relations)
     rel_of: dict[int, list[int]] = {}
@@ -325,7 +341,7 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
             rel_of.setdefault(int(comp[rel.variables[0]]), []).append(i)
     lo = np.full(n, np.nan)
     hi = np.full(n, np.nan)
-    out = Ranges(lo, hi, comp, rel_of, budget=max_solves)
+    out = Ranges(lo, hi, comp, rel_of, budget=max_solves, deadline=time.perf_counter() + max_seconds)
     members: dict[int, list[int]] = {}
     for i, c in enumerate(comp):
         members.setdefault(int(c), []).append(i)
@@ -341,13 +357,18 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
             if not _solve_milp(vars_, rels, lo, hi, out):
                 out.infeasible.add(c)
             continue
-        if not _certify(vars_, rels, threshold, lo, hi, out, rule):
+        known = None
+        if settled is not None:
+            known = np.asarray(settled, dtype=bool)[vars_]
+            lo[vars_[known]] = np.asarray(settled_lo, dtype=float)[vars_[known]]
+            hi[vars_[known]] = np.asarray(settled_hi, dtype=float)[vars_[known]]
+        if not _certify(vars_, rels, threshold, lo, hi, out, rule, known=known, exact=exact):
             out.infeasible.add(c)
     return out
 
 
 def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.ndarray, hi: np.ndarray,
-             out: Ranges, rule: str) -> bool:
+             out: Ranges, rule: str, *, known: np.ndarray | None = None, exact: bool = True) -> bool:
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_matrix, hstack, identity, vstack
 
@@ -362,6 +383,9 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
     done = (high == 0) | (low >= cap)
     lo[vars_[done]], hi[vars_[done]] = low[done], np.where(high[done] == 0, 0.0, np.maximum(high[done], low[done]))
     narrow = ~done & ((high < cap) | ((high - low) < threshold) | ((low > 0) & (rule == "zero")))
+    if known is not None:
+        narrow &= ~known  # proved before: propagation's bounds are outer bounds, never a failure
+        done = done | known
     base = LinearConstraint(a, lb, ub)
     integrality = np.ones(m)
     bounds = Bounds(np.zeros(m), np.full(m, np.inf))
@@ -371,9 +395,15 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
     small = np.where(done, low, np.inf)  # a feasible value where each unknown is smallest so far
     large = np.where(done, high, -np.inf)  # ... and largest so far
 
-    def solve(c, constraints=None, integ=integrality, bnds=bounds):
+    def solve(c, constraints=None, integ=integrality, bnds=bounds, options=None):
         out.solver_calls += 1
-        return milp(c, constraints=constraints or [base], integrality=integ, bounds=bnds)
+        return milp(c, constraints=constraints or [base], integrality=integ, bounds=bnds, options=options)
+
+    def point(res):
+        """The whole feasible point a programme found, optimal or not (None if it found none)."""
+        if res.x is None or res.status not in (0, 1):
+            return None
+        return np.round(res.x)
 
     def goal(i: int) -> float:
         """How large the unknown must be able to get, given how small it can get."""
@@ -384,51 +414,89 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
     for _round in range(25):
         if not open_.any():
             break
-        res = solve(open_.astype(float))
+        # These two programmes only look for feasible points (any point is a valid witness; the
+        # objective steers it): a near-optimal one, found in a fraction of the time, will do.
+        res = solve(open_.astype(float), options=WITNESS_OPTIONS)
         if res.status == 2:
             lo[vars_], hi[vars_] = np.nan, np.nan
             return False
-        if res.status != 0:
+        x = point(res)
+        if x is None:
             break
-        x = np.round(res.x)
         small = np.minimum(small, x)
         targets = np.array([goal(i) for i in range(m)])
         c = np.concatenate([np.zeros(m), -open_.astype(float)])
         res = solve(c, [LinearConstraint(full_a, np.concatenate([lb, np.full(m, -np.inf)]),
                                          np.concatenate([ub, np.zeros(m)]))],
                     both_int, Bounds(np.zeros(2 * m), np.concatenate([np.full(m, np.inf),
-                                                                      np.where(open_, targets, 0.0)])))
-        if res.status != 0:
+                                                                      np.where(open_, targets, 0.0)])),
+                    options=WITNESS_OPTIONS)
+        x = point(res)
+        if x is None:
             break
-        x = np.round(res.x[:m])
+        x = x[:m]
         large = np.maximum(large, x)
         proved = open_ & (large >= targets) & ((small == 0) | (rule != "zero"))
         if not proved.any():
             break
         lo[vars_[proved]], hi[vars_[proved]] = small[proved], large[proved]
         open_ &= ~proved
-    # what is left: exact bounds, one programme each
+    # What is left, one unknown at a time. Where no feasible point has it at 0 yet, its exact
+    # minimum first; then its largest value capped at the goal, a programme that stops as soon as
+    # a solution reaches the goal (uncapped, it must prove an optimum that does not matter). A
+    # capped maximum below the goal is the exact maximum: the unknown fails. Every solution found
+    # is also a feasible point for the unknowns still waiting, which may prove them on the way.
+    def settle(j: int) -> bool:
+        if large[j] >= goal(j) and (small[j] == 0 or rule != "zero"):
+            lo[vars_[j]], hi[vars_[j]] = small[j], large[j]
+            return True
+        return False
+
     for i in np.where(open_ | narrow)[0]:
         v = vars_[i]
-        if out.budget <= 0:
+        if not narrow[i] and settle(i):
+            continue
+        if narrow[i] and not exact:
+            lo[v], hi[v] = low[i], high[i]
+            continue
+        if out.budget <= 0 or time.perf_counter() > out.deadline:
             out.unproven.add(int(v))
             lo[v], hi[v] = low[i], high[i]
             continue
         out.budget -= 1
-        for sign in (1.0, -1.0):
-            c = np.zeros(m)
-            c[i] = sign
+        c = np.zeros(m)
+        if small[i] > low[i]:
+            c[i] = 1.0
             res = solve(c)
             if res.status == 2:
                 lo[vars_], hi[vars_] = np.nan, np.nan
                 return False
-            if sign > 0:
-                lo[v] = float(round(res.x[i])) if res.status == 0 else low[i]
+            if res.status == 0:
+                x = np.round(res.x)
+                small = np.minimum(small, x)
+                large = np.maximum(large, x)
             else:
-                hi[v] = float(round(res.x[i])) if res.status == 0 else np.inf
+                small[i] = min(small[i], low[i])
+        target = goal(i)
+        c[i] = -1.0
+        upper = np.full(m, np.inf)
+        upper[i] = target
+        res = solve(c, bnds=Bounds(np.zeros(m), upper))
+        if res.status == 2:
+            lo[vars_], hi[vars_] = np.nan, np.nan
+            return False
+        if res.status == 0:
+            x = np.round(res.x)
+            small = np.minimum(small, x)
+            large = np.maximum(large, x)
+            lo[v], hi[v] = small[i], x[i]  # exact when below the goal
+        else:
+            lo[v], hi[v] = small[i], np.inf
     return True
 
 
+#: The witness programmes stop within 5 % of the optimum (any feasible point is a valid witness).
+WITNESS_OPTIONS = {"mip_rel_gap": 0.05}
 def binding_relations(vars_: np.ndarray, rels: list[Relation], var: int, sense: str) -> list[int]:
     """Positions (in ``rels``) of the relations that hold ``var`` at its bound: those with a
     non-zero shadow price in the linear programme minimising (``sense="min"``) or maximising it."""
@@ -439,9 +507,9 @@ def binding_relations(vars_: np.ndarray, rels: list[Relation], var: int, sense: 
     i = int(np.where(vars_ == var)[0][0])
     c = np.zeros(len(vars_))
     c[i] = 1.0 if sense == "min" else -1.0
-    dense = a.toarray()
-    res = linprog(c, A_ub=dense[~eq] if (~eq).any() else None, b_ub=ub[~eq] if (~eq).any() else None,
-                  A_eq=dense[eq] if eq.any() else None, b_eq=ub[eq] if eq.any() else None,
+    a = a.tocsr()
+    res = linprog(c, A_ub=a[~eq] if (~eq).any() else None, b_ub=ub[~eq] if (~eq).any() else None,
+                  A_eq=a[eq] if eq.any() else None, b_eq=ub[eq] if eq.any() else None,
                   bounds=(0, None), method="highs")
     if res.status != 0:
         return list(range(len(rels)))

@@ -68,6 +68,9 @@ LEDGER_COLUMNS = [*CELL_COLUMNS, "value", "status", "reason", "decided_for"]
 MAX_ROUNDS = 400
 #: Programmes for single cells per round of the proof (cells not proved by then get a partner).
 PROOF_SOLVES = 300
+#: ... and at most this many seconds of them: unknowns not proved by then count as failing and get
+#: a partner (more withheld, never less protected); the next round proves them with it
+PROOF_SECONDS = 15.0
 _DEBUG = bool(os.environ.get("EHPS_DEBUG_PROTECT"))
 _T0 = time.perf_counter()
 
@@ -531,7 +534,16 @@ def _prove(prot: Protection, rel: Relations, values: np.ndarray, derived: np.nda
             only[var_of[changed]] = True
             # failures of the last round must be looked at again too
             only |= np.isin(hidden_pos, failing_cells)
-        result = check(len(hidden_pos), relations, threshold, only=only, max_solves=PROOF_SOLVES, rule=prot.rule)
+        settled = s_lo = s_hi = None
+        if previous is not None:
+            # proved in an earlier round: withholding more only widens ranges, so they stay proved
+            s_lo, s_hi = _carry(previous_result, previous_hidden, hidden_pos)
+            settled = ~np.isnan(s_lo) & ~np.isin(hidden_pos, failing_cells)
+            settled &= np.array([is_protected(a, b, threshold, prot.rule) if ok else False
+                                 for a, b, ok in zip(s_lo, s_hi, settled, strict=True)], dtype=bool)
+        result = check(len(hidden_pos), relations, threshold, only=only, max_solves=PROOF_SOLVES, rule=prot.rule,
+                       settled=settled, settled_lo=s_lo, settled_hi=s_hi, exact=False,
+                       max_seconds=PROOF_SECONDS)
         prot.solver_calls += result.solver_calls
         if previous is not None:
             keep = ~np.isin(np.arange(len(hidden_pos)), np.where(np.isin(result.component,
