@@ -14,7 +14,7 @@ DATA   ?= data
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2 poppler-utils \
                 chromium
 
-.PHONY: help report test lint lab clean clean-data system-deps venv synth indicators bench bench-indicators bench-build
+.PHONY: help report test lint lab clean clean-data system-deps venv synth indicators bench bench-indicators bench-build bench-backfill
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,13 +66,16 @@ test: system-deps $(STAMP) node_modules/axe-core/axe.min.js  ## run every test: 
 lint: $(STAMP)  ## ruff over the library, tests and notebooks
 	$(BIN)/ruff check ehps_lib tests notebooks
 
-bench: bench-indicators bench-build  ## run every benchmark in bench/
+bench: bench-indicators bench-build bench-backfill  ## run every benchmark in bench/
 
 bench-indicators: $(STAMP)  ## time the indicator engine (13 areas x 36 months, five-year extract)
 	$(BIN)/python bench/bench_indicators.py
 
-bench-build: system-deps $(STAMP)  ## time ehps build against papermill + nbconvert, then rebuilds
+bench-build: system-deps $(STAMP)  ## time ehps build against papermill + nbconvert + weasyprint, then rebuilds
 	$(BIN)/python bench/bench_build.py
+
+bench-backfill: system-deps $(STAMP)  ## time 12 quarters + 12 monthly editions built into one site
+	$(BIN)/python bench/bench_backfill.py
 
 LAB_PORT ?= 8888
 LAB_ARGS ?=

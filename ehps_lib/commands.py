@@ -198,6 +198,10 @@ def run_build(args) -> int:
                           workers=args.workers, engine=args.engine, site_dir=args.site,
                           use_cache=not args.no_cache, progress=False if args.no_progress else None,
                           wait=not args.no_wait, release=args.release)
+    if getattr(args, "profile", False):
+        from .publish.profile import table
+
+        print(table(outcome.profile, outcome.seconds))
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 

@@ -22,6 +22,9 @@ from pathlib import Path
 
 import yaml
 
+#: libyaml's safe loader when PyYAML was built with it (several times faster), else PyYAML's own.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class ConfigError(ValueError):
     """The settings file is wrong; the message names the bad key."""
@@ -84,8 +87,14 @@ def read_yaml(text: str, source: str) -> YamlDocument:
         For a syntax error: one sentence naming the file, line and column (no traceback).
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One pass with libyaml's parser when it is there: the node tree (for the lines), then
+        # the data constructed from that same tree.
+        loader = _LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise ConfigError(yaml_error_message(exc, source)) from None
     lines: dict = {}
@@ -399,4 +408,4 @@ def parse_settings(raw: dict) -> Settings:
 def load_settings() -> Settings:
     """The workspace settings from the packaged ``config.yml``."""
     text = resources.files("ehps_lib").joinpath("config.yml").read_text(encoding="utf-8")
-    return parse_settings(yaml.safe_load(text))
+    return parse_settings(yaml.load(text, Loader=_LOADER))  # noqa: S506 - a safe loader

@@ -14,11 +14,14 @@ seeds describe them; see ``seeds-spec.md`` section 6.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from ..geography import DISTRICTS
+
+if TYPE_CHECKING:  # pandera takes about a second to import: only validation needs it
+    import pandera.pandas as pa
 
 SEX_CODES: dict[str, str] = {
     "F": "Female",
@@ -336,6 +339,8 @@ _PANDAS_DTYPES = {
 
 
 def _column_checks(spec: ColumnSpec) -> list[pa.Check]:
+    import pandera.pandas as pa  # imported when a table is validated, not by every command
+
     checks: list[pa.Check] = []
     if spec.codes is not None:
         checks.append(pa.Check.isin(list(spec.codes), error=f"code must be one of {', '.join(spec.codes)}"))
@@ -357,6 +362,7 @@ def table_schema(name: str, extract_date: pd.Timestamp | None = None) -> pa.Data
     extract_date
         When given, dates after it fail ("date in the future").
     """
+    import pandera.pandas as pa
     spec = TABLES[name]
     columns = {}
     for c in spec.columns:

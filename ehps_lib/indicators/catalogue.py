@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 
 from ..config import ConfigError, YamlDocument, did_you_mean, read_yaml
@@ -413,8 +414,14 @@ def parse_catalogue(raw: dict, doc: YamlDocument | None = None, source: str = "c
 
 
 def load_catalogue() -> dict[str, Indicator]:
-    """The packaged indicator catalogue, validated."""
+    """The packaged indicator catalogue, validated (parsed once per process for each version
+    of the file's text; a new dict each call, so a caller's change to it stays its own)."""
     text = resources.files("ehps_lib.indicators").joinpath("catalogue.yml").read_text(encoding="utf-8")
+    return dict(_parsed_catalogue(text))
+
+
+@lru_cache(maxsize=2)
+def _parsed_catalogue(text: str) -> dict[str, Indicator]:
     doc = read_yaml(text, CATALOGUE_FILE)
     return parse_catalogue(doc.data, doc, CATALOGUE_FILE)
 

@@ -26,7 +26,10 @@ Steps:
    reads and the library (:mod:`ehps_lib.publish.cache`); a run whose key is in the cache,
    with every file still as it was made (verified by hash), is not executed again; a
    damaged entry is removed and run again. If every run is cached and the site already
-   holds exactly those files, the build stops there: nothing to do.
+   holds exactly those files, the build stops there: nothing to do. (``ehps build`` asks
+   :mod:`ehps_lib.publish.fastpath` first: when the request, every input and every published
+   file are as the last build that left the site current recorded them, it says so before
+   importing anything heavy.)
 4. **Execute and render** the other runs in parallel in long-lived worker processes that
    import the library once and run notebooks with papermill's in-process engine
    (:mod:`ehps_lib.publish.runner`), rendering HTML and PDF in the same process; each completed
@@ -57,7 +60,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +69,7 @@ from ..data import digests, io
 from ..geography import DISTRICTS, KENT_CODE, area_codes, area_name, resolve_area
 from ..periods import Period
 from ..sitemap import CATALOGUE_FILE, INDEX_FILE, MANIFEST_FILE, paper_files
-from . import cache, render
+from . import cache, fastpath, profile, render
 from .site import update_site_index
 
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -182,6 +185,7 @@ class BuildOutcome:
     up_to_date: bool = False
     release: bool = False
     release_gaps: list[str] = field(default_factory=list)
+    profile: dict = field(default_factory=dict)
 
 
 # -- one run (in a worker process) -------------------------------------------------------------------
@@ -228,7 +232,10 @@ def _init_worker(secrets, data_dir: str) -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     from . import runner
 
-    runner.warm_up()
+    profile.PROFILE.reset()
+    with profile.stage("imports"):
+        runner.warm_up()
+        profile.install_figure_timer()
     _SECRETS = secrets
 
 
@@ -252,7 +259,8 @@ def run_job(job: RunJob) -> dict:
         names = paper_files(job.template, job.area_code, job.period_slug)
         notebook = stage / "notebook.ipynb"
         try:
-            _execute(job, notebook)
+            with profile.stage("execute"):
+                _execute(job, notebook)
         except Exception as exc:  # noqa: BLE001 - reported, never stops the build
             failed: Path | None = failed_notebook(job.reports_dir, job.period_slug, job.area_code, job.template)
             try:
@@ -271,7 +279,8 @@ def run_job(job: RunJob) -> dict:
         scanned = [*names.values(), *(p.name for p in stage.glob("*-table-*.csv"))]
         if (stage / SEARCH_FILE).is_file():
             scanned.append(SEARCH_FILE)
-        findings = _scan(stage, scanned)
+        with profile.stage("scan"):
+            findings = _scan(stage, scanned)
         if job.audience == "internal":
             # officers' papers show small counts by design (they are never published); identifiers
             # and birth months must still never appear in them
@@ -286,6 +295,7 @@ def run_job(job: RunJob) -> dict:
         libs = sorted(p.relative_to(stage).as_posix() for p in (stage / SITE_LIBS).rglob("*") if p.is_file()) \
             if site_libs else []
         made = [*files.values(), *tables, *([search] if search else []), *libs]
+        caching = profile.start("cache")
         record = {"key": job.key, "template": job.template, "area_code": job.area_code, "period": job.period,
                   "files": files, "tables": tables, "engine": job.engine, "search": search, "site_libs": site_libs,
                   "sha256": {name: io.sha256_file(stage / name) for name in made},
@@ -293,8 +303,9 @@ def run_job(job: RunJob) -> dict:
                   "render_seconds": round(rendered, 3)}
         io.write_json(record, stage / cache.RECORD)
         runs.commit(job.key, stage)
+        caching.stop()
         return {**out, "ok": True, "execute_seconds": executed, "render_seconds": rendered,
-                "seconds": time.perf_counter() - start}
+                "seconds": time.perf_counter() - start, "profile": profile.PROFILE.reset()}
     except OSError as exc:  # a full disk, a folder that cannot be written: this run fails, clearly
         return {**out, "stage": "cache", "message": describe_os_error(exc), "seconds": time.perf_counter() - start}
     finally:
@@ -340,10 +351,12 @@ def _render(job: RunJob, notebook: Path, stage: Path, names: dict[str, str]) -> 
               # an internal paper is not in the site, so it links to none of it (its folder has no index)
               nav=[("All papers", f"../../{INDEX_FILE}")] if job.audience == "public" else [],
               related=list(job.related))
+    edition_time = profile.start("edition")
     edition, tables = render.quarto_notebook(
         io.read_notebook(notebook), title=title, classification=job.classification, synthetic=job.synthetic,
         provenance={"build_time": render.build_time(), **job.provenance}, links=links, table_prefix=prefix,
         resources=[names["csv"]], listing=_listing_fields(job, period))
+    edition_time.stop()
     if job.engine != "quarto":
         # the paper's figures file: every number of its tables, one a line (render.tables_as_csv)
         render.render_notebook(notebook, stage / names["html"], stage / names["pdf"], table_prefix=prefix,
@@ -597,6 +610,9 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         When a folder cannot be written, or publishing fails (the site is then as it was).
     """
     started = time.perf_counter()
+    profile.begin()
+    asked_for = {"period": period, "areas": areas, "templates": templates or ([template] if template else None),
+                 "engine": engine, "release": release}
     root = config.project_root()
     settings = config.load_settings()
     # Areas may be written as names or codes ("Canterbury", "E07000106"); a wrong one stops the
@@ -632,8 +648,30 @@ def build(period: str = "latest", areas: list[str] | None = None, template: str 
         io.fault_point("build.locked")
         runs = cache.RunCache(data / "cache" / "runs")
         _recover(site, runs, log)
-        return _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
-                      scan, log, progress, runs, started, release, internal, explicit=bool(asked))
+        # what the next build's fast no-op check compares with (.fastpath): the request and inputs as they are now
+        req = fastpath.request(**asked_for, site=site, reports=reports)
+        before = fastpath.input_state(root, data, reports) if scan else None
+        outcome = _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache,
+                         scan, log, progress, runs, started, release, internal, explicit=bool(asked))
+        if before is not None and outcome.ok and (outcome.published or outcome.up_to_date):
+            _remember(req, outcome, root, data, site, reports, before, log)
+        outcome.profile = profile.PROFILE.as_dict()
+        with suppress(OSError):  # only the record of timings would be lost
+            io.write_json({"seconds": round(time.perf_counter() - started, 3), "period": outcome.period,
+                           "executed": outcome.executed, "cached": outcome.cached, "stages": outcome.profile},
+                          data / "cache" / profile.PROFILE_FILE)
+        return outcome
+
+
+def _remember(req: dict, outcome: BuildOutcome, root: Path, data: Path, site: Path, reports: Path,
+              before: dict, log: Callable[[str], None]) -> None:
+    """Write the record the next build's fast no-op check compares with (:mod:`.fastpath`)."""
+    try:
+        fastpath.remember(req, root=root, data=data, site=site, reports=reports, before=before,
+                          papers=max(len(outcome.papers), outcome.cached), period=outcome.period)
+    except OSError as exc:  # the site is published; only the next no-op is slower
+        fastpath.forget(req, data)
+        log(f"Note: the build record for a fast no-op check could not be written ({describe_os_error(exc)}).")
 
 
 def _check_period_kind(label: str) -> None:
@@ -650,7 +688,9 @@ def _check_period_kind(label: str) -> None:
 
 def _build(specs, areas, workers, engine_used, site, reports, data, root, settings, period, use_cache, scan, log,
            progress, runs, started, release, internal: Path, *, explicit: bool = False) -> BuildOutcome:
-    editions = _editions(specs, period, data, log, explicit=explicit)
+    with profile.stage("results"):
+        editions = _editions(specs, period, data, log, explicit=explicit)
+    planning = profile.start("plan")
     synthetic = any(bool(e.meta.get("synthetic")) for e in editions)
     note = " (SYNTHETIC DATA)" if synthetic else ""
     label = ", ".join(e.period.label for e in editions)
@@ -666,6 +706,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
                                 for code in _areas_for(spec, areas)], ed.period.label)
     gaps = [g for ed in editions for g in ed.gaps]
     if outcome_release and gaps:
+        planning.stop()
         log(f"Release refused: {len(gaps)} gap(s) must be filled before the {label} pack is published "
             "(or build a draft with --draft):")
         for g in gaps:
@@ -739,6 +780,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     for line in runs.damaged:
         log(line)
     cached = {k for k, r in records.items() if r is not None}
+    planning.stop()
     outcome = BuildOutcome(ok=True, period=label, site_dir=site, release=outcome_release, release_gaps=gaps)
     public_jobs = [j for j in jobs if j.audience == "public"]
     internal_jobs = [j for j in jobs if j.audience != "public"]
@@ -783,8 +825,9 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
 
     for j in todo:  # just made: read their records (their files are verified as they are copied)
         records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
-    outcome = _publish(outcome, public_jobs, runs, records, site, reports, editions, settings, results, scan,
-                       data, started, log)
+    with profile.stage("publish"):
+        outcome = _publish(outcome, public_jobs, runs, records, site, reports, editions, settings, results, scan,
+                           data, started, log)
     if outcome.published and internal_jobs:
         try:
             made_from = next(e.period for e in editions if any(j.audience != "public" for j in e.jobs))
@@ -992,7 +1035,8 @@ def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, prog
     """Execute ``todo`` in worker processes with a progress bar; return results by key."""
     if not todo:
         return {}
-    secrets = _secrets(data) if scan else None
+    with profile.stage("secrets"):
+        secrets = _secrets(data) if scan else None
     bar = _progress(total, cached, progress)
     out: dict[str, dict] = {}
     failed = 0
@@ -1007,6 +1051,7 @@ def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, prog
             except Exception as exc:  # noqa: BLE001 - a dead worker fails its run only
                 res = {"key": job.key, "ok": False, "stage": "worker", "seconds": 0.0,
                        "message": f"{type(exc).__name__}: {exc}"}
+            profile.PROFILE.merge(res.pop("profile", None))
             out[job.key] = res
             failed += not res["ok"]
             status = "ok" if res["ok"] else f"FAILED ({res['stage']}: {_short(res.get('message', ''))})"
@@ -1221,8 +1266,9 @@ def _publish_gate(stage_site: Path, gated: list[Path], data: Path, scan: bool) -
         return []
     from . import disclosure
 
-    secrets = _secrets(data)
-    return [f for path in gated for f in disclosure.scan_file(path, secrets, root=stage_site)]
+    with profile.stage("gate"):
+        secrets = _secrets(data)
+        return [f for path in gated for f in disclosure.scan_file(path, secrets, root=stage_site)]
 
 
 def _mirror_reports(site: Path, reports: Path) -> int:

@@ -550,14 +550,18 @@ def render_notebook(executed_nb: str | Path, html_out: str | Path, pdf_out: str 
     Keyword arguments are those of :func:`render_html`; with ``table_prefix`` every table
     is also written as a CSV file beside the HTML, linked under the table.
     """
+    from .profile import stage
+
     tables: dict[str, str] | None = {} if "table_prefix" in kw else None
-    html = render_html(executed_nb, tables=tables, **kw)
-    io.write_text(html, html_out)
-    for name, text in (tables or {}).items():
-        io.write_text(text, Path(html_out).parent / name)
+    with stage("html"):
+        html = render_html(executed_nb, tables=tables, **kw)
+        io.write_text(html, html_out)
+        for name, text in (tables or {}).items():
+            io.write_text(text, Path(html_out).parent / name)
     if pdf_out is not None:
         # No base URL: every image and style is inline, and links stay relative, as they are on the site.
-        write_pdf(html, pdf_out)
+        with stage("pdf"):
+            write_pdf(html, pdf_out)
     return Path(html_out), (Path(pdf_out) if pdf_out is not None else None)
 
 

@@ -16,3 +16,11 @@ indicators depend on, and the supplement's), :mod:`~ehps_lib.data.returns.ingest
 quarantine and publish ``DATA_DIR/returns/processed``) and :mod:`~ehps_lib.data.returns.synth`
 (the deterministic synthetic returns calibrated to seed 004, with their calibration report).
 """
+
+import datetime as _dt
+
+#: The synthetic returns' defaults (:mod:`~ehps_lib.data.returns.synth`), here so that the command
+#: line can show them without importing pandas (which ``ehps build``'s fast no-op check avoids).
+DEFAULT_SEED = 20160831
+DEFAULT_START = _dt.date(2013, 4, 1)
+DEFAULT_END = _dt.date(2016, 8, 31)

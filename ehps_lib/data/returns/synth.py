@@ -56,15 +56,13 @@ import pandas as pd
 
 from ... import __version__
 from .. import io
+from . import DEFAULT_END, DEFAULT_SEED, DEFAULT_START  # noqa: F401 - the defaults, as before
 from . import published as pub
 from . import xml as rxml
 from .calendar import bank_holidays
 from .contract import TABLES, empty_table
 from .schedule import Months, day_of, days_to_timestamps, largest_remainder, schedule
 
-DEFAULT_SEED = 20160831
-DEFAULT_START = dt.date(2013, 4, 1)
-DEFAULT_END = dt.date(2016, 8, 31)
 REF = pd.Period(pub.MONTH, "M")
 LA_NUMBER = "886"  # Kent's LA number, in the CIN header (the UPNs use 999, which no LA has)
 
