@@ -140,6 +140,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from dateutil.easter import easter as easter_sunday  # Gregorian Easter Sunday
 
 from .. import __version__, config
 from ..geography import DISTRICT_SHORT, DISTRICTS
@@ -377,21 +378,6 @@ def _first_day_of_month(months: np.ndarray) -> np.ndarray:
     return np.asarray(months, dtype="int64").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
-def _easter(year: int) -> dt.date:
-    """Easter Sunday (Gregorian calendar, anonymous algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month = (h + el - 7 * m + 114) // 31
-    day = (h + el - 7 * m + 114) % 31 + 1
-    return dt.date(year, month, day)
-
-
 def _last_monday(year: int, month: int) -> dt.date:
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     d = nxt - dt.timedelta(days=1)
@@ -415,7 +401,7 @@ def _holidays(first_year: int, last_year: int) -> tuple[set[int], set[int], set[
         into.update(range(_days(a), _days(b) + 1))
 
     for y in range(first_year, last_year + 1):
-        easter = _easter(y)
+        easter = easter_sunday(y)
         for d in (dt.date(y, 1, 1), easter - dt.timedelta(days=2), easter + dt.timedelta(days=1),
                   _first_monday(y, 5), _last_monday(y, 5), _last_monday(y, 8), dt.date(y, 12, 25),
                   dt.date(y, 12, 26)):

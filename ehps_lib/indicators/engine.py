@@ -54,6 +54,19 @@ METHODS: dict[str, Method] = {}
 COUNTS: dict[str, Callable[[dict], dict[str, CountRule | None]]] = {}
 
 
+def value_of(numerator, denominator, ind: Indicator) -> np.ndarray:
+    """An indicator's value from its numerator and denominator: for a percentage (times 100) or an
+    average, their ratio where the denominator is above 0 (else NaN); for a count, the numerator.
+    (Rates per population are worked out against the ONS estimates, in :func:`compute_indicator`.)"""
+    numerator = np.asarray(numerator, dtype=float)
+    if not (ind.is_percentage or ind.is_average):
+        return numerator
+    denominator = np.asarray(denominator, dtype=float)
+    scale = 100.0 if ind.is_percentage else 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator * scale, np.nan)
+
+
 def register(name: str, counts: Callable[[dict], dict[str, CountRule | None]] | None = None
              ) -> Callable[[Method], Method]:
     """Register a method: ``f(tables, params, context, by_age) -> monthly counts``.
@@ -559,12 +572,8 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
                             "year": out["period_start"].dt.year})
         out["denominator"] = key.merge(pops, on=["area_code", "age_band", "year"], how="left")["population"].to_numpy()
         out["value"] = out["numerator"] / out["denominator"] * ind.per
-    elif ind.is_percentage or ind.is_average:
-        scale = 100 if ind.is_percentage else 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["value"] = np.where(out["denominator"] > 0, out["numerator"] / out["denominator"] * scale, np.nan)
     else:
-        out["value"] = out["numerator"]
+        out["value"] = value_of(out["numerator"], out["denominator"], ind)
     out["indicator_id"] = ind.id
     names = out[["area_code", "period_start"]].drop_duplicates()
     pairs = zip(names["area_code"], names["period_start"], strict=True)
@@ -684,10 +693,7 @@ def compute_unit_results(tables: dict[str, pd.DataFrame], extract_date: dt.date,
         if "denominator" not in out.columns:
             out["denominator"] = np.nan
         out = out.astype({"numerator": float, "denominator": float})
-        scale = 100 if ind.is_percentage else 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["value"] = (np.where(out["denominator"] > 0, out["numerator"] / out["denominator"] * scale, np.nan)
-                            if ind.is_percentage or ind.is_average else out["numerator"])
+        out["value"] = value_of(out["numerator"], out["denominator"], ind)
         frames.append(out.rename(columns={"district_code": "area_code"}).assign(
             indicator_id=ind_id, area_name=lambda d: d["area_code"]))
     if not frames:

@@ -32,6 +32,7 @@ import pandas as pd
 from ..data.returns.calendar import add_working_days, working_days_between
 from ..geography import KENT_CODE, KENT_NAME, SCS_AREA_CODES
 from .catalogue import Indicator
+from .engine import value_of
 
 UNKNOWN = "UNKNOWN"
 AREA_CODES = {"NORTH": "KENT-NORTH", "EAST": "KENT-EAST", "SOUTH": "KENT-SOUTH", "WEST": "KENT-WEST"}
@@ -818,9 +819,11 @@ def assessment_count(ctx, params):
 
 @register("cp_count")
 def cp_count(ctx, params):
-    return _snapshots(ctx, lambda day: (lambda p: pd.DataFrame({
-        "team_id": team_at(ctx, p["child_id"], pd.Series(day, index=p.index)).to_numpy(), "numerator": 1.0}))(
-        _current_cp(ctx, day)))
+    def at(day):
+        p = _current_cp(ctx, day)
+        return pd.DataFrame({"team_id": team_at(ctx, p["child_id"], pd.Series(day, index=p.index)).to_numpy(),
+                             "numerator": 1.0})
+    return _snapshots(ctx, at)
 
 
 @register("cp_start_count")
@@ -946,12 +949,8 @@ def _windows(monthly: pd.DataFrame, ind: Indicator, ctx: ScsContext, all_units: 
             "window": window, "numerator": out["numerator"],
             "denominator": out["denominator"] if has_den else np.nan}))
     out = pd.concat(frames, ignore_index=True)
-    if ind.is_percentage or ind.is_average:
-        scale = 100.0 if ind.is_percentage else 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["value"] = np.where(out["denominator"] > 0, out["numerator"] / out["denominator"] * scale, np.nan)
-    else:
-        out["value"] = out["numerator"]
+    out["value"] = value_of(out["numerator"], out["denominator"], ind)
+    if not (ind.is_percentage or ind.is_average):
         out["denominator"] = np.nan
     out["indicator_id"] = ind.id
     out["period"] = pd.PeriodIndex(out["month"], freq="M").strftime("%Y-%m")

@@ -263,7 +263,13 @@ def scs_table(data: ScorecardData) -> Block:
     caption = (f"Scorecard for {data.area_name}, {_month_name(m)} (the last month of {data.period.label}): "
                "each Early Help indicator's latest result and RAG rating, a month and a year earlier, "
                "and the rolling three months")
-    table = _html_table(caption, [head1, head2], "".join(bodies), "ehps-table ehps-sc-table", colgroups)
+    return scorecard_block(caption, [head1, head2], bodies, colgroups, rows)
+
+
+def scorecard_block(caption: str, heads: list[str], bodies: list[str], colgroups: str, rows: pd.DataFrame) -> Block:
+    """A scorecard's table (the landscape layout) with the notes on its cells (``rows``: the
+    rows of :func:`scs_rows` it shows), as one block."""
+    table = _html_table(caption, heads, "".join(bodies), "ehps-table ehps-sc-table", colgroups)
     notes = _cell_notes([*rows["result"], *rows["month_ago"], *rows["year_ago"], *rows["rolling3"],
                          *rows["numerator"], *rows["denominator"]])
     return Block(html=f'<div class="ehps-table-wrap ehps-sc-landscape">{table}{_notes_html(notes)}</div>',

@@ -361,11 +361,7 @@ def scorecard_table(d: Dashboard) -> Block:
     caption = (f"Scorecard - Kent, {_month_name(m)}: the 45 indicators' latest result and RAG rating, numerator, "
                "denominator and target, a month and a year earlier with the direction of travel, and the rolling "
                "three months")
-    table = _html_table(caption, [head1, head2], "".join(bodies), "ehps-table ehps-sc-table", colgroups)
-    notes = _cell_notes([*rows["result"], *rows["month_ago"], *rows["year_ago"], *rows["rolling3"],
-                         *rows["numerator"], *rows["denominator"]])
-    return Block(html=f'<div class="ehps-table-wrap ehps-sc-landscape">{table}{_notes_html(notes)}</div>',
-                 text=caption)
+    return scs.scorecard_block(caption, [head1, head2], bodies, colgroups, rows)
 
 
 def scorecard_legend(d: Dashboard) -> Block:

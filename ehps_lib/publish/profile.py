@@ -36,7 +36,7 @@ The stages (:data:`STAGES`, in pipeline order):
 ``cache``
     hashing a run's files and putting them in the cache;
 ``audit``
-    the disclosure audit of everything the site will publish;
+    the disclosure audit of everything the site will publish (when the build runs one);
 ``publish``
     assembling the new build folder (copies verified by hash, index, manifests) and the
     swap, which includes

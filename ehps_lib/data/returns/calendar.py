@@ -15,27 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-
-
-def _easter(year: int) -> dt.date:
-    """Easter Sunday (Gregorian calendar, anonymous algorithm).
-
-    Examples
-    --------
-    >>> _easter(2016), _easter(2015)
-    (datetime.date(2016, 3, 27), datetime.date(2015, 4, 5))
-    """
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month = (h + el - 7 * m + 114) // 31
-    day = (h + el - 7 * m + 114) % 31 + 1
-    return dt.date(year, month, day)
+from dateutil.easter import easter as easter_sunday  # Gregorian Easter Sunday
 
 
 def _monday_on_or_before(d: dt.date) -> dt.date:
@@ -70,7 +50,7 @@ def bank_holidays(first_year: int, last_year: int) -> tuple[dt.date, ...]:
     """
     out: list[dt.date] = []
     for y in range(first_year, last_year + 1):
-        easter = _easter(y)
+        easter = easter_sunday(y)
         may1 = dt.date(y, 5, 1)
         fixed = [easter - dt.timedelta(days=2), easter + dt.timedelta(days=1),
                  MOVED_EARLY_MAY.get(y, may1 + dt.timedelta(days=(7 - may1.weekday()) % 7)),

@@ -46,7 +46,7 @@ import pandera.errors
 
 from ... import __version__
 from .. import io
-from ..ingest import find_duplicates, parse_column
+from ..ingest import IngestResult, find_duplicates, parse_column
 from . import rules
 from . import xml as rxml
 from .contract import REQUIRED_TABLES, RETURN_NAMES, TABLES, empty_table, table_schema
@@ -69,20 +69,10 @@ TYPE_MESSAGES = {"date": "not a valid date (use YYYY-MM-DD or DD/MM/YYYY)", "mon
 
 # -- result -----------------------------------------------------------------------------------------------
 @dataclass
-class ReturnsIngestResult:
-    """What :func:`ingest_returns` found and did (as :class:`ehps_lib.data.ingest.IngestResult`,
-    with ``element`` in every problem and the rules applied)."""
+class ReturnsIngestResult(IngestResult):
+    """What :func:`ingest_returns` found and did: the extract's :class:`ehps_lib.data.ingest.IngestResult`,
+    with ``element`` in every problem and the rules applied."""
 
-    tables: dict[str, pd.DataFrame]
-    problems: pd.DataFrame
-    rejected: dict[str, pd.DataFrame]
-    counts: dict[str, dict[str, int]]
-    published: bool
-    synthetic: bool
-    extract_date: dt.date | None
-    decision: str = ""
-    data_dir: Path | None = None
-    manifest: dict | None = None
     rules_applied: list[str] = field(default_factory=list)
 
     def summary(self, limit: int = 15) -> str:
