@@ -67,19 +67,22 @@ class TestEditions:
             monthly.summary_table(scorecard_from_results(results, meta, CAN, MONTH))
 
 
+def _notifications_by_age(tables, months: pd.PeriodIndex) -> pd.Series:
+    """Notifications by district and age band in ``months``, worked from the validated extract
+    itself: age in whole years from the first day of the birth month to the day received."""
+    notes, children = tables["notifications"], tables["children"].set_index("child_id")
+    notes = notes[notes["date_received"].dt.to_period("M").isin(months)]
+    birth = notes["child_id"].map(children["birth_month"])
+    age = (notes["date_received"].dt.year * 12 + notes["date_received"].dt.month
+           - birth.dt.year * 12 - birth.dt.month) // 12
+    band = pd.cut(age, [-1, 4, 10, 15, 17], labels=["0-4", "5-10", "11-15", "16+"])
+    return notes.assign(band=band.astype(str)).groupby(["district_code", "band"]).size()
+
+
 class TestByAgeAndDistrict:
-    def test_notifications_by_age_match_the_extract(self, month, fixture):
-        # worked from the validated extract itself: June 2016, age in whole years from the first
-        # day of the birth month to the day received
-        tables = fixture[3]
-        notes, children = tables["notifications"], tables["children"].set_index("child_id")
-        june = notes[notes["date_received"].dt.to_period("M") == pd.Period(MONTH, "M")]
-        birth = june["child_id"].map(children["birth_month"])
-        age = (june["date_received"].dt.year * 12 + june["date_received"].dt.month
-               - birth.dt.year * 12 - birth.dt.month) // 12
-        band = pd.cut(age, [-1, 4, 10, 15, 17], labels=["0-4", "5-10", "11-15", "16+"])
-        expected = june.assign(band=band.astype(str)).groupby(["district_code", "band"]).size()
-        frame = breakdowns.age_area_rows(month, "ehn_received").set_index("area_code")
+    def test_district_notifications_by_age_match_the_extract(self, quarter, fixture):
+        expected = _notifications_by_age(fixture[3], pd.period_range("2016-04", "2016-06", freq="M"))
+        frame = breakdowns.age_area_rows(quarter, "ehn_received").set_index("area_code")
         checked = 0
         for code in DISTRICTS:
             for b in ("0-4", "5-10", "11-15", "16+"):
@@ -87,13 +90,40 @@ class TestByAgeAndDistrict:
                 if shown != "c":
                     assert int(shown.replace(",", "")) == expected.get((code, b), 0), (code, b)
                     checked += 1
-        assert checked >= 20  # about half of the 48 district cells are published in a month
+        assert checked >= 30  # most of the 48 district cells are published for a quarter
+
+    def test_a_month_shows_the_areas_by_age_and_districts_totals_only(self, month, fixture):
+        from ehps_lib.geography import SCS_AREA_CODES, districts_in
+
+        expected = _notifications_by_age(fixture[3], pd.period_range(MONTH, MONTH, freq="M"))
+        frame = breakdowns.age_area_rows(month, "ehn_received").set_index("area_code")
+        assert frame.index.tolist() == [KENT_CODE, *SCS_AREA_CODES, *DISTRICTS]
+        checked = 0
+        for code in SCS_AREA_CODES:
+            for b in ("0-4", "5-10", "11-15", "16+"):
+                shown = frame.loc[code, b]
+                if shown != "c":
+                    assert int(shown.replace(",", "")) == sum(expected.get((d, b), 0) for d in districts_in(code))
+                    checked += 1
+        assert checked >= 8
+        # a district's single month is not split by age: not computed, so never published
+        assert (frame.loc[list(DISTRICTS), ["0-4", "5-10", "11-15", "16+", "unknown"]] == breakdowns.QUARTERS_ONLY
+                ).all().all()
+        notes = fixture[3]["notifications"]
+        june = notes[notes["date_received"].dt.to_period("M") == pd.Period(MONTH, "M")]
         assert int(frame.loc[KENT_CODE, "all"].replace(",", "")) == len(june)
+        for code in DISTRICTS:  # each district's total is still there (or c)
+            assert frame.loc[code, "all"] in ("c", f"{(june['district_code'] == code).sum():,}")
+        results = fixture[0]
+        monthly_district = results[results["area_code"].isin(list(DISTRICTS)) & (results["period_kind"] == "month")]
+        assert (monthly_district["age_band"] == "all").all()
+        assert not monthly_district["indicator_id"].str.contains("__").any()
 
     def test_withheld_cells_are_c_and_said_so(self, month):
         block = breakdowns.age_area_table(month, "ehn_received")
         text = _text(block)
-        assert "Kent and each district, by age" in text and "Age on the day counted" in text
+        assert "Kent, its four areas and each district, by age" in text and "Age on the day counted" in text
+        assert "published for quarters, not single months" in text
         if " c " in text:
             assert "c: withheld to protect confidentiality" in text
 
@@ -199,6 +229,15 @@ class TestPopulationGroups:
         disabled = q["child_id"].map(children["disabled"]).fillna(False).astype(bool)
         shown = breakdowns.group_rows(quarter).set_index("group").loc["disabled", "ehn_received"]
         assert shown == "c" or int(shown.replace(",", "")) == int(disabled.sum())
+
+    def test_a_month_shows_districts_groups_as_quarterly_only(self, month):
+        block = breakdowns.group_area_table(month, "ehn_received")
+        rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th>(.*?)</tr>", block.html)
+        assert len(rows) == 17  # Kent, four areas, 12 districts
+        for name, cells in rows[5:]:
+            values = re.findall(r"<td>([^<]*)</td>", cells)
+            assert values[:-1] == [breakdowns.QUARTERS_ONLY] * (len(values) - 1), name
+        assert "figures by population group are published for quarters" in _text(block)
 
     def test_an_extract_without_flags_says_so(self, fixture):
         results, meta, _, _ = fixture

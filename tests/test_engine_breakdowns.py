@@ -13,6 +13,10 @@ from ehps_lib.geography import KENT_CODE
 from ehps_lib.indicators import catalogue, engine
 
 CAN, SEV = "E07000106", "E07000111"
+#: Their SCS areas (Canterbury is in East Kent, Sevenoaks in North Kent): districts' age bands are
+#: made for quarters only, the areas' monthly too; with records in no other district of either
+#: area, an area's figure is its district's.
+EAST, NORTH = "KENT-EAST", "KENT-NORTH"
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
@@ -98,7 +102,7 @@ def _trial(**entry) -> dict:
 
 @pytest.fixture(scope="module")
 def res():
-    return engine.compute_results(tables(), EXTRACT, indicator_ids=[
+    return engine.compute_results(tables(), EXTRACT, include_scs_areas=True, indicator_ids=[
         "cases_open", "cases_closed", "closed_positive_pct", "cases_open_20wk_pct", "case_duration_weeks",
         "step_ups", "yj_cic_caseload", "yj_caseload",
         "ehn_received__in_care", "cases_open__in_care"])
@@ -107,22 +111,22 @@ def res():
 class TestAgeBands:
     def test_open_cases_by_age_at_the_month_end(self, res):
         # end of April: K1 (A, 35 months old = 2) and K2 (B, 87 months = 7) open in Canterbury
-        assert _value(res, "cases_open", CAN, "2015-04", "0-4") == 1
-        assert _value(res, "cases_open", CAN, "2015-04", "5-10") == 1
+        assert _value(res, "cases_open", EAST, "2015-04", "0-4") == 1
+        assert _value(res, "cases_open", EAST, "2015-04", "5-10") == 1
         assert _value(res, "cases_open", CAN, "2015-04") == 2
         # end of May: K1 closed on the 20th; K3 (C, 167 months = 13) opened in Sevenoaks
-        assert _value(res, "cases_open", CAN, "2015-05", "0-4") == 0
-        assert _value(res, "cases_open", SEV, "2015-05", "11-15") == 1
+        assert _value(res, "cases_open", EAST, "2015-05", "0-4") == 0
+        assert _value(res, "cases_open", NORTH, "2015-05", "11-15") == 1
         # end of June: K2 closed on the 10th, K4 closed on the 30th (closed by the month's end),
         # K5 (A again, aged 3) opened on the 15th
-        assert _value(res, "cases_open", CAN, "2015-06", "0-4") == 1
-        assert _value(res, "cases_open", SEV, "2015-06", "16+") == 0
+        assert _value(res, "cases_open", EAST, "2015-06", "0-4") == 1
+        assert _value(res, "cases_open", NORTH, "2015-06", "16+") == 0
         assert _value(res, "cases_open", KENT_CODE, "2015-06") == 2  # K3 and K5
 
     def test_closures_and_outcomes_by_age_at_closure(self, res):
-        assert _value(res, "cases_closed", CAN, "2015-05", "0-4") == 1  # K1, A aged 3
-        assert _value(res, "cases_closed", SEV, "2015-06", "16+") == 1  # K4, D aged 17 (207 months)
-        assert _value(res, "step_ups", CAN, "2015-06", "5-10") == 1  # K2
+        assert _value(res, "cases_closed", EAST, "2015-05", "0-4") == 1  # K1, A aged 3
+        assert _value(res, "cases_closed", NORTH, "2015-06", "16+") == 1  # K4, D aged 17 (207 months)
+        assert _value(res, "step_ups", EAST, "2015-06", "5-10") == 1  # K2
         # quarter: K1 positive (0-4), K2 stepped up (5-10), K4 positive (16+): 2 of 3
         assert _value(res, "closed_positive_pct", KENT_CODE, "2015-16 Q1") == pytest.approx(200 / 3)
         assert _value(res, "closed_positive_pct", KENT_CODE, "2015-16 Q1", "5-10") == 0.0
@@ -130,16 +134,27 @@ class TestAgeBands:
 
     def test_twenty_week_standard_and_duration_by_age(self, res):
         # end of May, Sevenoaks: K3 open 16 days (aged 13)
-        assert _value(res, "cases_open_20wk_pct", SEV, "2015-05", "11-15") == 100.0
+        assert _value(res, "cases_open_20wk_pct", NORTH, "2015-05", "11-15") == 100.0
         # end of April, Canterbury: K1 open 178 days (over 20 weeks, aged 2), K2 5 days (aged 7)
-        assert _value(res, "cases_open_20wk_pct", CAN, "2015-04", "0-4") == 0.0
-        assert _value(res, "cases_open_20wk_pct", CAN, "2015-04", "5-10") == 100.0
+        assert _value(res, "cases_open_20wk_pct", EAST, "2015-04", "0-4") == 0.0
+        assert _value(res, "cases_open_20wk_pct", EAST, "2015-04", "5-10") == 100.0
         # K1 lasted 3 November to 20 May: 27 + 31 + 31 + 28 + 31 + 30 + 20 = 198 days
         assert _value(res, "case_duration_weeks", KENT_CODE, "2015-16 Q1", "0-4") == pytest.approx(198 / 7)
 
+    def test_districts_bands_are_for_quarters_only(self, res):
+        # the quarter, Canterbury: K1 (A, 0-4) and K2 (B, 5-10) closed; Sevenoaks: K4 (D, 16+)
+        assert _value(res, "cases_closed", CAN, "2015-16 Q1", "0-4") == 1
+        assert _value(res, "cases_closed", CAN, "2015-16 Q1", "5-10") == 1
+        assert _value(res, "cases_closed", SEV, "2015-16 Q1", "16+") == 1
+        months = res[res.area_code.isin([CAN, SEV]) & (res.period_kind == "month")]
+        assert len(months) and (months.age_band == "all").all()
+        assert not months.indicator_id.str.contains("__").any()  # nor a population group's month
+        assert _value(res, "cases_open", CAN, "2015-05") == 1  # a district's month in total stays
+
     def test_all_ages_is_the_sum_of_the_bands(self, res):
-        part = res[(res.indicator_id == "cases_open") & (res.period == "2015-05")]
-        for area, g in part.groupby("area_code"):
+        part = res[(res.indicator_id == "cases_open") & res.period.isin(["2015-05", "2015-16 Q1"])]
+        for area, g in part[part.age_band != "all"].groupby(["area_code", "period"]):
+            g = part[(part.area_code == area[0]) & (part.period == area[1])]
             bands = g[g.age_band != "all"]["numerator"].sum()
             assert bands == g[g.age_band == "all"]["numerator"].iloc[0], area
 
@@ -218,9 +233,12 @@ class TestChildrensCentresAndGroups:
 
     def test_population_group_breakdown(self, res):
         # C is flagged in care: N3 (May, Sevenoaks) and K3 (open at the ends of May and June)
-        assert _value(res, "ehn_received__in_care", SEV, "2015-05") == 1
-        assert _value(res, "ehn_received__in_care", CAN, "2015-04") == 0
-        assert _value(res, "cases_open__in_care", SEV, "2015-06") == 1
+        assert _value(res, "ehn_received__in_care", NORTH, "2015-05") == 1
+        assert _value(res, "ehn_received__in_care", SEV, "2015-16 Q1") == 1
+        assert _value(res, "ehn_received__in_care", EAST, "2015-04") == 0
+        assert _value(res, "ehn_received__in_care", CAN, "2015-16 Q1") == 0
+        assert _value(res, "cases_open__in_care", NORTH, "2015-06") == 1
+        assert _value(res, "cases_open__in_care", SEV, "2015-16 Q1") == 1  # open at the quarter's end
         assert _value(res, "cases_open__in_care", KENT_CODE, "2015-06") == 1
 
     def test_an_extract_without_the_flags_or_tables_leaves_their_measures_out(self):

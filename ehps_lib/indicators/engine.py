@@ -538,6 +538,23 @@ def _age_populations(years, ages: list[int], include_scs_areas: bool,
     return pd.concat(frames, ignore_index=True)
 
 
+def district_breakdown_month(results: pd.DataFrame, ind: Indicator) -> pd.Series:
+    """Rows a district's single month would split: an age band, or a population group's count.
+
+    These are not computed, so never published: districts' age bands and population groups are
+    made for quarters and longer windows only (Kent and the SCS areas keep them monthly). A
+    district's month split four ways, or by a flag a few children carry, is mostly counts from 1
+    to the threshold; withheld, they and their complements, through the months of a quarter, the
+    districts of an area and the bands of all ages, tie tens of thousands of cells into one system
+    that suppression cannot prove protected in reasonable time, while publishing almost nothing.
+    Reducing detail before suppressing is what ONS and the Duck Book advise for sparse tables.
+    """
+    district = results["area_code"].isin(list(DISTRICTS))
+    month = results["period_kind"] == "month"
+    breakdown = (results["age_band"] != ALL_AGES) if not ind.population_group else pd.Series(True, results.index)
+    return district & month & breakdown
+
+
 def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Context,
                       include_scs_areas: bool = False, as_of: dt.date | None = None) -> pd.DataFrame:
     """The long results of one indicator for every area, month and quarter in ``ctx``; rates
@@ -556,6 +573,7 @@ def compute_indicator(ind: Indicator, tables: dict[str, pd.DataFrame], ctx: Cont
         # Age bands for Kent only (catalogue `age_band_areas: county`): a district's monthly count
         # split four ways is mostly counts from 1 to the threshold.
         out = out[(out["age_band"] == ALL_AGES) | (out["area_code"] == KENT_CODE)].reset_index(drop=True)
+    out = out[~district_breakdown_month(out, ind)].reset_index(drop=True)
     if "denominator" not in out.columns:
         out["denominator"] = np.nan
     out["numerator"] = out["numerator"].astype(float)

@@ -24,7 +24,6 @@ own relations.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,8 +67,6 @@ class Ranges:
     #: rule is not proved for them
     unproven: set[int] = field(default_factory=set)
     budget: float = math.inf
-    #: the clock time (``time.perf_counter``) after which no more single unknowns are solved
-    deadline: float = math.inf
 
 
 #: The protection rules (``config.yml`` ``suppression.interval``).
@@ -306,7 +303,7 @@ def propagate(a, lb: np.ndarray, ub: np.ndarray, passes: int = 30) -> tuple[np.n
 def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray | None = None,
           max_solves: float = math.inf, rule: str = "values", settled: np.ndarray | None = None,
           settled_lo: np.ndarray | None = None, settled_hi: np.ndarray | None = None,
-          exact: bool = True, max_seconds: float = math.inf) -> Ranges:
+          exact: bool = True) -> Ranges:
     """Like :func:`ranges`, but proves the protection rule with as few integer programmes as it can.
 
     Exact bounds are computed only where they matter. For each component: interval
@@ -321,8 +318,8 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
     others they may be bounds just wide enough to prove it (``lo`` an upper bound of the true
     minimum, ``hi`` a lower bound of the true maximum). ``max_solves`` caps the programmes
     solved for single unknowns (a badly protected table can have thousands of failing cells):
-    past it, unknowns not yet settled are listed in ``unproven``, with outer bounds;
-    ``max_seconds`` does the same by the clock.
+    past it, unknowns not yet settled are listed in ``unproven``, with outer bounds. (A count, not a
+    clock: the same inputs give the same decisions on any machine, however busy.)
 
     ``settled`` (booleans) marks unknowns already proved protected under fewer unknowns, with
     the ranges then found (``settled_lo``, ``settled_hi``): they are not proved again. Turning a
@@ -341,7 +338,7 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
             rel_of.setdefault(int(comp[rel.variables[0]]), []).append(i)
     lo = np.full(n, np.nan)
     hi = np.full(n, np.nan)
-    out = Ranges(lo, hi, comp, rel_of, budget=max_solves, deadline=time.perf_counter() + max_seconds)
+    out = Ranges(lo, hi, comp, rel_of, budget=max_solves)
     members: dict[int, list[int]] = {}
     for i, c in enumerate(comp):
         members.setdefault(int(c), []).append(i)
@@ -459,7 +456,7 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
         if narrow[i] and not exact:
             lo[v], hi[v] = low[i], high[i]
             continue
-        if out.budget <= 0 or time.perf_counter() > out.deadline:
+        if out.budget <= 0:
             out.unproven.add(int(v))
             lo[v], hi[v] = low[i], high[i]
             continue

@@ -68,9 +68,6 @@ LEDGER_COLUMNS = [*CELL_COLUMNS, "value", "status", "reason", "decided_for"]
 MAX_ROUNDS = 400
 #: Programmes for single cells per round of the proof (cells not proved by then get a partner).
 PROOF_SOLVES = 300
-#: ... and at most this many seconds of them: unknowns not proved by then count as failing and get
-#: a partner (more withheld, never less protected); the next round proves them with it
-PROOF_SECONDS = 15.0
 _DEBUG = bool(os.environ.get("EHPS_DEBUG_PROTECT"))
 _T0 = time.perf_counter()
 
@@ -542,8 +539,7 @@ def _prove(prot: Protection, rel: Relations, values: np.ndarray, derived: np.nda
             settled &= np.array([is_protected(a, b, threshold, prot.rule) if ok else False
                                  for a, b, ok in zip(s_lo, s_hi, settled, strict=True)], dtype=bool)
         result = check(len(hidden_pos), relations, threshold, only=only, max_solves=PROOF_SOLVES, rule=prot.rule,
-                       settled=settled, settled_lo=s_lo, settled_hi=s_hi, exact=False,
-                       max_seconds=PROOF_SECONDS)
+                       settled=settled, settled_lo=s_lo, settled_hi=s_hi, exact=False)
         prot.solver_calls += result.solver_calls
         if previous is not None:
             keep = ~np.isin(np.arange(len(hidden_pos)), np.where(np.isin(result.component,
@@ -562,7 +558,8 @@ def _prove(prot: Protection, rel: Relations, values: np.ndarray, derived: np.nda
         if _DEBUG:
             print(f"round {round_}: {len(hidden_pos)} hidden, {len(relations)} relations, checked "
                   f"{'all' if only is None else int(only.sum())}, {result.solver_calls} programmes, "
-                  f"{len(failing)} failing ({len(result.unproven)} unproven), {time.perf_counter() - _T0:.1f} s",
+                  f"{len(failing)} failing ({len(result.unproven)} unproven), {time.perf_counter() - _T0:.1f} s; "
+                  f"largest linked systems {sorted(np.bincount(result.component).tolist())[-3:][::-1]} unknowns",
                   flush=True)
             if os.environ.get("EHPS_DEBUG_PROTECT") == "2":
                 from collections import Counter
@@ -818,7 +815,10 @@ def _flags(prot: Protection, row_cells: np.ndarray, index) -> pd.DataFrame:
         c = row_cells[:, j]
         has = c >= 0
         hidden = np.zeros(len(c), dtype=bool)
-        hidden[has] = prot.withheld[c[has]]
+        # one value or c everywhere: a count is printed only where the protection counts it as
+        # published (some row shows it with all its other counts); a denominator shown in no row but
+        # beside a withheld numerator is withheld in every row, as the ledger records it
+        hidden[has] = ~prot.shown[c[has]]
         out[name] = hidden
     values = np.array(prot.table.values, dtype=float)
     for j, name in ((0, "numerator_value"), (1, "denominator_value")):
@@ -836,7 +836,8 @@ def _audit(prot: Protection, results: pd.DataFrame, row_cells: np.ndarray, perio
                 first_row[c] = (i, part)
     cols = {c: results[c].to_numpy() for c in ("indicator_id", "period", "period_kind", "age_band")}
     rows = []
-    for c in np.where(prot.withheld)[0].tolist():
+    real = ~prot.table.cells["derived"].to_numpy(dtype=bool)
+    for c in np.where(prot.withheld | (real & ~prot.shown))[0].tolist():
         count, area, lo, hi, dim, group = prot.table.keys[c]
         if c in first_row:
             i, part = first_row[c]
@@ -844,8 +845,11 @@ def _audit(prot: Protection, results: pd.DataFrame, row_cells: np.ndarray, perio
                                       cols["age_band"][i])
         else:
             ind, part, label, kind, band = count, "gradient", _window_label(lo, hi), "window", f"{dim} {group}"
-        rows.append((ind, part, area, label, kind, band, prot.table.values[c], prot.reason[c] or "secondary",
-                     prot.detail[c] or "withheld with a row it is shown in"))
+        if not prot.withheld[c]:  # every row showing it has another count withheld
+            reason, detail = "with its row", "every row showing it has another count withheld"
+        else:
+            reason, detail = prot.reason[c] or "secondary", prot.detail[c] or "withheld with a row it is shown in"
+        rows.append((ind, part, area, label, kind, band, prot.table.values[c], reason, detail))
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 

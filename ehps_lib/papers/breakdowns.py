@@ -3,7 +3,9 @@
 The EHPS scorecard gives "a breakdown by age of reach and outputs for the County as a whole and
 each district" (seed 001:112-113): :func:`age_area_table` is one measure, Kent and the 12
 districts as rows, the age bands 0-4, 5-10, 11-15, 16+ and the total as columns, with the
-total's RAG where the council set a target. The CYPF names population groups (seed
+total's RAG where the council set a target. Districts' age bands and population groups are
+published for quarters and longer windows; a single month's table shows Kent and the four SCS
+areas by age and each district's total. The CYPF names population groups (seed
 004:1817-1834): :func:`group_table` shows the measures for each group the extract flags.
 
 Every figure is a published result (:class:`~ehps_lib.papers.scorecard_data.ScorecardData`):
@@ -16,11 +18,12 @@ import pandas as pd
 
 from ..config import load_settings
 from ..data.contract import POPULATION_GROUPS
-from ..geography import DISTRICTS, KENT_CODE, area_name
+from ..geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, area_name
 from ..indicators import stats
 from ..indicators.catalogue import ALL_AGES, GROUP_SEPARATOR, UNKNOWN_AGE, Indicator
 from ..periods import Period
 from .blocks import (
+    NOT_APPLICABLE,
     NOT_AVAILABLE,
     SUPPRESSED,
     Block,
@@ -47,6 +50,29 @@ def areas(on) -> list[tuple[str, str]]:
     return [(KENT_CODE, "Kent")] + [(code, area_name(code, on)) for code in DISTRICTS]
 
 
+def breakdown_areas(p: Period) -> list[tuple[str, str]]:
+    """The rows of a breakdown table: Kent and the districts; for a single month, the four SCS
+    areas after Kent too, since districts' age bands and population groups are published for
+    quarters only (:func:`ehps_lib.indicators.engine.district_breakdown_month`)."""
+    rows = areas(p.end)
+    if p.kind == "month":
+        rows = rows[:1] + [(code, area_name(code, p.end)) for code in SCS_AREA_CODES] + rows[1:]
+    return rows
+
+
+def _quarters_only(p: Period, code: str) -> bool:
+    """Whether a district's breakdown is not published for this period (a single month)."""
+    return p.kind == "month" and code in DISTRICTS
+
+
+#: Printed in a district's breakdown cells for a single month.
+QUARTERS_ONLY = NOT_APPLICABLE
+QUARTERS_ONLY_NOTE = (f"{QUARTERS_ONLY} in a district's row: a district's figures by {{what}} are published for "
+                      "quarters, not single months (a month's count split this way is mostly small numbers that "
+                      "would have to be withheld); see the quarter's edition. Kent's and the four areas' are "
+                      "monthly.")
+
+
 def band_ids() -> list[str]:
     """The configured age bands (``config.yml``), youngest first."""
     return [b.id for b in load_settings().age_bands]
@@ -67,8 +93,10 @@ def _rag_cell(data: ScorecardData, ind: Indicator, code: str, period: Period) ->
 
 
 def age_area_rows(data: ScorecardData, indicator_id: str, period: Period | None = None) -> pd.DataFrame:
-    """One row per area (Kent, then the districts): the printed value for each age band, the
-    records whose age is unknown, all ages, and the all-ages RAG (pure data).
+    """One row per area (Kent, then the districts; for a month, the SCS areas after Kent): the
+    printed value for each age band, the records whose age is unknown, all ages, and the
+    all-ages RAG (pure data). A district's age bands for a single month are
+    :data:`QUARTERS_ONLY` (published for quarters only).
 
     Columns: ``area_code``, ``area``, one per band id, ``unknown``, ``all``, ``rag`` and
     ``rag_html``. Only indicators computed by age band have band columns.
@@ -77,12 +105,14 @@ def age_area_rows(data: ScorecardData, indicator_id: str, period: Period | None 
     ind = data.catalogue[indicator_id]
     bands = band_ids() if ind.age_bands else []
     out = []
-    for code, name in areas(p.end):
+    for code, name in breakdown_areas(p):
         rec = {"area_code": code, "area": name}
+        monthly_district = _quarters_only(p, code)
         for band in bands:
-            rec[band] = data.cell(indicator_id, p, area_code=code, age_band=band)
-        rec["unknown"] = (data.cell(indicator_id, p, area_code=code, age_band=UNKNOWN_AGE) if ind.age_bands
-                          else NOT_AVAILABLE)
+            rec[band] = QUARTERS_ONLY if monthly_district else data.cell(indicator_id, p, area_code=code,
+                                                                         age_band=band)
+        rec["unknown"] = (NOT_AVAILABLE if not ind.age_bands else QUARTERS_ONLY if monthly_district
+                          else data.cell(indicator_id, p, area_code=code, age_band=UNKNOWN_AGE))
         rec[ALL_AGES] = data.cell(indicator_id, p, area_code=code)
         rec["rag"], rec["rag_html"] = _rag_cell(data, ind, code, p)
         out.append(rec)
@@ -118,11 +148,13 @@ def age_area_table(data: ScorecardData, indicator_id: str, period: Period | None
     unit = _unit_label(ind)
     # no unit repeated when the title already ends with it ("Average duration of closed cases (weeks)")
     title = ind.title if ind.title.endswith(")") else f"{ind.title} ({unit})"
-    caption = (f"{title}, {p.title}: Kent and each district"
-               + (", by age" if ind.age_bands else ""))
+    where = "Kent, its four areas and each district" if p.kind == "month" else "Kent and each district"
+    caption = f"{title}, {p.title}: {where}" + (", by age" if ind.age_bands else "")
     notes = []
     if ind.age_bands:
         notes.append(f"Age on the day counted: {_age_basis(ind)}.")
+        if p.kind == "month":
+            notes.append(QUARTERS_ONLY_NOTE.format(what="age"))
     if ind.has_target:
         notes.append(rag_bands_text(ind) + ("; the target is Kent's, so districts are not rated against it."
                                             if ind.target_scope == "county" else "."))
@@ -210,13 +242,17 @@ def group_area_table(data: ScorecardData, measure: str = "ehn_received", period:
     columns = ["Area", *(POPULATION_GROUPS[g] for g in groups), "All children"]
     head = "<tr>" + "".join(f'<th scope="col">{_e(c)}</th>' for c in columns) + "</tr>"
     trs, shown = [], []
-    for code, name in areas(p.end):
-        cells = [data.cell(f"{measure}{GROUP_SEPARATOR}{g}", p, area_code=code) for g in groups]
+    for code, name in breakdown_areas(p):
+        cells = [QUARTERS_ONLY if _quarters_only(p, code) else
+                 data.cell(f"{measure}{GROUP_SEPARATOR}{g}", p, area_code=code) for g in groups]
         cells.append(data.cell(measure, p, area_code=code))
         shown += cells
         trs.append(f'<tr><th scope="row">{_e(name)}</th>' + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
-    caption = f"{ind.title} by population group, Kent and each district, {p.title}"
+    where = "Kent, its four areas and each district" if p.kind == "month" else "Kent and each district"
+    caption = f"{ind.title} by population group, {where}, {p.title}"
     notes = ["A child can be in more than one group."] + [n for n in _cell_notes(shown) if n.startswith(SUPPRESSED)]
+    if p.kind == "month" and groups:
+        notes.append(QUARTERS_ONLY_NOTE.format(what="population group"))
     html = _html_table(caption, [head], f"<tbody>{''.join(trs)}</tbody>", "ehps-table ehps-bd-groups")
     return Block(html=f'<div class="ehps-table-wrap">{html}{_notes_html(notes)}</div>',
                  text=caption)
@@ -233,5 +269,5 @@ def rated_count(data: ScorecardData, period: Period | None = None) -> dict[str, 
     return out
 
 
-__all__ = ["age_area_rows", "age_area_table", "areas", "band_ids", "group_area_table", "group_available",
-           "group_rows", "group_table", "rated_count"]
+__all__ = ["QUARTERS_ONLY", "age_area_rows", "age_area_table", "areas", "band_ids", "breakdown_areas",
+           "group_area_table", "group_available", "group_rows", "group_table", "rated_count"]

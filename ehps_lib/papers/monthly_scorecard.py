@@ -101,9 +101,10 @@ def about(data: ScorecardData) -> Block:
         "protection, children in care, teenage conceptions and injuries, each with its source.",
         "Editions are named after the month after their data, as the council's are: data to the end of June are "
         "the July edition.",
-        "Small numbers, and any figure from which one could be worked out, are withheld and shown as c. By age "
-        "band and district a single month's figures often are; the quarter's edition, over three months, "
-        "withholds fewer.",
+        "Small numbers, and any figure from which one could be worked out, are withheld and shown as c. A "
+        "district's figures by age band and by population group are published for quarters, not single months "
+        "(split that way, a district's month is mostly small numbers): the monthly edition shows Kent and its "
+        "four areas by age, and each district's total.",
     ]
     return Block(html="".join(f"<p>{_e(t)}</p>" for t in text), text=text[0])
 
