@@ -31,7 +31,23 @@ def _page(tmp_path, name="page.html", prose="Rates rose in 2016-17 Q4.", count="
     return path
 
 
+GROUPED = """<table><caption>Dashboard</caption><thead><tr><th scope="col">Indicator</th><th scope="col">Rank</th>
+<th scope="col">Children</th></tr></thead><tbody>
+<tr class="ehps-sc-section"><th scope="rowgroup" colspan="3">Outcome 1: Grow up in safe families</th></tr>
+<tr><th scope="row">1. Children on a plan</th><td>3</td><td>{count}</td></tr></tbody></table>"""
+
+
 class TestHtml:
+    @pytest.mark.parametrize("count, found", [("120", []), ("4", ["4"])])
+    def test_a_row_heading_a_group_is_not_the_column_heading(self, tmp_path, count, found):
+        # the cells below "Outcome 1: ..." keep their own columns: a rank of 3 is a position, 4 children a count
+        path = tmp_path / "grouped.html"
+        path.write_text(f"<!DOCTYPE html><html><body><main>{GROUPED.format(count=count)}</main></body></html>",
+                        encoding="utf-8")
+        got = disclosure.scan_html(path, SECRETS)
+        assert [f.value for f in got] == found
+        assert all("Children" in f.where for f in got)
+
     def test_clean_page_passes(self, tmp_path):
         # 3.1 (a rate), 2.0% and 4.0% (shares), "3 of 12" (a rank), 2016-17 (a period) are not counts
         assert disclosure.scan_html(_page(tmp_path), SECRETS) == []
@@ -330,6 +346,8 @@ class TestUnreadable:
     ("not charted: 3 of the 9 months are withheld (more than 20%)", []),  # months, not children
     ("Target: 5 (RAG bandings: 5 and above = Red, 3 to 5 = Amber)", []),  # thresholds, not counts
     ("Target: 12. Swale: 4", ["4"]),
+    ("Outcome 1 (grow up in safe families and communities): of its 5 indicators, 2 improved, 1 worse.", []),
+    ("Outcome 1 (grow up in safe families and communities): 2 improved", ["2"]),  # said after: read as a count
 ])
 def test_label_and_word_rules(text, found):
     got = [f.value.split(": ")[-1] for f in disclosure.text_findings("f", "text", text, SECRETS, 5)]

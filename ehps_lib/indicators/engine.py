@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -658,6 +658,27 @@ def compute_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *,
     out = out.assign(_a=out["area_code"].map(order), _i=out["indicator_id"].map({k: i for i, k in enumerate(ids)}))
     out = out.sort_values(["_i", "_a", "period_start", "period_kind", "age_band"]).drop(columns=["_a", "_i"])
     return out.reset_index(drop=True)
+
+
+def window_months_results(tables: dict[str, pd.DataFrame], extract_date: dt.date, *, up_to: Period | None = None,
+                          include_scs_areas: bool = False, as_of: dt.date | None = None,
+                          catalogue: dict[str, Indicator] | None = None) -> pd.DataFrame:
+    """The single months of every indicator published only as whole windows (rolling 12 months,
+    year to date) that counts records: the same measure, month by month, for the same areas.
+    Never published: the protection needs them as the unknowns its windows add up from
+    (:func:`ehps_lib.indicators.suppression.cells_of_months`).
+
+    Returns results rows (:data:`RESULT_COLUMNS`) with ``period_kind == "month"``, all ages.
+    """
+    catalogue = catalogue or load_catalogue()
+    windowed = {i: replace(ind, data_period="month", age_bands=False) for i, ind in catalogue.items()
+                if ind.data_period in ("R12M", "YTD") and ind.has_data and ind.method
+                and any(ind.counts.values())}
+    if not windowed:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    out = compute_results(tables, extract_date, up_to=up_to, indicator_ids=sorted(windowed),
+                          include_scs_areas=include_scs_areas, catalogue={**catalogue, **windowed}, as_of=as_of)
+    return out[(out["period_kind"] == "month") & (out["age_band"] == ALL_AGES)].reset_index(drop=True)
 
 
 #: What an officers' drill-down shows for each Early Help Unit: measures of the cases table.

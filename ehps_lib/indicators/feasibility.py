@@ -303,7 +303,7 @@ def propagate(a, lb: np.ndarray, ub: np.ndarray, passes: int = 30) -> tuple[np.n
 def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray | None = None,
           max_solves: float = math.inf, rule: str = "values", settled: np.ndarray | None = None,
           settled_lo: np.ndarray | None = None, settled_hi: np.ndarray | None = None,
-          exact: bool = True) -> Ranges:
+          exact: bool = True, component_work: float = math.inf) -> Ranges:
     """Like :func:`ranges`, but proves the protection rule with as few integer programmes as it can.
 
     Exact bounds are computed only where they matter. For each component: interval
@@ -320,6 +320,9 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
     solved for single unknowns (a badly protected table can have thousands of failing cells):
     past it, unknowns not yet settled are listed in ``unproven``, with outer bounds. (A count, not a
     clock: the same inputs give the same decisions on any machine, however busy.)
+    ``component_work`` caps them within one linked component too, at ``component_work`` divided
+    by its number of unknowns (at least 8): a programme costs about in proportion to the
+    component's size, and one component of thousands of unknowns must not take a whole round.
 
     ``settled`` (booleans) marks unknowns already proved protected under fewer unknowns, with
     the ranges then found (``settled_lo``, ``settled_hi``): they are not proved again. Turning a
@@ -359,13 +362,15 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
             known = np.asarray(settled, dtype=bool)[vars_]
             lo[vars_[known]] = np.asarray(settled_lo, dtype=float)[vars_[known]]
             hi[vars_[known]] = np.asarray(settled_hi, dtype=float)[vars_[known]]
-        if not _certify(vars_, rels, threshold, lo, hi, out, rule, known=known, exact=exact):
+        allowed = max(8, int(component_work / len(vars_))) if math.isfinite(component_work) else math.inf
+        if not _certify(vars_, rels, threshold, lo, hi, out, rule, known=known, exact=exact, allowed=allowed):
             out.infeasible.add(c)
     return out
 
 
 def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.ndarray, hi: np.ndarray,
-             out: Ranges, rule: str, *, known: np.ndarray | None = None, exact: bool = True) -> bool:
+             out: Ranges, rule: str, *, known: np.ndarray | None = None, exact: bool = True,
+             allowed: float = math.inf) -> bool:
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_matrix, hstack, identity, vstack
 
@@ -393,8 +398,25 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
     large = np.where(done, high, -np.inf)  # ... and largest so far
 
     def solve(c, constraints=None, integ=integrality, bnds=bounds, options=None):
+        """The integer programme, through its linear relaxation first: a relaxation with no
+        solution means none in whole numbers either, and an optimal relaxation that is already in
+        whole numbers (and meets every relation when rounded) is the integer optimum. Tables of
+        sums are mostly like that, and a linear programme takes milliseconds where the integer one
+        can take seconds; only the others go to branch and bound."""
         out.solver_calls += 1
-        return milp(c, constraints=constraints or [base], integrality=integ, bounds=bnds, options=options)
+        constraints = constraints or [base]
+        relaxed = milp(c, constraints=constraints, integrality=np.zeros_like(integ), bounds=bnds)
+        if relaxed.status == 2:
+            return relaxed
+        if relaxed.status == 0 and relaxed.x is not None:
+            whole = integ > 0
+            x = relaxed.x
+            if np.all(np.abs(x[whole] - np.round(x[whole])) <= 1e-7):
+                r = np.where(whole, np.round(x), x)
+                if all(_meets(con, r) for con in constraints) and _within(bnds, r):
+                    relaxed.x = r
+                    return relaxed
+        return milp(c, constraints=constraints, integrality=integ, bounds=bnds, options=options)
 
     def point(res):
         """The whole feasible point a programme found, optimal or not (None if it found none)."""
@@ -422,7 +444,7 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
             break
         small = np.minimum(small, x)
         targets = np.array([goal(i) for i in range(m)])
-        c = np.concatenate([np.zeros(m), -open_.astype(float)])
+        c = np.concatenate([np.zeros(m), -(open_ * _weights(m, _round))])
         res = solve(c, [LinearConstraint(full_a, np.concatenate([lb, np.full(m, -np.inf)]),
                                          np.concatenate([ub, np.zeros(m)]))],
                     both_int, Bounds(np.zeros(2 * m), np.concatenate([np.full(m, np.inf),
@@ -456,11 +478,12 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
         if narrow[i] and not exact:
             lo[v], hi[v] = low[i], high[i]
             continue
-        if out.budget <= 0:
+        if out.budget <= 0 or allowed <= 0:
             out.unproven.add(int(v))
             lo[v], hi[v] = low[i], high[i]
             continue
         out.budget -= 1
+        allowed -= 1
         c = np.zeros(m)
         if small[i] > low[i]:
             c[i] = 1.0
@@ -490,6 +513,26 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
         else:
             lo[v], hi[v] = small[i], np.inf
     return True
+
+
+def _weights(m: int, round_: int) -> np.ndarray:
+    """Weights of the unknowns in a witness programme: equal at first, then skewed at random (seeded
+    by the round, so the same inputs give the same witnesses): unknowns that compete for the same
+    relations cannot all reach their goal at once, and equal weights let the optimum share out the
+    room so that none does; skewed weights pick winners, proving more per programme."""
+    if round_ == 0:
+        return np.ones(m)
+    return np.random.default_rng(round_).random(m) ** 4 + 0.01
+
+
+def _meets(con, x: np.ndarray, tol: float = 1e-6) -> bool:
+    """Whether ``x`` meets a ``LinearConstraint`` (lower <= A x <= upper)."""
+    ax = con.A @ x
+    return bool(np.all(ax >= np.asarray(con.lb) - tol) and np.all(ax <= np.asarray(con.ub) + tol))
+
+
+def _within(bounds, x: np.ndarray, tol: float = 1e-6) -> bool:
+    return bool(np.all(x >= np.asarray(bounds.lb) - tol) and np.all(x <= np.asarray(bounds.ub) + tol))
 
 
 #: The witness programmes stop within 5 % of the optimum (any feasible point is a valid witness).

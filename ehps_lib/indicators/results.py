@@ -142,7 +142,7 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     from .deprivation import AUDIT_COLUMNS as DEPRIVATION_AUDIT_COLUMNS
     from .deprivation import GRADIENT_COLUMNS, DeprivationError, gradient_counts, inequality_indices, publish_gradient
     from .deprivation import gradient_audit as deprivation_audit
-    from .engine import compute_results, compute_unit_results
+    from .engine import compute_results, compute_unit_results, window_months_results
     from .public import public_results
     from .suppression import ledger_of, protect_results
 
@@ -162,9 +162,11 @@ def compute_and_write_results(period_label: str, base: Path | None = None, *, in
     # One protected count table for the results and the gradient, honouring every decision made
     # for earlier periods (the ledger), so that no period published later unlocks an earlier one.
     ledger = io.read_ledger(base)
+    # the months of windows published only whole: unknowns the windows add up from
+    months = window_months_results(tables, extract_date, up_to=period, include_scs_areas=True, as_of=period.end)
     audit, flags, protection = protect_results(raw, catalogue, threshold=threshold, gradient=gradient_raw,
                                                ledger=ledger, period=period.label,
-                                               rule=load_settings().suppression_interval)
+                                               rule=load_settings().suppression_interval, months=months)
     published, _ = assess(raw, catalogue, threshold=threshold, protected=(audit, flags))
     if len(gradient_raw):
         gradient = publish_gradient(gradient_raw, protection.gradient_flags, catalogue)

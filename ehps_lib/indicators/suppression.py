@@ -68,6 +68,9 @@ LEDGER_COLUMNS = [*CELL_COLUMNS, "value", "status", "reason", "decided_for"]
 MAX_ROUNDS = 400
 #: Programmes for single cells per round of the proof (cells not proved by then get a partner).
 PROOF_SOLVES = 300
+#: ... and within one linked component, this divided by its number of unknowns (a programme's cost
+#: grows with the component: 250 in one of 400 unknowns, 20 in one of 5,000)
+PROOF_COMPONENT_WORK = 100_000
 _DEBUG = bool(os.environ.get("EHPS_DEBUG_PROTECT"))
 _T0 = time.perf_counter()
 
@@ -185,6 +188,27 @@ def cells_of_gradient(gradient: pd.DataFrame, catalogue: dict[str, Indicator],
         if n is not None and d is not None:
             table.shares.add((n, d))
     return table, row_cells
+
+
+def cells_of_months(months: pd.DataFrame, catalogue: dict[str, Indicator], table: CellTable) -> None:
+    """The monthly counts of windows published only whole (rolling 12 months, year to date), as
+    *derived* cells: never shown, but unknowns the relations tie the windows to. Two windows a
+    month apart differ by a month in and a month out (R12M(t) - R12M(t-1) = M(t) - M(t-12)), so
+    windows alone, differenced, can pin a small monthly count; with their months in the table the
+    proof sees that route, as an intruder would (:mod:`ehps_lib.publish.audit` cuts windows into
+    the same pieces). ``months``: results rows of single months (``period_kind == "month"``)."""
+    for ind_id, label, num, den, area in zip(months["indicator_id"], months["period"], months["numerator"],
+                                             months["denominator"], months["area_code"], strict=True):
+        p = Period.parse(label)
+        m = p.start.year * 12 + p.start.month - 1
+        for part, raw in (("numerator", num), ("denominator", den)):
+            rule = catalogue[ind_id].counts[part]
+            if rule is None or raw is None or (isinstance(raw, float) and math.isnan(raw)):
+                continue
+            key = (rule.id, area, m, m, "all", ALL_AGES)
+            if key not in table.index:
+                table.add(key, raw, flow=rule.flow, derived=True)
+                table.rules[rule.id] = rule
 
 
 # -- relations ----------------------------------------------------------------------------------------
@@ -539,6 +563,7 @@ def _prove(prot: Protection, rel: Relations, values: np.ndarray, derived: np.nda
             settled &= np.array([is_protected(a, b, threshold, prot.rule) if ok else False
                                  for a, b, ok in zip(s_lo, s_hi, settled, strict=True)], dtype=bool)
         result = check(len(hidden_pos), relations, threshold, only=only, max_solves=PROOF_SOLVES, rule=prot.rule,
+                       component_work=PROOF_COMPONENT_WORK,
                        settled=settled, settled_lo=s_lo, settled_hi=s_hi, exact=False)
         prot.solver_calls += result.solver_calls
         if previous is not None:
@@ -784,13 +809,17 @@ class _Generic:
 
 def protect_results(results: pd.DataFrame, catalogue: dict, *, threshold: int = 5,
                     gradient: pd.DataFrame | None = None, ledger: pd.DataFrame | None = None,
-                    period: str = "", rule: str = "values") -> tuple[pd.DataFrame, pd.DataFrame, Protection]:
+                    period: str = "", rule: str = "values", months: pd.DataFrame | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, Protection]:
     """Protect the counts of a results table (and a deprivation gradient with it) together.
 
     Returns ``(audit, flags, protection)``: the audit table (one row per withheld cell of the
     results, or of the gradient, and why), the results' flags (``numerator_suppressed``,
     ``denominator_suppressed``: the row does not show that figure) and the
     :class:`Protection`. With ``gradient``, ``protection.gradient_flags`` holds the gradient's.
+    ``months``: the monthly counts of windows published only whole
+    (:func:`ehps_lib.indicators.engine.window_months_results`), never published: see
+    :func:`cells_of_months`.
     """
     table, row_cells = cells_of_results(results, catalogue)
     g_cells = None
@@ -800,6 +829,8 @@ def protect_results(results: pd.DataFrame, catalogue: dict, *, threshold: int = 
 
         table, g_cells = cells_of_gradient(gradient, catalogue, table)
         blocked = structural_cells(len(table), gradient, g_cells)
+    if months is not None and len(months):
+        cells_of_months(months, catalogue, table)
     prot = protect(table, threshold, ledger=ledger, blocked=blocked, rule=rule)
     flags = _flags(prot, row_cells, results.index)
     if g_cells is not None:
@@ -876,4 +907,5 @@ def ledger_of(prot: Protection, period: str, ledger: pd.DataFrame | None = None)
 
 
 __all__ = ["suppress", "protect_results", "protect", "secondary", "primary_and_complement", "ledger_of",
-           "Protection", "ProtectionError", "CellTable", "cells_of_results", "cells_of_gradient", "relations_of"]
+           "Protection", "ProtectionError", "CellTable", "cells_of_results", "cells_of_gradient", "cells_of_months",
+           "relations_of"]

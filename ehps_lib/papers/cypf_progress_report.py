@@ -92,8 +92,9 @@ def outcome_progress(data: ScorecardData, public: pd.DataFrame) -> Block:
         label = f"{r['outcome']}. {OUTCOMES[r['outcome']]} ({r['indicators']} indicators)"
         cells = [str(r[g]) for g in MOVEMENT_GROUPS]
         trs.append(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        sentences.append(f"Outcome {r['outcome']} ({OUTCOMES[r['outcome']].lower()}): {_count_words(r)} of its "
-                         f"{r['indicators']} indicators.")
+        # "Outcome 1 (...): of its 5 indicators, 2 improved": counts of indicators, said before the numbers
+        sentences.append(f"Outcome {r['outcome']} ({OUTCOMES[r['outcome']].lower()}): of its {r['indicators']} "
+                         f"indicators, {_count_words(r)}.")
     caption = f"Progress in each CYPF outcome since the last report, Kent, six months to {data.period.end:%B %Y}"
     notes = ["Not compared: no data held, no figure published by the end of either report's period, or a figure "
              "withheld to protect confidentiality."]

@@ -302,6 +302,9 @@ def table_grid(table, index: int) -> TableGrid:
     row_heads: list[str] = []
     header_rows = 0
     in_header = True
+    # with a <thead>, its rows are the headings; a row of <th> in a <tbody> heads a group of rows
+    # ("Outcome 1: ...", colspan), not the columns
+    has_thead = table.find("thead") is not None
     for r, tr in enumerate(rows):
         line: list[str | None] = []
         csv_line: list[str] = []
@@ -309,8 +312,8 @@ def table_grid(table, index: int) -> TableGrid:
         heads: list[str] = []
         col = 0
         cells = tr.find_all(["th", "td"])
-        is_header = (tr.find_parent("thead") is not None) or (bool(cells) and all(c.name == "th" for c in cells)
-                                                               and r == header_rows and in_header)
+        is_header = (tr.find_parent("thead") is not None) or (not has_thead and bool(cells) and r == header_rows
+                                                               and in_header and all(c.name == "th" for c in cells))
         for cell in cells:
             while (r, col) in pending:
                 line.append(pending.pop((r, col)))
