@@ -106,6 +106,14 @@ class TestCsvAndPdf:
         assert found == [("small_count", "row 3 'Closures stepped up to SCS', column 'Latest result: June 2016: "
                                          "Numerator'")]
 
+    def test_open_data_statistic_is_not_a_count(self, tmp_path):
+        """A trend's chi-square of 1.0 on a count's row is a statistic; the count's own figure is not."""
+        path = tmp_path / "indicators.csv"
+        pd.DataFrame({"indicator_id": ["cases_closed"], "numerator": [40], "value": [3.0],
+                      "trend_chi2": [1.0]}).to_csv(path, index=False)
+        found = [f.where for f in disclosure.scan_csv(path, SECRETS)]
+        assert found == ["row 2, column 'value'"]
+
     def test_birth_column(self, tmp_path):
         path = tmp_path / "leak.csv"
         pd.DataFrame({"child": ["x"], "birth_month": ["2009-05"]}).to_csv(path, index=False)

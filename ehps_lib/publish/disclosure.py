@@ -64,7 +64,7 @@ NOT_COUNT_WORDS = re.compile(
     r"(%|\bper\b|rate|percentage|percent|\bpct\b|share|proportion|average|mean|weeks|days|rank|change|decile|"
     r"quintile|"
     r"\bid\b|page|lsoa|neighbourhood|target|floor|interval|limit|ratio|polarity|direction|movement|"
-    r"comparison|compared|population|aged 0-17|spc|reading)", re.IGNORECASE)
+    r"comparison|compared|population|aged 0-17|spc|reading|chi2|chi-square|statistic)", re.IGNORECASE)
 #: Headings that decide nothing either way (a result can be a count or a percentage).
 _NOUNS = (r"notifications?|re-?notifications?|cases?|children|child|referrals?|closures?|step-ups?|step ups?|"
           r"step-downs?|step downs?|young people|young persons?|families|family|episodes|boys|girls|pupils|babies|"
