@@ -124,6 +124,10 @@ class TestByAgeAndDistrict:
         text = _text(block)
         assert "Kent, its four areas and each district, by age" in text and "Age on the day counted" in text
         assert "published for quarters, not single months" in text
+        # the unknown-age column is shown for unknown ages, not for the districts' quarters-only mark
+        frame = breakdowns.age_area_rows(month, "ehn_received")
+        if frame["unknown"].isin(["n/a", "0", breakdowns.QUARTERS_ONLY]).all():
+            assert breakdowns.UNKNOWN_AGE_HEADING not in text
         if " c " in text:
             assert "c: withheld to protect confidentiality" in text
 

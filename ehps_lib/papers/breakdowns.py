@@ -121,8 +121,7 @@ def age_area_rows(data: ScorecardData, indicator_id: str, period: Period | None 
 
 def _show_unknown(frame: pd.DataFrame) -> bool:
     """The unknown-age column is shown when any area has such records (or they are withheld)."""
-    return bool(((frame["unknown"] != NOT_AVAILABLE) & (frame["unknown"] != "0")
-                 & (frame["unknown"] != "0.0%")).any())
+    return bool((~frame["unknown"].isin([NOT_AVAILABLE, QUARTERS_ONLY, "0", "0.0%"])).any())
 
 
 def age_area_table(data: ScorecardData, indicator_id: str, period: Period | None = None,
