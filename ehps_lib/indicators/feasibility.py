@@ -137,28 +137,33 @@ def components(n: int, relations: list[Relation]) -> np.ndarray:
     return np.array([uf.find(i) for i in range(n)], dtype=int)
 
 
+def _split(n: int, relations: list[Relation], only: np.ndarray | None, budget: float = math.inf
+           ) -> tuple[Ranges, list[tuple[int, np.ndarray]]]:
+    """The empty :class:`Ranges` of ``n`` unknowns (NaN) with their linked components and the
+    relations of each, and the components to work on (those holding an ``only`` unknown, or all)
+    as ``(component, its unknowns)``."""
+    comp = components(n, relations)
+    rel_of: dict[int, list[int]] = {}
+    for i, rel in enumerate(relations):
+        if len(rel.variables):
+            rel_of.setdefault(int(comp[rel.variables[0]]), []).append(i)
+    out = Ranges(np.full(n, np.nan), np.full(n, np.nan), comp, rel_of, budget=budget)
+    members: dict[int, list[int]] = {}
+    for i, c in enumerate(comp):
+        members.setdefault(int(c), []).append(i)
+    wanted = None if only is None else {int(c) for c in comp[np.asarray(only, dtype=bool)]}
+    return out, [(c, np.array(v)) for c, v in members.items() if wanted is None or c in wanted]
+
+
 def ranges(n: int, relations: list[Relation], *, only: np.ndarray | None = None) -> Ranges:
     """Smallest and largest whole value of each of ``n`` unknowns (all at least 0) given ``relations``.
 
     ``only`` (booleans) restricts the work to the components holding those unknowns (others
     get NaN). See :class:`Ranges`.
     """
-    comp = components(n, relations)
-    rel_of: dict[int, list[int]] = {}
-    for i, rel in enumerate(relations):
-        if len(rel.variables):
-            rel_of.setdefault(int(comp[rel.variables[0]]), []).append(i)
-    lo = np.full(n, np.nan)
-    hi = np.full(n, np.nan)
-    out = Ranges(lo, hi, comp, rel_of)
-    members: dict[int, list[int]] = {}
-    for i, c in enumerate(comp):
-        members.setdefault(int(c), []).append(i)
-    wanted = None if only is None else {int(c) for c in comp[np.asarray(only, dtype=bool)]}
-    for c, var_list in members.items():
-        if wanted is not None and c not in wanted:
-            continue
-        vars_ = np.array(var_list)
+    out, work = _split(n, relations, only)
+    lo, hi, rel_of = out.lo, out.hi, out.relations_of
+    for c, vars_ in work:
         rels = [relations[i] for i in rel_of.get(c, [])]
         if not _solve_simple(vars_, rels, lo, hi):
             ok = _solve_milp(vars_, rels, lo, hi, out)
@@ -334,22 +339,9 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
     bounds instead of its exact range (the suppression only needs to know it fails; the audit
     reports exact ranges).
     """
-    comp = components(n, relations)
-    rel_of: dict[int, list[int]] = {}
-    for i, rel in enumerate(relations):
-        if len(rel.variables):
-            rel_of.setdefault(int(comp[rel.variables[0]]), []).append(i)
-    lo = np.full(n, np.nan)
-    hi = np.full(n, np.nan)
-    out = Ranges(lo, hi, comp, rel_of, budget=max_solves)
-    members: dict[int, list[int]] = {}
-    for i, c in enumerate(comp):
-        members.setdefault(int(c), []).append(i)
-    wanted = None if only is None else {int(c) for c in comp[np.asarray(only, dtype=bool)]}
-    for c, var_list in sorted(members.items(), key=lambda kv: len(kv[1])):
-        if wanted is not None and c not in wanted:
-            continue
-        vars_ = np.array(var_list)
+    out, work = _split(n, relations, only, budget=max_solves)
+    lo, hi, rel_of = out.lo, out.hi, out.relations_of
+    for c, vars_ in sorted(work, key=lambda cv: len(cv[1])):
         rels = [relations[i] for i in rel_of.get(c, [])]
         if _solve_simple(vars_, rels, lo, hi):
             continue

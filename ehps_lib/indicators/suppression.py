@@ -142,6 +142,19 @@ def _row_cells(table: CellTable, counts: dict[str, CountRule | None], where: tup
     return positions[0], positions[1]
 
 
+def _shown_row(table: CellTable, counts: dict[str, CountRule | None], where: tuple, num: float, den: float
+               ) -> tuple[int, int]:
+    """Register a published row: its cells, what it shows together, and its share (numerator,
+    denominator); return its (numerator, denominator) cell positions, -1 where it has none."""
+    n, d = _row_cells(table, counts, where, num, den)
+    shown = tuple(c for c in (n, d) if c is not None)
+    if shown:
+        table.shows.append(shown)
+    if n is not None and d is not None:
+        table.shares.add((n, d))
+    return (-1 if n is None else n, -1 if d is None else d)
+
+
 def cells_of_results(results: pd.DataFrame, catalogue: dict[str, Indicator],
                      table: CellTable | None = None) -> tuple[CellTable, np.ndarray]:
     """The cells of a results table (and, for each row, its numerator and denominator cell)."""
@@ -159,13 +172,7 @@ def cells_of_results(results: pd.DataFrame, catalogue: dict[str, Indicator],
         lo, hi = windows[(ind.data_period, label)]
         dim, group = ("all", ALL_AGES) if band == ALL_AGES else ("age", str(band))
         area = results["area_code"].iat[i]
-        n, d = _row_cells(table, ind.counts, (area, lo, hi, dim, group), num, den)
-        row_cells[i] = (-1 if n is None else n, -1 if d is None else d)
-        shown = tuple(c for c in (n, d) if c is not None)
-        if shown:
-            table.shows.append(shown)
-        if n is not None and d is not None:
-            table.shares.add((n, d))
+        row_cells[i] = _shown_row(table, ind.counts, (area, lo, hi, dim, group), num, den)
     return table, row_cells
 
 
@@ -179,14 +186,8 @@ def cells_of_gradient(gradient: pd.DataFrame, catalogue: dict[str, Indicator],
         ind = catalogue[rec.indicator_id]
         lo = pd.Timestamp(rec.window_start).year * 12 + pd.Timestamp(rec.window_start).month - 1
         hi = pd.Timestamp(rec.window_end).year * 12 + pd.Timestamp(rec.window_end).month - 1
-        n, d = _row_cells(table, ind.counts, (rec.area_code, lo, hi, rec.grouping, str(int(rec.group))),
-                          rec.numerator, rec.denominator)
-        row_cells[i] = (-1 if n is None else n, -1 if d is None else d)
-        shown = tuple(c for c in (n, d) if c is not None)
-        if shown:
-            table.shows.append(shown)
-        if n is not None and d is not None:
-            table.shares.add((n, d))
+        row_cells[i] = _shown_row(table, ind.counts, (rec.area_code, lo, hi, rec.grouping, str(int(rec.group))),
+                                  rec.numerator, rec.denominator)
     return table, row_cells
 
 
