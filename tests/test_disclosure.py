@@ -331,6 +331,18 @@ class TestUnreadable:
         assert ("broken.csv", "unreadable") in found
         assert ("map.png", "unscannable") in found
 
+    def test_a_site_generators_libraries_are_published_and_scripts_read_for_identifiers(self, tmp_path):
+        site = tmp_path / "site"
+        libs = site / "site_libs" / "quarto-html"
+        libs.mkdir(parents=True)
+        (libs / "quarto.js").write_text("var a={x:3,y:4};", encoding="utf-8")  # code, not counts
+        (libs / "icons.woff2").write_bytes(b"wOF2\x00")
+        (libs / "theme.css").write_text(".ehps{margin:2px}", encoding="utf-8")
+        (site / "chart.js").write_text("var child='SYN0000123';", encoding="utf-8")
+        (site / "icons.woff2").write_bytes(b"wOF2\x00")  # not a generator's library: unscannable
+        found = {(f.file, f.rule) for f in _scan(site)}
+        assert found == {("chart.js", "child_identifier"), ("icons.woff2", "unscannable")}
+
     def test_command_reports_an_unreadable_file(self, tmp_path, synthetic_data_dir, monkeypatch, capsys):
         monkeypatch.setenv("EHPS_DATA_DIR", str(synthetic_data_dir))
         site = tmp_path / "site"

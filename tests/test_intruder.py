@@ -297,6 +297,16 @@ def test_sparse_extract_built_over_four_quarters_passes_the_audit(tmp_path, monk
         assert table["suppressed"].any()
 
 
+def test_a_site_without_open_data_is_audited_without_error(tmp_path):
+    """A site of papers from the statutory returns only (no open data of the extract's results):
+    nothing to audit, and the audit says so rather than failing."""
+    site = tmp_path / "site"
+    (site / "2016-08").mkdir(parents=True)
+    (site / "2016-08" / "scs_dashboard.html").write_text("<p>ok</p>", encoding="utf-8")
+    report = audit_site(site, T)
+    assert report.ok and report.published == 0 and report.withheld == 0
+
+
 def test_every_engine_method_says_what_it_counts():
     """A method registered without ``counts`` would publish its numerator and denominator
     outside the protected count table (never withheld, never audited)."""

@@ -489,7 +489,7 @@ def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator]
     catalogue = catalogue or load_catalogue()
     _count_names(catalogue)
     sysm = _relations(fig, catalogue)
-    known = np.array([k in fig.value for k in sysm.keys])
+    known = np.array([k in fig.value for k in sysm.keys], dtype=bool)  # empty for a site of no open data
     values = np.array([fig.value.get(k, np.nan) for k in sysm.keys], dtype=float)
     unknown_pos = np.where(~known)[0]
     var_of = np.full(len(sysm.keys), -1)

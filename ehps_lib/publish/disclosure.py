@@ -711,8 +711,21 @@ def scan_json(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, 
     return scan_search_index(path, secrets, threshold, name, context=context)
 
 
+def scan_code(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, name: str | None = None,
+              context: ScanContext | None = None) -> list[Finding]:
+    """Script and style sheets (Quarto's ``site_libs``): read for identifiers and birth months.
+    Their numbers are code ("a:3"), not prose, so small counts are not looked for: nothing this
+    workspace writes is a script, and a script's data would carry the pseudonyms it is scanned for."""
+    file = name or str(path)
+    return _secret_findings(file, "code", io.read_bytes(path).decode("utf-8"), secrets)
+
+
 SCANNERS = {".html": scan_html, ".htm": scan_html, ".csv": scan_csv, ".pdf": scan_pdf, ".json": scan_json,
-            ".svg": scan_text, ".txt": scan_text, ".md": scan_text, ".xml": scan_text}
+            ".svg": scan_text, ".txt": scan_text, ".md": scan_text, ".xml": scan_text, ".js": scan_code,
+            ".css": scan_code}
+#: Fonts and theme images of a site generator's own libraries (Quarto's ``site_libs/``), published
+#: as they come; anywhere else they are unscannable.
+STATIC_ASSETS = frozenset({".woff", ".woff2", ".ttf", ".eot", ".otf", ".png", ".gif", ".ico", ".map"})
 
 
 class ScanContext:
@@ -765,10 +778,13 @@ def scan_file(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, 
     """Every finding in one file; a file that cannot be read, or read by the scan, is a finding."""
     name = str(Path(path).relative_to(root)) if root else str(path)
     scanner = SCANNERS.get(Path(path).suffix.lower())
+    if scanner is None and "site_libs" in Path(name).parts and Path(path).suffix.lower() in STATIC_ASSETS:
+        return []
     if scanner is None:
         return [Finding(name, "file", "unscannable", Path(path).suffix or Path(path).name,
-                        "a file of a kind the disclosure scan cannot read; only HTML, PDF, CSV, JSON, SVG and "
-                        "text files may be published")]
+                        "a file of a kind the disclosure scan cannot read; only HTML, PDF, CSV, JSON, SVG, "
+                        "text, script and style files (and a site generator's fonts under site_libs/) may be "
+                        "published")]
     try:
         return scanner(Path(path), secrets, threshold, name, context=context)
     except Exception as exc:  # noqa: BLE001 - an unreadable file is a finding, never a traceback
