@@ -457,6 +457,17 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
     # a solution reaches the goal (uncapped, it must prove an optimum that does not matter). A
     # capped maximum below the goal is the exact maximum: the unknown fails. Every solution found
     # is also a feasible point for the unknowns still waiting, which may prove them on the way.
+    def seen(res) -> np.ndarray | None:
+        """An optimal programme's solution, rounded, kept as a feasible point for every unknown
+        (None when the programme found no optimum)."""
+        nonlocal small, large
+        if res.status != 0:
+            return None
+        x = np.round(res.x)
+        small = np.minimum(small, x)
+        large = np.maximum(large, x)
+        return x
+
     def settle(j: int) -> bool:
         if large[j] >= goal(j) and (small[j] == 0 or rule != "zero"):
             lo[vars_[j]], hi[vars_[j]] = small[j], large[j]
@@ -483,11 +494,7 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
             if res.status == 2:
                 lo[vars_], hi[vars_] = np.nan, np.nan
                 return False
-            if res.status == 0:
-                x = np.round(res.x)
-                small = np.minimum(small, x)
-                large = np.maximum(large, x)
-            else:
+            if seen(res) is None:
                 small[i] = min(small[i], low[i])
         target = goal(i)
         c[i] = -1.0
@@ -497,13 +504,8 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
         if res.status == 2:
             lo[vars_], hi[vars_] = np.nan, np.nan
             return False
-        if res.status == 0:
-            x = np.round(res.x)
-            small = np.minimum(small, x)
-            large = np.maximum(large, x)
-            lo[v], hi[v] = small[i], x[i]  # exact when below the goal
-        else:
-            lo[v], hi[v] = small[i], np.inf
+        x = seen(res)
+        lo[v], hi[v] = (small[i], x[i]) if x is not None else (small[i], np.inf)  # exact when below the goal
     return True
 
 
