@@ -372,3 +372,61 @@ class TestUnreadable:
 def test_label_and_word_rules(text, found):
     got = [f.value.split(": ")[-1] for f in disclosure.text_findings("f", "text", text, SECRETS, 5)]
     assert got == found
+
+
+class TestScanMemo:
+    """The publish gate does not read a file again that it found clean before (same bytes, same page
+    beside it, same secrets, threshold and scanner); anything else is read."""
+
+    def _memo(self, tmp_path, secrets=SECRETS, threshold=5):
+        return disclosure.ScanMemo(tmp_path / "memo.json", disclosure.scan_fingerprint(secrets, threshold))
+
+    def test_a_clean_file_is_read_once_then_skipped(self, tmp_path):
+        site, _ = _channel_site(tmp_path)
+        memo = self._memo(tmp_path)
+        assert disclosure.scan_site(site, SECRETS, 5, memo=memo) == [] and memo.skipped == 0
+        memo.save()
+        again = self._memo(tmp_path)
+        assert disclosure.scan_site(site, SECRETS, 5, memo=again) == []
+        assert again.skipped == len(list(disclosure.published_files(site))) > 1
+
+    def test_an_edited_file_is_read_again_and_caught(self, tmp_path):
+        site, folder = _channel_site(tmp_path)
+        memo = self._memo(tmp_path)
+        disclosure.scan_site(site, SECRETS, 5, memo=memo)
+        memo.save()
+        csv_path = folder / "scorecard-E07000113-2016-17-Q4-table-01.csv"
+        csv_path.write_text(csv_path.read_text(encoding="utf-8").replace("612", "3"), encoding="utf-8")
+        found = disclosure.scan_site(site, SECRETS, 5, memo=self._memo(tmp_path))
+        assert ("small_count", "3") in {(f.rule, f.value) for f in found}
+
+    def test_a_csv_is_read_again_when_its_page_changes(self, tmp_path):
+        site, folder = _channel_site(tmp_path)
+        memo = self._memo(tmp_path)
+        disclosure.scan_site(site, SECRETS, 5, memo=memo)
+        memo.save()
+        page = folder / "scorecard.html"
+        page.write_text(page.read_text(encoding="utf-8").replace("612", "613"), encoding="utf-8")
+        again = self._memo(tmp_path)
+        found = disclosure.scan_site(site, SECRETS, 5, memo=again)
+        # the unchanged CSV now differs from its page's table: read again, and the difference found
+        assert any(f.rule == "table_csv_differs" and f.file.endswith("table-01.csv") for f in found)
+        assert again.skipped == 0  # the page and every table CSV made from it are read again
+
+    @pytest.mark.parametrize("change", ["secrets", "threshold"])
+    def test_new_secrets_or_threshold_read_everything_again(self, tmp_path, change):
+        site, _ = _channel_site(tmp_path)
+        memo = self._memo(tmp_path)
+        disclosure.scan_site(site, SECRETS, 5, memo=memo)
+        memo.save()
+        secrets = disclosure.Secrets(SECRETS.identifiers | {"SYN0000999"}, SECRETS.birth_months, "2014-04") \
+            if change == "secrets" else SECRETS
+        again = self._memo(tmp_path, secrets, 5 if change == "secrets" else 10)
+        disclosure.scan_site(site, secrets, 5 if change == "secrets" else 10, memo=again)
+        assert again.skipped == 0
+
+    def test_a_damaged_memo_is_an_empty_one(self, tmp_path):
+        site, _ = _channel_site(tmp_path)
+        (tmp_path / "memo.json").write_text("{not json", encoding="utf-8")
+        memo = self._memo(tmp_path)
+        assert len(memo) == 0 and disclosure.scan_site(site, SECRETS, 5, memo=memo) == []

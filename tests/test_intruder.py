@@ -327,3 +327,36 @@ def test_population_groups_and_ages_are_counts_of_their_own():
     assert len(ids) == 4
     assert COUNTS["event_count"](dict(base))["numerator"].id == COUNTS["event_share"](
         {**base, "where": None})["denominator"].id
+
+
+def test_the_audit_memo_reuses_only_what_is_unchanged_and_still_catches_a_weakened_pattern(tmp_path, catalogue):
+    """The build's gate keeps the linked figures it proved (:class:`AuditMemo`): the same site again
+    needs no integer programme and says the same; publishing a withheld partner afterwards changes
+    that linked set, which is proved afresh, and the pinned count is found as without a memo."""
+    from ehps_lib.publish.audit import AuditMemo
+
+    raw = _raw(_year_rows() + _rolling_rows())
+    published, _ = _protected(raw, catalogue)
+    site = _site(tmp_path / "one", {"2016-17-Q4": published})
+    memo_path = tmp_path / "memo.json"
+    first = audit_site(site, T, memo=AuditMemo(memo_path))
+    assert first.ok and first.solver_calls > 0 and first.reused == 0
+    assert len(AuditMemo(memo_path)) == 0  # nothing is kept until the gate saves it
+    memo = AuditMemo(memo_path)
+    report = audit_site(site, T, memo=memo)
+    memo.save()
+    again = audit_site(site, T, memo=AuditMemo(memo_path))
+    assert again.ok and again.solver_calls == 0 and again.reused == report.withheld + report.derived
+    assert again.narrowest == first.narrowest and "earlier audit" in again.summary()
+
+    partners = published.index[published["suppressed"] & (raw["numerator"] > T) & raw["area_code"].eq(SWALE)]
+    weakened = published.copy()
+    weakened.loc[partners, "numerator"] = raw.loc[partners, "numerator"]
+    weakened.loc[partners, "suppressed"] = False
+    site2 = _site(tmp_path / "two", {"2016-17-Q4": weakened})
+    with_memo = audit_site(site2, T, memo=AuditMemo(memo_path))
+    without = audit_site(site2, T)
+    assert not with_memo.ok
+    assert _recovered(with_memo) == _recovered(without) and any("April 2016" in c for c in _recovered(without))
+    # the rolling-12-month figures of Kent are linked to nothing that changed: taken from the memo
+    assert with_memo.reused > 0

@@ -66,7 +66,7 @@ from ..geography import DISTRICTS
 from ..indicators.catalogue import ALL_AGES, Indicator
 from ..periods import Period
 from .blocks import format_value
-from .scorecard_data import ScorecardData
+from .scorecard_data import RowLookup, ScorecardData
 
 #: What is said of a figure withheld by suppression.
 WITHHELD = "withheld to protect confidentiality"
@@ -185,18 +185,17 @@ class Got:
 
 
 #: Row indexes of results tables, by the table's id; an entry goes when its table does.
-_INDEXES: dict[int, tuple[weakref.ref, dict]] = {}
+_INDEXES: dict[int, tuple[weakref.ref, RowLookup]] = {}
 
 
-def _rows(data: ScorecardData) -> dict[tuple[str, str, str, str], dict]:
-    """The results as a dict keyed by (indicator, area, period, age band), made once per table
+def _rows(data: ScorecardData) -> RowLookup:
+    """The results' rows by (indicator, area, period, age band), indexed once per table
     (results tables are not changed in place once loaded)."""
     r = data.results
     hit = _INDEXES.get(id(r))
     if hit is not None and hit[0]() is r:
         return hit[1]
-    keys = zip(r["indicator_id"], r["area_code"], r["period"], r["age_band"], strict=True)
-    index = dict(zip(keys, r.to_dict("records"), strict=True))
+    index = RowLookup(r, ["indicator_id", "area_code", "period", "age_band"])
     key = id(r)
     _INDEXES[key] = (weakref.ref(r, lambda _ref, key=key: _INDEXES.pop(key, None)), index)
     return index

@@ -248,13 +248,37 @@ def _months_span(p: Period) -> str:
 _ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _rows(data: ScorecardData) -> dict[tuple[str, str, str], dict]:
+class RowLookup:
+    """Rows of a results table by the values of ``key`` columns: each row is made a dict (as
+    ``DataFrame.to_dict("records")`` would make it) only when it is first looked up, since a paper
+    reads a few hundred of the tens of thousands of rows (making them all took a second a paper).
+
+    >>> rows = RowLookup(pd.DataFrame({"a": ["x", "y"], "b": [1.5, 2.0]}), ["a"])
+    >>> rows.get(("y",)), rows.get(("z",), {})
+    ({'a': 'y', 'b': 2.0}, {})
+    """
+
+    def __init__(self, frame: pd.DataFrame, key: list[str]) -> None:
+        self._columns = list(frame.columns)
+        self._values = [frame[c].to_numpy(dtype=object) for c in self._columns]
+        self._position = {k: i for i, k in enumerate(zip(*(frame[c] for c in key), strict=True))}
+        self._made: dict[int, dict] = {}
+
+    def get(self, key: tuple[str, str, str], default=None):
+        i = self._position.get(key)
+        if i is None:
+            return default
+        row = self._made.get(i)
+        if row is None:
+            row = self._made[i] = {c: v[i] for c, v in zip(self._columns, self._values, strict=True)}
+        return row
+
+
+def _rows(data: ScorecardData) -> RowLookup:
     """Published rows (all ages) by (indicator, area, period label), made once per data."""
     if data not in _ROWS:
         r = data.results
-        r = r[r["age_band"] == ALL_AGES]
-        _ROWS[data] = {(rec["indicator_id"], rec["area_code"], rec["period"]): rec
-                       for rec in r.to_dict("records")}
+        _ROWS[data] = RowLookup(r[r["age_band"] == ALL_AGES], ["indicator_id", "area_code", "period"])
     return _ROWS[data]
 
 

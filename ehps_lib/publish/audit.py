@@ -59,7 +59,7 @@ import pandas as pd
 from ..data import io
 from ..geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, area_name, districts_in
 from ..indicators.catalogue import ALL_AGES, Indicator, load_catalogue, window_months
-from ..indicators.feasibility import Relation, binding_relations, check, is_protected
+from ..indicators.feasibility import Relation, binding_relations, check, components, is_protected
 from ..periods import Period, PeriodError
 
 RESULTS_COLUMNS = {"indicator_id", "area_code", "period", "age_band", "numerator", "denominator", "suppressed"}
@@ -118,6 +118,8 @@ class AuditReport:
     failures: list[AuditFailure] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     rule: str = "values"
+    #: withheld and derived counts whose ranges came from the memo (:class:`AuditMemo`), not proved again
+    reused: int = 0
     #: the narrowest feasible range of a withheld (or derived) count that is not known to be 0 or
     #: above the threshold: ``(hi - lo, lo, hi, cell)``; None when there is none
     narrowest: tuple[float, float, float, str] | None = None
@@ -131,6 +133,9 @@ class AuditReport:
                 f"({', '.join(self.periods) or 'none'}): {self.published:,} published and {self.withheld:,} withheld "
                 f"count(s), {self.derived:,} derived, {self.relations:,} relation(s), {self.solver_calls:,} integer "
                 f"programme(s), {self.seconds:.1f} s.")
+        if self.reused:
+            head = head[:-1] + (f"; the ranges of {self.reused:,} count(s) came from an earlier audit of exactly "
+                                "the same linked figures.")
         if self.ok:
             if self.rule == "zero":
                 proof = f"reaches both 0 and {self.threshold + 1}"
@@ -482,8 +487,100 @@ def _pieces(inside: list[tuple[int, int]]) -> str:
 
 
 # -- the check -------------------------------------------------------------------------------------------
+class AuditMemo:
+    """Linked systems of cells an earlier audit proved protected, so that they are not proved again.
+
+    The audit's system falls apart into linked components (cells that share no relation, directly
+    or through others, cannot narrow each other). A component's feasible ranges depend on nothing
+    but its own relations: which cells are unknown (by key), the coefficients, and the published
+    figures folded into each relation's constant. The memo keeps, for each component every cell of
+    which passed, a digest of exactly that (with the threshold, the rule and the library's code)
+    and the ranges found; an audit meeting a component with the same digest takes its ranges
+    from the memo. Any change to a component (a figure corrected, a cell withheld or published,
+    a new period's relation reaching it) changes its digest, and it is proved afresh.
+
+    Kept at ``path`` (the data folder's cache); an unreadable memo is an empty one. The command
+    line's ``ehps check-disclosure --audit`` uses none: it proves everything.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = Path(path) if path else None
+        self._ranges: dict[str, list] = {}
+        self._seen: set[str] = set()
+        self.reused = 0
+        try:
+            stored = io.read_json_or(self.path, None) if self.path is not None else None
+        except Exception:  # noqa: BLE001 - a damaged memo only means proving everything again
+            stored = None
+        if isinstance(stored, dict) and stored.get("version") == self.version() and \
+                isinstance(stored.get("components"), dict):
+            self._ranges = stored["components"]
+
+    @staticmethod
+    def version() -> str:
+        from ..data import digests
+
+        return digests.library_digest()
+
+    def get(self, digest: str) -> list | None:
+        self._seen.add(digest)
+        return self._ranges.get(digest)
+
+    def put(self, digest: str, ranges: list) -> None:
+        self._seen.add(digest)
+        self._ranges[digest] = ranges
+
+    def __len__(self) -> int:
+        return len(self._ranges)
+
+    def save(self) -> None:
+        """Write the memo: the components of the last audit (one no longer met is forgotten)."""
+        if self.path is not None:
+            kept = {d: r for d, r in sorted(self._ranges.items()) if d in self._seen}
+            io.write_json({"version": self.version(), "components": kept}, self.path)
+
+
+def _component_digests(keys: list, relations: list[Relation], comp: np.ndarray, threshold: int, rule: str
+                       ) -> tuple[dict[int, str], dict[int, np.ndarray]]:
+    """Each component's digest (see :class:`AuditMemo`) and its unknowns in canonical order."""
+    import hashlib
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for v, c in enumerate(comp):
+        members[int(c)].append(v)
+    order: dict[int, np.ndarray] = {}
+    local = np.empty(len(keys), dtype=int)
+    for c, vs in members.items():
+        ranked = sorted(vs, key=lambda v: repr(keys[v]))
+        order[c] = np.array(ranked, dtype=int)
+        local[ranked] = np.arange(len(ranked))
+    texts: dict[int, list[str]] = defaultdict(list)
+    for rel in relations:
+        if not len(rel.variables):
+            continue
+        terms = sorted(f"{local[v]}*{c:.9g}" for v, c in zip(rel.variables, rel.coefs, strict=True))
+        texts[int(comp[rel.variables[0]])].append(f"{rel.kind} {rel.rhs:.9g}: {' '.join(terms)}")
+    digests: dict[int, str] = {}
+    for c, ranked in order.items():
+        h = hashlib.sha256(f"{threshold}|{rule}\n".encode())
+        h.update("\n".join(repr(keys[v]) for v in ranked).encode("utf-8"))
+        h.update(b"\n--\n")
+        h.update("\n".join(sorted(texts.get(c, []))).encode("utf-8"))
+        digests[c] = h.hexdigest()
+    return digests, order
+
+
+def _encode(x: float):
+    return None if x == np.inf else float(x)
+
+
+def _decode(x) -> float:
+    return np.inf if x is None else float(x)
+
+
 def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator] | None = None,
-                  explain: int = 20, max_solves: float = 2000, rule: str = "values") -> AuditReport:
+                  explain: int = 20, max_solves: float = 2000, rule: str = "values",
+                  memo: AuditMemo | None = None) -> AuditReport:
     """Audit figures already read (see :func:`audit_site`)."""
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
@@ -511,8 +608,22 @@ def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator]
         relations.append(Relation(var_of[pos[unk]], coefs[unk], rhs, kind, label))
         labels.append(label)
     report.relations = len(relations)
-    result = check(len(unknown_pos), relations, threshold, max_solves=max_solves, rule=rule)
+    todo = None
+    digests: dict[int, str] = {}
+    order: dict[int, np.ndarray] = {}
+    reused: dict[int, list] = {}
+    if memo is not None:
+        keys_of = [sysm.keys[p] for p in unknown_pos]
+        comp = components(len(unknown_pos), relations)
+        digests, order = _component_digests(keys_of, relations, comp, threshold, rule)
+        reused = {c: r for c, d in digests.items() if (r := memo.get(d)) is not None and len(r) == len(order[c])}
+        todo = np.array([int(c) not in reused for c in comp], dtype=bool)
+    result = check(len(unknown_pos), relations, threshold, max_solves=max_solves, rule=rule, only=todo)
+    for c, stored in reused.items():
+        result.lo[order[c]] = [_decode(a) for a, _ in stored]
+        result.hi[order[c]] = [_decode(b) for _, b in stored]
     report.solver_calls = result.solver_calls
+    report.reused = sum(len(order[c]) for c in reused)
     report.components = len(set(result.component.tolist()))
     failing = []
     for v, p in enumerate(unknown_pos):
@@ -527,6 +638,12 @@ def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator]
         kind = "derived" if p in sysm.derived else "withheld"
         report.failures.append(AuditFailure(_describe_any(key), float(lo), float(hi), kind, [],
                                             sorted(fig.withheld.get(key, ())), proved=v not in result.unproven))
+    if memo is not None:
+        failed_components = {int(result.component[v]) for v in failing}
+        for c, d in digests.items():
+            if c not in failed_components and c not in reused:
+                memo.put(d, [[_encode(result.lo[v]), _encode(result.hi[v])] for v in order[c]])
+        memo.reused += report.reused
     # explain the first failures: the relations binding at the bound that is too tight
     for failure, v in zip(report.failures[:explain], failing, strict=False):
         if not failure.proved:
@@ -553,16 +670,18 @@ def _describe_any(key: tuple) -> str:
 
 
 def audit_site(site: Path, threshold: int, catalogue: dict[str, Indicator] | None = None, *,
-               rule: str = "values") -> AuditReport:
+               rule: str = "values", memo: AuditMemo | None = None) -> AuditReport:
     """The intruder audit of everything published under ``site`` (every period in it), with the
-    protection ``rule`` of :func:`ehps_lib.indicators.feasibility.is_protected`."""
+    protection ``rule`` of :func:`ehps_lib.indicators.feasibility.is_protected`; with a ``memo``
+    (:class:`AuditMemo`), components proved before for the very same figures are not proved again."""
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
     fig = read_figures(Path(site), catalogue)
-    report = audit_figures(fig, threshold, catalogue, rule=rule)
+    report = audit_figures(fig, threshold, catalogue, rule=rule, memo=memo)
     report.rule = rule
     report.seconds = time.perf_counter() - started
     return report
 
 
-__all__ = ["audit_site", "audit_figures", "read_figures", "AuditReport", "AuditFailure", "describe", "window_words"]
+__all__ = ["audit_site", "audit_figures", "read_figures", "AuditReport", "AuditFailure", "AuditMemo", "describe",
+           "window_words"]

@@ -230,12 +230,18 @@ class RunJob:
         return f"{self.template}/{self.area_code}"
 
 
-#: Set in each worker by :func:`_init_worker`: what the disclosure scan looks for.
+#: The publish gate's memo of files it need not read again (in the data folder's ``cache/``).
+SCAN_MEMO = "scan-memo.json"
+#: The intruder audit's memo of linked figures already proved protected (same folder).
+AUDIT_MEMO = "audit-memo.json"
+#: Set in each worker by :func:`_init_worker`: what the disclosure scan looks for, and the largest
+#: count it treats as small (the settings' suppression threshold, as the publish gate's scan).
 _SECRETS = None
+_THRESHOLD = 5
 
 
-def _init_worker(secrets, data_dir: str) -> None:
-    global _SECRETS
+def _init_worker(secrets, data_dir: str, threshold: int = 5) -> None:
+    global _SECRETS, _THRESHOLD
     os.environ["EHPS_DATA_DIR"] = data_dir
     os.environ.setdefault("MPLBACKEND", "Agg")
     from . import runner
@@ -244,7 +250,7 @@ def _init_worker(secrets, data_dir: str) -> None:
     with profile.stage("imports"):
         runner.warm_up()
         profile.install_figure_timer()
-    _SECRETS = secrets
+    _SECRETS, _THRESHOLD = secrets, threshold
 
 
 def failed_notebook(reports_dir: str | Path, period_slug: str, area_code: str, template: str) -> Path:
@@ -296,6 +302,11 @@ def run_job(job: RunJob) -> dict:
         if findings:
             return {**out, "stage": "disclosure", "message": "; ".join(str(f) for f in findings[:5]),
                     "findings": [str(f) for f in findings], "seconds": time.perf_counter() - start}
+        if job.audience == "public" and _SECRETS is not None:
+            # what the publish gate need not read again (it checks the same bytes and page beside them)
+            from .disclosure import ScanMemo
+
+            out["scanned_clean"] = {name: ScanMemo.file_key(stage / name) for name in scanned}
         tables = sorted(p.name for p in stage.glob(f"{job.template}-*-table-*.csv"))
         files = {**names, "notebook": "notebook.ipynb"}
         search = SEARCH_FILE if (stage / SEARCH_FILE).is_file() else None
@@ -400,10 +411,8 @@ def _scan(stage: Path, names: list[str]) -> list:
 
     if _SECRETS is None:
         return []
-    found = []
-    for name in names:
-        found += disclosure.scan_file(stage / name, _SECRETS, root=stage)
-    return found
+    # one context for the paper's files: its page is read once, not again for each table's CSV and the PDF
+    return disclosure.scan_files([stage / name for name in names], _SECRETS, _THRESHOLD, root=stage)
 
 
 # -- planning ----------------------------------------------------------------------------------------
@@ -734,6 +743,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     # the key: the library's own digest already changes with any change to the code, and an edit
     # elsewhere in the workspace (a README) must not rebuild every paper.
     common = {"library": digests.library_digest(), "engine": engine_used, "classification": settings.classification,
+              "pdf_writer": render.pdf_writer() if engine_used == "builtin" else None,
               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
     catalogue = io.read_json_or(site / CATALOGUE_FILE, {"papers": []}).get("papers", [])
     jobs: list[RunJob] = []
@@ -808,7 +818,8 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     todo = [j for j in jobs if j.key not in cached]
     log(f"Building {len(jobs)} paper(s) for {label}{note}: {len(cached)} cached, {len(todo)} to run, "
         f"with {min(workers, max(len(todo), 1))} worker(s) and the {engine_used} renderer")
-    results = _run_all(todo, workers, data, scan, log, progress, total=len(jobs), cached=len(cached))
+    results = _run_all(todo, workers, data, scan, log, progress, total=len(jobs), cached=len(cached),
+                       threshold=settings.suppression_threshold)
 
     for j in jobs:
         res = results.get(j.key, {"ok": True, "seconds": 0.0, "cached": True})
@@ -1039,7 +1050,7 @@ def release_gaps(papers: list[tuple[str, str, str]], period: str) -> list[str]:
 
 
 def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, progress, *, total: int,
-             cached: int) -> dict[str, dict]:
+             cached: int, threshold: int = 5) -> dict[str, dict]:
     """Execute ``todo`` in worker processes with a progress bar; return results by key."""
     if not todo:
         return {}
@@ -1050,7 +1061,7 @@ def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, prog
     failed = 0
     context = multiprocessing.get_context("fork") if sys.platform != "win32" else multiprocessing.get_context()
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
-                             initializer=_init_worker, initargs=(secrets, str(data))) as pool:
+                             initializer=_init_worker, initargs=(secrets, str(data), threshold)) as pool:
         futures = {pool.submit(run_job, job): job for job in todo}
         for fut in as_completed(futures):
             job = futures[fut]
@@ -1211,7 +1222,10 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
             gated.append(io.write_json(search, stage_site / SEARCH_FILE))
         for ed in editions:  # each period's open data (a period without results has none)
             _copy_open_data(stage_site, ed.period, data)
-        if not _publish_gate(outcome, stage_site, gated, data, scan, settings):
+        # files this build's workers scanned and found clean (the same bytes, copied and verified)
+        fresh = {f"{j.period_slug}/{j.area_code}/{name}": key for j in jobs if results.get(j.key)
+                 for name, key in (results[j.key].get("scanned_clean") or {}).items()}
+        if not _publish_gate(outcome, stage_site, gated, data, scan, settings, fresh=fresh):
             io.remove_tree(stage)
             return outcome
         io.make_public(stage_site)
@@ -1270,7 +1284,7 @@ def _copy_open_data(stage_site: Path, p: Period, data: Path) -> None:
 
 
 def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], data: Path, scan: bool,
-                  settings) -> bool:
+                  settings, fresh: dict[str, str] | None = None) -> bool:
     """The publish gate: what must hold of the assembled site before it is swapped in.
 
     Each paper's files were scanned by the worker that made them and verified by hash as
@@ -1282,6 +1296,14 @@ def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], da
     below the protection interval. Returns False (with the outcome's failures and findings set,
     naming the file, or the cell and the relations that pin it) when the site may not be
     published. This is the one place where the whole new site is checked before it goes live.
+
+    The audit proves afresh every linked set of figures not proved before exactly as it stands
+    (:class:`~ehps_lib.publish.audit.AuditMemo`): a correction, a new period or a newly withheld
+    count changes the sets it touches, and those are proved again. A file is not read again when
+    it is byte for byte one already found clean with the same
+    secrets, threshold and scanner, beside the same page (:class:`~ehps_lib.publish.disclosure.ScanMemo`,
+    kept in the data folder's cache): one a worker of this build scanned (``fresh``: its name in
+    the site and key), or one an earlier gate scanned. Anything else is read.
     """
     if not scan:
         return True
@@ -1290,14 +1312,20 @@ def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], da
     threshold = settings.suppression_threshold
     with profile.stage("gate"):
         secrets = _secrets(data)
-        findings = disclosure.scan_site(stage_site, secrets, threshold)
+        memo = disclosure.ScanMemo(data / "cache" / SCAN_MEMO, disclosure.scan_fingerprint(secrets, threshold))
+        for name, key in (fresh or {}).items():
+            memo.add(name, key)
+        findings = disclosure.scan_site(stage_site, secrets, threshold, memo=memo)
+        memo.save()
     if findings:
         outcome.ok, outcome.findings = False, findings
         outcome.failures.append(Failure("-", "the site", "disclosure", disclosure.format_findings(findings),
                                         template="publish"))
         return False
     with profile.stage("audit"):
-        report = audit.audit_site(stage_site, threshold, rule=settings.suppression_interval)
+        memo = audit.AuditMemo(data / "cache" / AUDIT_MEMO)
+        report = audit.audit_site(stage_site, threshold, rule=settings.suppression_interval, memo=memo)
+        memo.save()
     outcome.audit = report
     if not report.ok:
         outcome.ok = False

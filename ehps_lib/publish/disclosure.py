@@ -469,10 +469,9 @@ def _sibling_table(path: Path, context: ScanContext, secrets: Secrets, threshold
     m = TABLE_CSV.match(path.name)
     if not m:
         return None, None
-    stem, n = m["stem"], int(m["n"])
-    area = path.parent.name
-    page_name = stem.split(f"-{area}-")[0] if f"-{area}-" in stem else stem.split("-")[0]
-    page_path = path.parent / f"{page_name}.html"
+    n = int(m["n"])
+    page_path = scan_dependency(path)
+    page_name = page_path.stem
     if not page_path.is_file():
         return None, f"no page {page_name}.html beside it"
     page = context.page(page_path, None, secrets, threshold)
@@ -481,6 +480,26 @@ def _sibling_table(path: Path, context: ScanContext, secrets: Secrets, threshold
     if n > len(page.tables):
         return None, f"{page_name}.html has no table {n}"
     return page.tables[n - 1], None
+
+
+def scan_dependency(path: Path) -> Path | None:
+    """The other file a file's scan reads: a PDF's page (``<name>.html``), a table CSV's page
+    (``<page>-<area>-<period>-table-NN.csv`` beside ``<page>.html``); None for any other file.
+
+    >>> scan_dependency(Path("site/2016-17-Q4/E07000108/scorecard-E07000108-2016-17-Q4-table-02.csv")).name
+    'scorecard.html'
+    >>> scan_dependency(Path("a/paper.pdf")).name, scan_dependency(Path("a/paper.html"))
+    ('paper.html', None)
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".pdf":
+        return path.with_suffix(".html")
+    m = TABLE_CSV.match(path.name)
+    if not m:
+        return None
+    stem, area = m["stem"], path.parent.name
+    page_name = stem.split(f"-{area}-")[0] if f"-{area}-" in stem else stem.split("-")[0]
+    return path.parent / f"{page_name}.html"
 
 
 def scan_csv(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, name: str | None = None,
@@ -792,19 +811,92 @@ def scan_file(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, 
 
 
 def scan_files(paths: Iterable[Path], secrets: Secrets, threshold: int = DEFAULT_THRESHOLD,
-               root: Path | None = None) -> list[Finding]:
-    """Every finding in ``paths`` (sharing one :class:`ScanContext`)."""
+               root: Path | None = None, memo: ScanMemo | None = None) -> list[Finding]:
+    """Every finding in ``paths`` (sharing one :class:`ScanContext`). With a ``memo``, a file
+    it holds as clean (same bytes, same page beside it) is not read again, and every file
+    found clean is added to it."""
     context = ScanContext(root)
     findings: list[Finding] = []
     for path in paths:
-        findings += scan_file(path, secrets, threshold, root=root, context=context)
+        name = context.name(path)
+        key = memo.file_key(path) if memo is not None else None
+        if memo is not None and memo.is_clean(name, key):
+            continue
+        found = scan_file(path, secrets, threshold, root=root, context=context)
+        if memo is not None and not found:
+            memo.add(name, key)
+        findings += found
     return findings
 
 
-def scan_site(site: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD) -> list[Finding]:
-    """Every finding in every file under ``site``."""
+def scan_site(site: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD,
+              memo: ScanMemo | None = None) -> list[Finding]:
+    """Every finding in every file under ``site`` (see :func:`scan_files` for ``memo``)."""
     site = Path(site)
-    return scan_files(published_files(site), secrets, threshold, root=site)
+    return scan_files(published_files(site), secrets, threshold, root=site, memo=memo)
+
+
+def scan_fingerprint(secrets: Secrets, threshold: int) -> str:
+    """What a scan's verdict depends on besides the file: the secrets, the threshold and the
+    scanner's code (the library's digest)."""
+    import hashlib
+
+    from ..data import digests
+
+    h = hashlib.sha256()
+    for part in (sorted(secrets.identifiers), sorted(secrets.birth_months), [secrets.first_reported_month],
+                 [str(threshold)], [digests.library_digest()]):
+        h.update("\x1f".join(part).encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+class ScanMemo:
+    """The files a scan found clean, so that a file already read is not read again.
+
+    An entry is the file's SHA-256 and that of the page its scan also reads
+    (:func:`scan_dependency`), under the :func:`scan_fingerprint` of the scan: a file whose
+    bytes, whose page, the extract's secrets, the threshold or the scanner's code changed is
+    read again. Kept at ``path`` (the workspace's cache); an unreadable memo is an empty one.
+    """
+
+    def __init__(self, path: Path | None, fingerprint: str) -> None:
+        self.path, self.fingerprint = (Path(path) if path else None), fingerprint
+        self._clean: dict[str, str] = {}
+        self._seen: set[str] = set()
+        self.skipped = 0
+        try:
+            stored = io.read_json_or(self.path, None) if self.path is not None else None
+        except Exception:  # noqa: BLE001 - a damaged memo only means reading every file again
+            stored = None
+        if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint and \
+                isinstance(stored.get("clean"), dict):
+            self._clean = {str(k): str(v) for k, v in stored["clean"].items()}
+
+    @staticmethod
+    def file_key(path: Path) -> str:
+        """The file's SHA-256 and its page's ("-" when there is none or it is missing)."""
+        dependency = scan_dependency(Path(path))
+        page = io.sha256_file(dependency) if dependency is not None and dependency.is_file() else "-"
+        return f"{io.sha256_file(path)}:{page}"
+
+    def is_clean(self, name: str, key: str) -> bool:
+        self._seen.add(name)
+        hit = self._clean.get(name) == key
+        self.skipped += hit
+        return hit
+
+    def add(self, name: str, key: str) -> None:
+        self._clean[name] = key
+
+    def __len__(self) -> int:
+        return len(self._clean)
+
+    def save(self) -> None:
+        """Write the memo: the files of the last scan (a file no longer published is forgotten)."""
+        if self.path is not None:
+            kept = {k: v for k, v in sorted(self._clean.items()) if k in self._seen}
+            io.write_json({"fingerprint": self.fingerprint, "clean": kept}, self.path)
 
 
 def format_findings(findings: list[Finding], limit: int = 50) -> str:

@@ -4,9 +4,10 @@ Two engines publish the same pages:
 
 * ``builtin`` (needs no Quarto): nbconvert turns the executed notebook into HTML (code
   hidden, outputs only); the project's page template ``templates/page.html.j2`` and style
-  sheet ``templates/ehps.css`` wrap it; WeasyPrint makes the PDF from that HTML (PDF/UA-1,
-  tagged, with the classification and a "SYNTHETIC DATA" mark in the page header and
-  "Page N of M" in the footer).
+  sheet ``templates/ehps.css`` wrap it; Typst lays that same page out as the PDF
+  (:mod:`ehps_lib.publish.typst_pdf`; PDF/UA-1, tagged, with the classification and a
+  "SYNTHETIC DATA" mark in the page header and "Page N of M" in the footer), or WeasyPrint
+  from the page's print style sheet with ``EHPS_PDF_WRITER=weasyprint``.
 * ``quarto``: shells out to ``quarto render`` for analysts who have Quarto installed.
 
 ``auto`` picks Quarto when it is on ``PATH``, else the built-in engine.
@@ -530,8 +531,35 @@ def render_html(executed_nb_path: str | Path, *, title: str, subtitle: str = "",
 
 
 # -- HTML → PDF ------------------------------------------------------------------------------------
-def pdf_bytes(html: str, *, base_url: str | Path | None = None) -> bytes:
-    """The PDF (PDF/UA-1, tagged) of a page made by :func:`render_page`."""
+#: The PDF writers of the built-in engine: Typst (the default: :mod:`ehps_lib.publish.typst_pdf`, the
+#: page's HTML laid out by Typst, tagged PDF/UA-1, a few hundredths of a second a page) and WeasyPrint
+#: (the page's print style sheet, tagged PDF/UA-1, about two seconds for a district dashboard).
+PDF_WRITERS = ("typst", "weasyprint")
+#: Environment variable that chooses the writer (``EHPS_PDF_WRITER=weasyprint``).
+PDF_WRITER_ENV = "EHPS_PDF_WRITER"
+
+
+def pdf_writer(writer: str | None = None) -> str:
+    """The PDF writer to use: ``writer``, else ``$EHPS_PDF_WRITER``, else Typst."""
+    chosen = (writer or os.environ.get(PDF_WRITER_ENV) or "typst").strip().lower()
+    if chosen not in PDF_WRITERS:
+        raise RenderError(f"unknown PDF writer {chosen!r} (from {PDF_WRITER_ENV} or the call): "
+                          f"choose one of {', '.join(PDF_WRITERS)}")
+    return chosen
+
+
+def pdf_bytes(html: str, *, base_url: str | Path | None = None, writer: str | None = None) -> bytes:
+    """The PDF (PDF/UA-1, tagged) of a page made by :func:`render_page`, by ``writer``
+    (:func:`pdf_writer`). Every image of a paper's page is inline, so ``base_url`` (where relative
+    links would be read from) matters only to WeasyPrint."""
+    if pdf_writer(writer) == "typst":
+        from .typst_pdf import TypstPdfError
+        from .typst_pdf import pdf_bytes as typst_pdf_bytes
+
+        try:
+            return typst_pdf_bytes(html)
+        except TypstPdfError as exc:
+            raise RenderError(f"the PDF could not be made: {exc}") from exc
     import weasyprint
 
     doc = weasyprint.HTML(string=html, base_url=str(base_url) if base_url else None, media_type="print")
@@ -619,7 +647,8 @@ def engine_choice(engine: str) -> tuple[str, str]:
     if engine not in ENGINES:
         raise ValueError(f"Unknown render engine {engine!r}; use one of {', '.join(ENGINES)}")
     if engine == "builtin":
-        return "builtin", "Renderer: built-in (HTML from the project's template, PDF from WeasyPrint)."
+        writer = "WeasyPrint" if pdf_writer() == "weasyprint" else "Typst"
+        return "builtin", f"Renderer: built-in (HTML from the project's template, PDF from {writer})."
     found = shutil.which("quarto")
     version = quarto_version(found) if found else None
     recent = version is not None and version >= QUARTO_MIN_VERSION
@@ -949,7 +978,8 @@ def merge_search_index(old: list[dict], new: list[dict], hrefs: list[str]) -> li
 
 
 __all__ = [
-    "render_html", "render_page", "write_pdf", "pdf_bytes", "render_notebook", "quarto_available", "choose_engine",
+    "render_html", "render_page", "write_pdf", "pdf_bytes", "pdf_writer", "PDF_WRITERS", "render_notebook",
+    "quarto_available", "choose_engine",
     "engine_choice", "quarto_version", "quarto_notebook", "quarto_front_matter", "read_front_matter",
     "compose_markdown", "component_css", "render_with_quarto", "relocate_page", "merge_search_index",
     "quarto_scratch_project", "QuartoPage", "build_time", "git_commit", "notebook_body", "tables_as_csv",
