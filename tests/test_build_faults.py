@@ -293,6 +293,21 @@ class TestCache:
         assert outcome.ok and not outcome.up_to_date and outcome.executed == 0  # from the cache, not "nothing to do"
         assert page.read_bytes() == good
 
+    def test_the_gate_reads_again_a_live_file_edited_since_it_was_found_clean(self, env, tmp_path):
+        """The gate keeps a memo of the files it found clean; another area's page edited in the
+        live site is not that file any more: it is read, and the build refuses to publish it."""
+        root, data = env
+        site = tmp_path / "site"
+        assert _build(root, site, [KENT])[0].ok
+        assert (data / "cache" / build.SCAN_MEMO).is_file() and (data / "cache" / build.AUDIT_MEMO).is_file()
+        page = site / "2016-17-Q1" / KENT / "quick.html"
+        page.write_text(page.read_text().replace("</main>", "<p>Child SYN0000001 was referred.</p></main>"))
+        outcome, lines = _build(root, site, [CAN])
+        assert not outcome.ok
+        assert any(f"2016-17-Q1/{KENT}/quick.html" in str(f) and f.rule == "child_identifier"
+                   for f in outcome.findings)
+        assert "SYN0000001" in page.read_text()  # the live site is as it was: nothing was published
+
 
 # -- the manifest ----------------------------------------------------------------------------------------------
 @pytest.mark.slow

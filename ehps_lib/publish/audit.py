@@ -207,23 +207,28 @@ def _add(fig: _Figures, key: Key, raw, suppressed: bool, source: str) -> None:
         fig.conflicts.append(f"{describe(key)}: {old:g} in one file, {value:g} in {source}")
 
 
-def read_figures(site: Path, catalogue: dict[str, Indicator] | None = None) -> _Figures:
+def figures_files(site: Path) -> list[tuple[Path, str, set[str]]]:
+    """The figures CSVs under ``site``: ``(path, "results" or "gradient", its columns)``."""
+    found = []
+    for path in sorted(Path(site).rglob("*.csv")):
+        try:
+            cols = set(io.read_csv_header(path))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue  # the disclosure scan reports a file it cannot read
+        if cols >= RESULTS_COLUMNS:
+            found.append((path, "results", cols))
+        elif cols >= GRADIENT_COLUMNS:
+            found.append((path, "gradient", cols))
+    return found
+
+
+def read_figures(site: Path, catalogue: dict[str, Indicator] | None = None,
+                 files: list[tuple[Path, str, set[str]]] | None = None) -> _Figures:
     """Every count cell the figures CSVs under ``site`` state (see the module docstring)."""
     catalogue = catalogue or load_catalogue()
     fig = _Figures()
     windows: dict[str, tuple[int, int] | None] = {}
-    for path in sorted(Path(site).rglob("*.csv")):
-        try:
-            head = io.read_csv_header(path)
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue  # the disclosure scan reports a file it cannot read
-        cols = set(head)
-        if cols >= RESULTS_COLUMNS:
-            kind = "results"
-        elif cols >= GRADIENT_COLUMNS:
-            kind = "gradient"
-        else:
-            continue
+    for path, kind, cols in (figures_files(site) if files is None else files):
         rel = str(path.relative_to(site))
         wanted = (RESULTS_COLUMNS if kind == "results" else GRADIENT_COLUMNS) | {"period"} & cols
         df = io.read_csv_columns(path, sorted(wanted))
@@ -507,6 +512,7 @@ class AuditMemo:
         self.path = Path(path) if path else None
         self._ranges: dict[str, list] = {}
         self._seen: set[str] = set()
+        self._last: dict | None = None
         self.reused = 0
         try:
             stored = io.read_json_or(self.path, None) if self.path is not None else None
@@ -515,12 +521,46 @@ class AuditMemo:
         if isinstance(stored, dict) and stored.get("version") == self.version() and \
                 isinstance(stored.get("components"), dict):
             self._ranges = stored["components"]
+            self._last = stored.get("last")
 
     @staticmethod
     def version() -> str:
         from ..data import digests
 
         return digests.library_digest()
+
+    def site_digest(self, site: Path, files: list[tuple[Path, str, set[str]]], threshold: int, rule: str) -> str:
+        """A digest of every figures file of a site (names and bytes), the threshold and the rule."""
+        import hashlib
+
+        h = hashlib.sha256(f"{threshold}|{rule}\n".encode())
+        for path, _kind, _cols in files:
+            h.update(f"{path.relative_to(site).as_posix()} {io.sha256_file(path)}\n".encode("utf-8"))
+        return h.hexdigest()
+
+    def report_for(self, site_digest: str) -> AuditReport | None:
+        """The report of the last audit, when it passed on exactly these figures."""
+        stored = self._last if isinstance(self._last, dict) and self._last.get("digest") == site_digest else None
+        if stored is None:
+            return None
+        try:
+            report = AuditReport(**stored["report"])
+        except TypeError:
+            return None
+        if report.narrowest is not None:
+            width, lo, hi, cell = report.narrowest
+            report.narrowest = (width, lo, _decode(hi), cell)
+        return report
+
+    def keep_report(self, site_digest: str, report: AuditReport) -> None:
+        if report.ok:
+            from dataclasses import asdict
+
+            kept = asdict(report)
+            if report.narrowest is not None:
+                kept["narrowest"] = [report.narrowest[0], report.narrowest[1], _encode(report.narrowest[2]),
+                                     report.narrowest[3]]
+            self._last = {"digest": site_digest, "report": kept}
 
     def get(self, digest: str) -> list | None:
         self._seen.add(digest)
@@ -536,8 +576,8 @@ class AuditMemo:
     def save(self) -> None:
         """Write the memo: the components of the last audit (one no longer met is forgotten)."""
         if self.path is not None:
-            kept = {d: r for d, r in sorted(self._ranges.items()) if d in self._seen}
-            io.write_json({"version": self.version(), "components": kept}, self.path)
+            kept = {d: r for d, r in sorted(self._ranges.items()) if d in self._seen or not self._seen}
+            io.write_json({"version": self.version(), "components": kept, "last": self._last}, self.path)
 
 
 def _component_digests(keys: list, relations: list[Relation], comp: np.ndarray, threshold: int, rule: str
@@ -675,9 +715,18 @@ def audit_site(site: Path, threshold: int, catalogue: dict[str, Indicator] | Non
     protection ``rule`` of :func:`ehps_lib.indicators.feasibility.is_protected`; with a ``memo``
     (:class:`AuditMemo`), components proved before for the very same figures are not proved again."""
     started = time.perf_counter()
+    files = figures_files(Path(site))
+    digest = memo.site_digest(Path(site), files, threshold, rule) if memo is not None else None
+    if memo is not None and (report := memo.report_for(digest)) is not None:
+        # exactly the figures of the last audit, which passed: nothing to prove again
+        report.reused, report.solver_calls, report.rule = report.withheld + report.derived, 0, rule
+        report.seconds = time.perf_counter() - started
+        return report
     catalogue = catalogue or load_catalogue()
-    fig = read_figures(Path(site), catalogue)
+    fig = read_figures(Path(site), catalogue, files)
     report = audit_figures(fig, threshold, catalogue, rule=rule, memo=memo)
+    if memo is not None:
+        memo.keep_report(digest, report)
     report.rule = rule
     report.seconds = time.perf_counter() - started
     return report
