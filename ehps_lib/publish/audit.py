@@ -535,7 +535,7 @@ class AuditMemo:
 
         h = hashlib.sha256(f"{threshold}|{rule}\n".encode())
         for path, _kind, _cols in files:
-            h.update(f"{path.relative_to(site).as_posix()} {io.sha256_file(path)}\n".encode("utf-8"))
+            h.update(f"{path.relative_to(site).as_posix()} {io.sha256_file(path)}\n".encode())
         return h.hexdigest()
 
     def report_for(self, site_digest: str) -> AuditReport | None:
