@@ -312,6 +312,24 @@ class TestPdfText:
         found = [(f.rule, f.value) for f in disclosure.scan_pdf(pdf, SECRETS)]
         assert found == [("pdf_differs", "58")]
 
+    def test_blocks_of_a_pdf_page_are_read_on_their_own(self, tmp_path):
+        """A figure closing one table column and the heading of the next are two blocks of the
+        page's text, not a phrase; within one block (even across a line break) a phrase is read."""
+        import shutil
+
+        if not shutil.which("pdftotext"):
+            pytest.skip("pdftotext (poppler-utils) separates blocks with blank lines; pypdf does not")
+        page = ("<p>Neighbourhoods</p><p>17</p><p>3</p><p style=\"margin-top: 25mm\">Children aged 0-17</p>"
+                "<p>1,204</p><p>998</p>")
+        (tmp_path / "paper.html").write_text(page, encoding="utf-8")
+        pdf = self._pdf(tmp_path / "paper.pdf", page)
+        assert "3\n\nChildren" in disclosure.pdf_pages_text(pdf)[0].replace("\f", "")
+        assert disclosure.scan_pdf(pdf, SECRETS) == []
+        leak = "<p>In Swale there were 3<br>children stepped up.</p>"
+        (tmp_path / "leak.html").write_text(leak, encoding="utf-8")
+        found = disclosure.scan_pdf(self._pdf(tmp_path / "leak.pdf", leak), SECRETS)
+        assert [f.rule for f in found] == ["small_count"]
+
     def test_pypdf_reads_the_same_text(self, tmp_path):
         pdf = self._pdf(tmp_path / "p.pdf", "<p>Swale: 3 children</p>")
         [text] = disclosure.pdf_pages_text_pypdf(pdf.read_bytes())

@@ -101,6 +101,8 @@ CAPTION_NUMBER = re.compile(r"\b(?:Table|Figure)\s+\d+\s*:")
 CELL_NUMBER = re.compile(r"^\s*(\d[\d,]*)(?:\s*$|\s+\(|\s+[A-Za-z✔▲✖↑↓→▼])")
 TEXT_ATTRIBUTES = ("alt", "title", "aria-label", "aria-description", "aria-roledescription", "summary",
                    "placeholder", "content", "label", "data-label", "data-value", "value")
+#: A blank line in a PDF page's text (``pdftotext``): the end of one block of text and the start of another.
+PDF_BLOCK = re.compile(r"\n[ \t\f]*\n")
 TABLE_CSV = re.compile(r"^(?P<stem>.+)-table-(?P<n>\d+)\.csv$")
 
 
@@ -648,7 +650,11 @@ def scan_pdf(path: Path, secrets: Secrets, threshold: int = DEFAULT_THRESHOLD, n
         " ".join(x or "" for x in row) for t in page.tables for row in t.cells))) if isinstance(page, HtmlPage) \
         else None
     for p_index, text in enumerate(pages, start=1):
-        findings += text_findings(file, f"page {p_index}", text, secrets, threshold)
+        # each block of text on its own: a figure at the foot of one table column and the heading of the
+        # next ("3" then, after a blank line, "Children aged 0-17") are not a phrase; the page's tables
+        # are read cell by cell, with their headings, in its HTML
+        for block in PDF_BLOCK.split(text):
+            findings += text_findings(file, f"page {p_index}", block, secrets, threshold)
         if shown is not None:
             printed = CAPTION_NUMBER.sub(" ", PAGE_NUMBER.sub(" ", text))
             for number in sorted(set(NUMBER.findall(printed)) - shown):

@@ -545,7 +545,10 @@ class _Writer:
         pad = "(x: 2pt, y: 1.5pt)" if columns > 12 else "(x: 3pt, y: 2.5pt)"
         # a wide table shares the page's width out equally (its first column, the row headings, a
         # little more), as the style sheet's fixed layout does; a narrower one sizes its columns to fit
-        widths = f"(1.6fr, {', '.join(['1fr'] * (columns - 1))})" if columns > WIDE_TABLE_COLUMNS else str(columns)
+        if columns > WIDE_TABLE_COLUMNS:
+            widths = f"(1.6fr, {', '.join(['1fr'] * (columns - 1))})"
+        else:
+            widths = self._widths(header_rows, body_rows, columns, float(size.rstrip("pt")), ctx.width_pt)
         table = (f"#table(columns: {widths}, stroke: {stroke}, inset: {pad}, align: left + top, "
                  f"{head}{cells})")
         out = [f"#text(size: {size})[{table}]"]
@@ -554,6 +557,52 @@ class _Writer:
             if text:
                 out.insert(0, f"#block(sticky: true, below: 3pt, above: 8pt)[#text(size: 9.5pt)[#strong[{text}]]]")
         return "\n".join(out)
+
+    @staticmethod
+    def _cells(rows):
+        """``(row, first column, colspan, text)`` of every cell, placed as a browser places them."""
+        taken: set[tuple[int, int]] = set()
+        for r, row in enumerate(rows):
+            c = 0
+            for cell in row:
+                if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+                    continue
+                while (r, c) in taken:
+                    c += 1
+                span, down = int(cell.get("colspan") or 1), int(cell.get("rowspan") or 1)
+                taken.update((r + dr, c + dc) for dr in range(down) for dc in range(span))
+                yield r, c, span, " ".join(cell.text_content().split())
+                c += span
+
+    def _widths(self, header_rows, body_rows, columns: int, size_pt: float, room_pt: float) -> str:
+        """Column widths as the browser's automatic table layout would choose them, roughly: when
+        every column's longest line fits the page, each is as wide as its content (``auto``);
+        otherwise columns of figures keep the width of their longest figure (or heading word)
+        and the columns of words share the rest, in proportion to how much they hold, wrapping."""
+        char = 0.5 * size_pt  # an average character of Arial or Liberation Sans
+        body_len = [0] * columns
+        numeric = [[0, 0] for _ in range(columns)]
+        for _r, c, span, text in self._cells(body_rows):
+            if span == 1 and text:
+                body_len[c] = max(body_len[c], len(text))
+                numeric[c][0] += bool(_NUMBERISH.match(text))
+                numeric[c][1] += 1
+        head_len, head_word = [0] * columns, [0] * columns
+        for _r, c, span, text in self._cells(header_rows):
+            if span == 1 and text:
+                head_len[c] = max(head_len[c], len(text))
+                head_word[c] = max(head_word[c], max(len(w) for w in text.split()))
+        natural = sum(max(b, h) * char + 8 for b, h in zip(body_len, head_len, strict=True))
+        if natural <= room_pt:
+            return str(columns)
+        widths = []
+        for c in range(columns):
+            figures = numeric[c][1] and numeric[c][0] >= 0.7 * numeric[c][1] or body_len[c] <= 12
+            if figures and c > 0:
+                widths.append(f"{max(body_len[c], head_word[c]) * char + 8:.0f}pt")
+            else:
+                widths.append(f"{max(body_len[c], head_len[c], 10) ** 0.5:.2f}fr")
+        return "(" + ", ".join(widths) + ")"
 
     @staticmethod
     def _column_count(rows) -> int:
@@ -665,7 +714,8 @@ def _heading_shim() -> str:
     block(above: 1.4em, below: 0.55em, sticky: true, width: 100%, stroke: (top: 1.5pt + rgb("#12436d")),
       inset: (top: 4pt))[#set text(size: size); #inner]
   } else {
-    block(above: 1.1em, below: 0.5em, sticky: true, width: 100%)[#set text(size: size); #inner]
+    let below = if level == 1 { 8pt } else { 0.5em }
+    block(above: 1.1em, below: below, sticky: true, width: 100%)[#set text(size: size); #inner]
   }
 }
 #show std.heading: set text(size: 1em, weight: "bold")
