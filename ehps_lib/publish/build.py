@@ -818,9 +818,20 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
     todo = [j for j in jobs if j.key not in cached]
     log(f"Building {len(jobs)} paper(s) for {label}{note}: {len(cached)} cached, {len(todo)} to run, "
         f"with {min(workers, max(len(todo), 1))} worker(s) and the {engine_used} renderer")
-    results = _run_all(todo, workers, data, scan, log, progress, total=len(jobs), cached=len(cached),
-                       threshold=settings.suppression_threshold)
+    ahead = AuditAhead.start(site, editions, data, settings) if scan and public_jobs else None
+    try:
+        results = _run_all(todo, workers, data, scan, log, progress, total=len(jobs), cached=len(cached),
+                           threshold=settings.suppression_threshold)
+        return _finish(outcome, jobs, todo, cached, results, records, runs, public_jobs, internal_jobs, internal,
+                       site, reports, editions, settings, scan, data, started, synthetic, log, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
+
+def _finish(outcome, jobs, todo, cached, results, records, runs, public_jobs, internal_jobs, internal, site, reports,
+            editions, settings, scan, data, started, synthetic, log, ahead) -> BuildOutcome:
+    """The build after its papers ran: the outcome of each, then publishing (or not)."""
     for j in jobs:
         res = results.get(j.key, {"ok": True, "seconds": 0.0, "cached": True})
         if res["ok"]:
@@ -846,7 +857,7 @@ def _build(specs, areas, workers, engine_used, site, reports, data, root, settin
         records[j.key] = io.read_json(runs.entry(j.key) / cache.RECORD)
     with profile.stage("publish"):
         outcome = _publish(outcome, public_jobs, runs, records, site, reports, editions, settings, results, scan,
-                           data, started, log)
+                           data, started, log, ahead=ahead)
     if outcome.published and internal_jobs:
         try:
             made_from = next(e.period for e in editions if any(j.audience != "public" for j in e.jobs))
@@ -1122,7 +1133,7 @@ def _secrets(data: Path):
 
 def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, records: dict[str, dict], site: Path,
              reports: Path, editions: list[_Edition], settings, results: dict, scan: bool, data: Path,
-             started: float, log: Callable[[str], None]) -> BuildOutcome:
+             started: float, log: Callable[[str], None], ahead: AuditAhead | None = None) -> BuildOutcome:
     """Assemble a new build folder beside the live one, pass the gate, and swap ``site`` to it.
 
     ``editions``: the build's periods and sources (the Early Help pack's quarter, the statutory
@@ -1225,7 +1236,7 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
         # files this build's workers scanned and found clean (the same bytes, copied and verified)
         fresh = {f"{j.period_slug}/{j.area_code}/{name}": key for j in jobs if results.get(j.key)
                  for name, key in (results[j.key].get("scanned_clean") or {}).items()}
-        if not _publish_gate(outcome, stage_site, gated, data, scan, settings, fresh=fresh):
+        if not _publish_gate(outcome, stage_site, gated, data, scan, settings, fresh=fresh, ahead=ahead):
             io.remove_tree(stage)
             return outcome
         io.make_public(stage_site)
@@ -1284,7 +1295,7 @@ def _copy_open_data(stage_site: Path, p: Period, data: Path) -> None:
 
 
 def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], data: Path, scan: bool,
-                  settings, fresh: dict[str, str] | None = None) -> bool:
+                  settings, fresh: dict[str, str] | None = None, ahead: AuditAhead | None = None) -> bool:
     """The publish gate: what must hold of the assembled site before it is swapped in.
 
     Each paper's files were scanned by the worker that made them and verified by hash as
@@ -1322,6 +1333,8 @@ def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], da
         outcome.failures.append(Failure("-", "the site", "disclosure", disclosure.format_findings(findings),
                                         template="publish"))
         return False
+    if ahead is not None:
+        ahead.wait()  # its proofs are in the memo: the audit below takes what it proved of the same figures
     with profile.stage("audit"):
         memo = audit.AuditMemo(data / "cache" / AUDIT_MEMO)
         report = audit.audit_site(stage_site, threshold, rule=settings.suppression_interval, memo=memo)
@@ -1332,6 +1345,76 @@ def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], da
         outcome.failures.append(Failure("-", "the site", "intruder audit", report.format(), template="publish"))
         return False
     return True
+
+
+class AuditAhead:
+    """The intruder audit of the figures the new site will hold, started in a process of its own
+    while the papers run, since those figures (every period's open data) are known before any
+    paper is made.
+
+    It audits a copy of them laid out as in the site (the live site's figures files, with this
+    build's open data over its periods' own) and leaves its proofs in the audit memo
+    (:class:`~ehps_lib.publish.audit.AuditMemo`). The publish gate still audits the assembled site
+    itself: when its figures are byte for byte those audited ahead, it takes the result from the
+    memo; when they are not (a paper that publishes figures of its own), it proves what differs.
+    Nothing is trusted that the gate does not check again by digest. The process's time is the
+    profile's ``audit`` stage.
+    """
+
+    def __init__(self, process, folder: Path, timing: Path) -> None:
+        self.process, self.folder, self.timing = process, folder, timing
+        self._done = False
+
+    @classmethod
+    def start(cls, site: Path, editions: list[_Edition], data: Path, settings) -> AuditAhead | None:
+        from . import audit
+
+        try:
+            folder = io.new_folder(data / "cache", ".audit-ahead-")
+            live = live_site(site)
+            if live is not None:
+                for path, _kind, _cols in audit.figures_files(live):
+                    io.copy_file(path, folder / "site" / path.relative_to(live))
+            for ed in editions:
+                _copy_open_data(folder / "site", ed.period, data)
+        except (OSError, io.DamagedFileError):
+            return None  # the gate audits everything itself
+        timing = folder / "timing.json"
+        context = multiprocessing.get_context("fork") if sys.platform != "win32" else multiprocessing.get_context()
+        process = context.Process(target=_audit_ahead, name="ehps-audit-ahead", daemon=True,
+                                  args=(str(folder / "site"), str(data / "cache" / AUDIT_MEMO),
+                                        settings.suppression_threshold, settings.suppression_interval, str(timing)))
+        process.start()
+        return cls(process, folder, timing)
+
+    def wait(self) -> None:
+        """Wait for the audit to finish; add its time to the build's profile."""
+        if self._done:
+            return
+        self.process.join()
+        self._done = True
+        try:
+            t = io.read_json(self.timing)
+            profile.PROFILE.add("audit", float(t["wall"]), float(t["cpu"]))
+        except (OSError, io.DamagedFileError, KeyError, TypeError, ValueError):
+            pass  # it failed or was stopped: the gate's audit proves everything itself
+
+    def close(self) -> None:
+        """Stop it if it is still running (a build that failed before publishing) and remove its files."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        io.remove_tree(self.folder)
+
+
+def _audit_ahead(site: str, memo_path: str, threshold: int, rule: str, timing: str) -> None:
+    from . import audit
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    memo = audit.AuditMemo(Path(memo_path))
+    audit.audit_site(Path(site), threshold, rule=rule, memo=memo)
+    memo.save()
+    io.write_json({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}, Path(timing))
 
 
 def _mirror_reports(site: Path, reports: Path) -> int:
