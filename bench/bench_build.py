@@ -68,6 +68,19 @@ def _run(cmd: list[str], env: dict, cwd: Path) -> tuple[float, float, str]:
     return seconds, _children_cpu() - cpu, done.stdout
 
 
+def papers_made(site: Path, internal: Path) -> list[tuple[str, str, str]]:
+    """``(template, area code, period)`` of every paper a build made: the site's manifests (every
+    edition) and the internal papers' manifest."""
+    made = []
+    for manifest in sorted(site.glob("*/manifest.json")):
+        for run in json.loads(manifest.read_text(encoding="utf-8")).get("runs", []):
+            made.append((run["template"], run["area_code"], run["period"]))
+    for manifest in sorted(internal.glob("*/internal-manifest.json")):
+        for paper in json.loads(manifest.read_text(encoding="utf-8")).get("papers", []):
+            made.append((paper["template"], paper["area_code"], paper["period"]))
+    return sorted(set(made))
+
+
 def project_copy(work: Path) -> Path:
     """A workspace folder for the benchmark: the templates, the commentary and paper details,
     the Quarto project files (the library is the installed one; the reference data are read
@@ -134,15 +147,23 @@ def main(argv: list[str] | None = None) -> int:
     print(table(profile["stages"], profile["seconds"]))
 
     naive = naive_cpu = None
+    made = papers_made(site, work / "internal")
+    print(f"the build made {len(made)} papers (each template's editions: the quarter, its last month, the "
+          "statutory returns' month; the officers' internal papers)")
+    runs = made or [(t, code, period.label) for t, code in runs]
     if not args.skip_naive:
         out = work / "naive"
         out.mkdir()
         cpu, start = _children_cpu(), time.perf_counter()
-        for template, code in runs:
-            nb, html = out / f"{template}-{code}.ipynb", out / f"{template}-{code}.html"
-            subprocess.run([str(BIN / "papermill"), str(project / "notebooks" / f"{template}.ipynb"), str(nb),
-                            "-p", "area_code", code, "-p", "period", period.label, "-k", "python3",
-                            "--no-progress-bar"], env=env, cwd=project, check=True, capture_output=True)
+        for template, code, paper_period in runs:
+            stem = f"{template}-{code}-{paper_period.replace(' ', '-')}"
+            nb, html = out / f"{stem}.ipynb", out / f"{stem}.html"
+            done = subprocess.run([str(BIN / "papermill"), str(project / "notebooks" / f"{template}.ipynb"), str(nb),
+                                   "-p", "area_code", code, "-p", "period", paper_period, "-k", "python3",
+                                   "--no-progress-bar"], env=env, cwd=project, capture_output=True, text=True)
+            if done.returncode != 0:
+                print(done.stderr[-2000:])
+                raise SystemExit(f"the naive way failed on {template} for {code}, {paper_period}")
             subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)], env=env,
                            cwd=project, check=True, capture_output=True)
             subprocess.run([str(BIN / "weasyprint"), "--pdf-variant", "pdf/ua-1", "--pdf-tags", str(html),
