@@ -68,6 +68,26 @@ def _run(cmd: list[str], env: dict, cwd: Path) -> tuple[float, float, str]:
     return seconds, _children_cpu() - cpu, done.stdout
 
 
+def add_district_commentary(path: Path, district: str, summary: str) -> None:
+    """Add ``district``'s summary to a period's commentary file, keeping every other entry (a second
+    ``districts:`` key would replace the first one's districts, and re-run their papers too)."""
+    import yaml
+
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    entry = f"  {district}:\n    summary: {json.dumps(summary)}\n"
+    lines = text.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.rstrip() == "districts:"), None)
+    if at is None:
+        text = text + ("" if not text or text.endswith("\n") else "\n") + "districts:\n" + entry
+    else:
+        text = "".join(lines[:at + 1]) + entry + "".join(lines[at + 1:])
+    before = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None) or {}
+    after = yaml.safe_load(text)
+    assert after["districts"][district] == {"summary": summary}
+    assert {k: v for k, v in after["districts"].items() if k != district} == before.get("districts", {}) or {}
+    path.write_text(text, encoding="utf-8")
+
+
 def papers_made(site: Path, internal: Path) -> list[tuple[str, str, str]]:
     """``(template, area code, period)`` of every paper a build made: the site's manifests (every
     edition) and the internal papers' manifest."""
@@ -192,8 +212,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{', '.join(rerun)})")
 
     commentary = project / "reports" / "commentary" / f"{period.slug}.yml"
-    with open(commentary, "a", encoding="utf-8") as fh:
-        fh.write(f"\ndistricts:\n  {DISTRICT_NAME}:\n    summary: \"Benchmark: a district's commentary, added.\"\n")
+    add_district_commentary(commentary, DISTRICT_NAME, "Benchmark: a district's commentary, added.")
     edited, edited_cpu, _out = _run(build, env, project)
     edit_rerun = _manifest_reruns(site)
     print(f"commentary edit rebuild:           {edited:7.2f} s wall {edited_cpu:7.2f} s CPU   "
