@@ -21,13 +21,15 @@ the 12 districts):
 4. the **one-district-changed rebuild**: a correction to one district's published figures
    (as a reprocessed extract would bring), then ``ehps build`` again;
 5. the **commentary edit**: a district's commentary added to the period's commentary file,
-   then ``ehps build`` again (only that district's dashboard reads it).
+   then ``ehps build`` again: only the papers that print it may run again (the district's
+   dashboard, and in March and September the CYPF progress report, which carries every
+   district's Local Children's Partnership Group update).
 
 Each step reports the wall-clock time and the CPU time (user + system, of every process it
 ran), since the machine may be shared: CPU time is what the work costs, wall time what a
 user waits. It prints the ratio naive / ours (wall and CPU) and whether the targets are met
 (cold build at least 8× faster than the naive way; no-op rebuild under 0.5 s; one district
-corrected under 5 s; a commentary edit re-running one paper), and writes the figures to
+corrected under 5 s; a commentary edit re-running only the papers that print it), and writes the figures to
 ``bench/results/build.json``.
 """
 
@@ -49,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DISTRICT = "E07000108"  # Dover
 DISTRICT_NAME = "Dover"
-TARGETS = {"ratio": 8.0, "noop_s": 0.5, "one_district_s": 5.0, "commentary_papers": 1}
+TARGETS = {"ratio": 8.0, "noop_s": 0.5, "one_district_s": 5.0}
 
 
 def _children_cpu() -> float:
@@ -215,8 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     add_district_commentary(commentary, DISTRICT_NAME, "Benchmark: a district's commentary, added.")
     edited, edited_cpu, _out = _run(build, env, project)
     edit_rerun = _manifest_reruns(site)
+    # the papers that print a district's commentary: its dashboard, and in March and September the
+    # CYPF progress report, which carries every district's Local Children's Partnership Group update
+    shows_commentary = [f"district_dashboard/{DISTRICT}"] + [
+        f"{t}/{c}" for t, c, _p in runs if t == "cypf_progress_report"]
     print(f"commentary edit rebuild:           {edited:7.2f} s wall {edited_cpu:7.2f} s CPU   "
-          f"({len(edit_rerun)} paper(s) re-run: {', '.join(edit_rerun)})")
+          f"({len(edit_rerun)} paper(s) re-run: {', '.join(edit_rerun)}; target: only the "
+          f"{len(shows_commentary)} that print it)")
 
     figures = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "papers": len(runs),
                "load_average": round(os.getloadavg()[0], 1),
@@ -235,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "build.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     checks = {"cold ratio": naive is None or naive / ours >= TARGETS["ratio"],
               "no-op": noop < TARGETS["noop_s"], "one district": changed < TARGETS["one_district_s"],
-              "commentary edit": len(edit_rerun) == TARGETS["commentary_papers"]}
+              "commentary edit": sorted(edit_rerun) == sorted(shows_commentary)}
     missed = [k for k, ok in checks.items() if not ok]
     print("targets met" if not missed else f"targets NOT met: {', '.join(missed)}")
     if not args.keep:
