@@ -22,6 +22,7 @@ import pytest
 import quarto_mimic as qm
 import yaml
 from bs4 import BeautifulSoup
+from pdf_tools import pdf_alt_texts
 from pypdf import PdfReader
 
 from ehps_lib.config import load_settings
@@ -114,31 +115,6 @@ def html_figures(html: str) -> list[tuple[str, str]]:
         caption = fig.find("figcaption")
         out.append((img.get("alt", "") if img else "", " ".join(caption.get_text(" ").split()) if caption else ""))
     return out
-
-
-def pdf_alt_texts(path: Path) -> list[str]:
-    """The alt text of every tagged figure of a PDF (its structure tree's /Figure /Alt)."""
-    root = PdfReader(str(path)).trailer["/Root"]
-    alts: list[str] = []
-
-    def walk(node, seen):
-        node = node.get_object() if hasattr(node, "get_object") else node
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        if isinstance(node, dict):
-            if node.get("/S") == "/Figure" and node.get("/Alt"):
-                alts.append(str(node["/Alt"]))
-            kids = node.get("/K")
-            if kids is not None:
-                walk(kids, seen)
-        elif isinstance(node, list):
-            for kid in node:
-                walk(kid, seen)
-
-    if "/StructTreeRoot" in root:
-        walk(root["/StructTreeRoot"], set())
-    return alts
 
 
 def pdf_pages(path: Path) -> list[str]:

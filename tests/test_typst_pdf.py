@@ -14,6 +14,7 @@ import subprocess
 from html import escape
 
 import pytest
+from pdf_tools import pdf_alt_texts
 from pypdf import PdfReader
 
 from ehps_lib.publish import render, typst_pdf
@@ -147,23 +148,7 @@ def test_tagged_pdf_ua_with_title_language_and_figure_alt_text(pdf):
     assert reader.metadata.title == "Swale: test paper, 2016-17 Q4"
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert re.search(r'pdfuaid:part(="1"|>1<)', xmp)
-    alts = []
-
-    def walk(node, seen):
-        node = node.get_object() if hasattr(node, "get_object") else node
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        if isinstance(node, dict):
-            if node.get("/S") == "/Figure" and node.get("/Alt"):
-                alts.append(str(node["/Alt"]))
-            if node.get("/K") is not None:
-                walk(node["/K"], seen)
-        elif isinstance(node, list):
-            for kid in node:
-                walk(kid, seen)
-
-    walk(root["/StructTreeRoot"], set())
+    alts = pdf_alt_texts(pdf)
     assert alts == ["A blue rectangle standing for a chart"]
 
 
