@@ -535,7 +535,8 @@ class _Writer:
         sub = _Context(**{**ctx.__dict__, "in_table": True})
         size = self._font_size(cls, columns, ctx)
         left_table = bool(cls & {"ehps-sc-table", "ehps-index"})
-        header = [self._row(r, sub, header=True, left=left_table, cls=cls) for r in header_rows]
+        head_size = self._header_size(header_rows, columns, float(size.rstrip("pt")), ctx.width_pt)
+        header = [self._row(r, sub, header=True, left=left_table, cls=cls, text_size=head_size) for r in header_rows]
         body = [self._row(r, sub, header=False, left=left_table, cls=cls) for r in body_rows]
         nh = len(header_rows)
         stroke = (f"(x, y) => (bottom: if y + 1 == {nh} {{ 1pt + {_colour('text')} }} else "
@@ -640,7 +641,21 @@ class _Writer:
             base = min(9, base + 1)
         return f"{base}pt"
 
-    def _row(self, row, ctx: _Context, *, header: bool, left: bool, cls: set[str]) -> list[str]:
+    def _header_size(self, header_rows, columns: int, size_pt: float, room_pt: float) -> float | None:
+        """For a wide table (its columns share the width equally), the size of its headings' text at
+        which the longest word of each heading fits its column (bold Arial: about 0.6 em a
+        character); None when the table's own size fits, or for a narrower table."""
+        if columns <= WIDE_TABLE_COLUMNS:
+            return None
+        column = room_pt / (columns + 0.6) - 4  # 1.6fr for the first, 1fr each other; minus the insets
+        longest = max((max(len(w) for w in text.split()) for _r, c, span, text in self._cells(header_rows)
+                       if span == 1 and c > 0 and text), default=0)
+        if not longest or longest * 0.6 * size_pt <= column:
+            return None
+        return max(4.5, round(column / (longest * 0.6), 1))
+
+    def _row(self, row, ctx: _Context, *, header: bool, left: bool, cls: set[str],
+             text_size: float | None = None) -> list[str]:
         rcls = _classes(row)
         fill = None
         bold = False
@@ -665,6 +680,8 @@ class _Writer:
                      "ehps-sc-dashboard" in cls else "right")
                 align += " + bottom"
                 body = f"#strong[{body}]" if body else body
+                if body and text_size:
+                    body = f"#text(size: {text_size}pt)[{body}]"
             elif is_th:
                 align = "left"
                 if bold or cell.get("colspan") and int(cell.get("colspan")) > 1 and index == 1 and not \
