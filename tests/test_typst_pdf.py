@@ -204,3 +204,41 @@ def test_a_page_without_a_title_heading_or_with_skipped_levels_still_prints():
     text = " ".join(_pages(render.pdf_bytes(page, writer="typst")))
     assert text.index("Analyst's page") < text.index("Intro words") < text.index("Deep heading") \
         < text.index("Deeper heading")
+
+
+def test_an_analysts_notebook_prints_with_its_plots_code_and_frames(tmp_path):
+    """What an analyst's own notebook shows (a plot displayed without a size, a code block, a
+    DataFrame, printed output, a skipped heading level) prints as the page shows it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import nbformat
+    import pandas as pd
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    fig, ax = plt.subplots(figsize=(4, 2.5))
+    ax.plot([1, 2, 3], [3, 1, 2])
+    png = bytes_io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
+    plt.close(fig)
+    frame = pd.DataFrame({"District": ["Dover", "Swale"], "Cases": [230, 187]})
+    nb = new_notebook(cells=[
+        new_markdown_cell("# My exploration\n\n### Notes\n\n```python\nx = 1  # not a heading\n```"),
+        new_code_cell("plot", outputs=[new_output("display_data", data={
+            "image/png": base64.b64encode(png.getvalue()).decode(), "text/plain": "<Figure>"})]),
+        new_code_cell("frame", outputs=[new_output("execute_result", execution_count=1,
+                                                   data={"text/html": frame.to_html(), "text/plain": "frame"})]),
+        new_code_cell("print", outputs=[new_output("stream", name="stdout", text="total: 417 cases #done\n")]),
+    ])
+    nbformat.write(nb, tmp_path / "mine.ipynb")
+    _html, pdf = render.render_notebook(tmp_path / "mine.ipynb", tmp_path / "mine.html", tmp_path / "mine.pdf",
+                                        title="My exploration", synthetic=True, classification="OFFICIAL",
+                                        provenance={})
+    text = " ".join(_pages(pdf.read_bytes()))
+    for words in ("My exploration", "Notes", "x = 1 # not a heading", "Dover 230", "Swale 187",
+                  "total: 417 cases #done"):
+        assert words in text, words
+    # the plot at the size the page shows it (400 by 250 pixels), not stretched across the page
+    source, files = typst_pdf.typst_source((tmp_path / "mine.html").read_text(encoding="utf-8"))
+    assert len(files) == 1 and "width: 300.0pt" in source

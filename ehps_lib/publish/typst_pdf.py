@@ -78,6 +78,29 @@ _SPACES = re.compile(r"[ \t\r\n\f]+")
 _NUMBERISH = re.compile(r"^[\s\-+−–£$]*[\d.,]+\s*(%|pp|p)?[\s\S]{0,3}$|^c$|^[-–—]$|^n/?a$", re.IGNORECASE)
 
 
+def _natural_size(kind: str, data: bytes) -> tuple[float, float]:
+    """An image's size in points as a browser shows it (CSS pixels, 96 to the inch), from its
+    own header: a PNG's pixels, an SVG's width and height; (0, 0) when it does not say.
+
+    >>> _natural_size("png", bytes(16) + (640).to_bytes(4, "big") + (480).to_bytes(4, "big"))
+    (480.0, 360.0)
+    >>> _natural_size("svg+xml", b'<svg width="288pt" height="144pt" xmlns="http://www.w3.org/2000/svg"/>')
+    (288.0, 144.0)
+    """
+    if kind == "png" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big") * 0.75, int.from_bytes(data[20:24], "big") * 0.75
+    if kind == "svg+xml":
+        head = data[:2000].decode("utf-8", errors="replace")
+        size = {}
+        for name in ("width", "height"):
+            m = re.search(rf'<svg[^>]*\s{name}="([\d.]+)(pt|px)?"', head)
+            if m:
+                size[name] = float(m.group(1)) * (1.0 if m.group(2) == "pt" else 0.75)
+        if len(size) == 2:
+            return size["width"], size["height"]
+    return 0.0, 0.0
+
+
 class TypstPdfError(RuntimeError):
     """The page could not be laid out as a PDF; the message says why."""
 
@@ -211,8 +234,9 @@ class _Writer:
         alt = (img.get("alt") or "").strip()
         match = re.match(r"data:image/(png|jpeg|jpg|gif|webp|svg\+xml)(;base64)?,(.*)", src, re.DOTALL)
         if not match:
-            raise TypstPdfError(f"an image that is not inline (src {src[:60]!r}): every image of a paper is "
-                                "embedded in its page")
+            raise TypstPdfError(f"an image that is not inline (src {src[:60]!r}): every image of a paper must "
+                                "be embedded in its page (show it from the notebook, e.g. with IPython.display.Image, "
+                                "or remove it)")
         kind, is_b64, payload = match.groups()
         data = base64.b64decode(payload) if is_b64 else urllib.parse.unquote(payload).encode("utf-8")
         name = f"image-{len(self.doc.files) + 1}.{'svg' if kind == 'svg+xml' else kind}"
@@ -224,6 +248,8 @@ class _Writer:
             try:
                 w, h = float(img.get("width")) * 0.75, float(img.get("height")) * 0.75
             except (TypeError, ValueError):
+                w, h = _natural_size(kind, data)  # an image shown from a notebook, without a size
+            if not w or not h:
                 size = "width: 100%"
             else:
                 scale = min(1.0, ctx.width_pt / w)
