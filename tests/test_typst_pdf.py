@@ -242,3 +242,23 @@ def test_an_analysts_notebook_prints_with_its_plots_code_and_frames(tmp_path):
     # the plot at the size the page shows it (400 by 250 pixels), not stretched across the page
     source, files = typst_pdf.typst_source((tmp_path / "mine.html").read_text(encoding="utf-8"))
     assert len(files) == 1 and "width: 300.0pt" in source
+
+
+def test_a_process_forked_after_typst_was_called_directly_still_makes_the_pdf(tmp_path):
+    """The Quarto path and its tests call Typst themselves, not through the writer: a fork of such
+    a process must not wait for Typst's threads either (in a fresh interpreter, so that only the
+    direct call has run Typst before the fork)."""
+    import sys
+
+    script = (
+        "import multiprocessing, typst\n"
+        "from ehps_lib.publish import render\n"
+        "typst.compile(b'#set document(title: [t])\\n= Hello', pdf_standards=['ua-1'])\n"
+        "page = render.render_page('<h1>Forked</h1><p>Words</p>', title='t', synthetic=False,\n"
+        "                          classification='OFFICIAL', provenance={})\n"
+        "with multiprocessing.get_context('fork').Pool(1) as pool:\n"
+        "    pdf = pool.apply_async(render.pdf_bytes, (page,), {'writer': 'typst'}).get(timeout=60)\n"
+        "print(pdf[:5].decode())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "%PDF-"

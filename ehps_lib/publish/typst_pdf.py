@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
-import os
 import re
 import subprocess
 import sys
@@ -34,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from lxml import html as lxml_html
+
+from . import TYPST_INHERITED
 
 #: PDF standard written (``typst.compile(pdf_standards=...)``).
 PDF_STANDARD = "ua-1"
@@ -820,17 +821,6 @@ def _font_paths() -> tuple[str, ...]:
     return tuple(found)
 
 
-#: Whether this process has run Typst, and whether it is a fork of a process that had (see
-#: :func:`pdf_bytes`).
-_TYPST = {"used": False, "inherited": False}
-
-
-def _forked() -> None:
-    _TYPST["inherited"] = _TYPST["inherited"] or _TYPST["used"]
-
-
-os.register_at_fork(after_in_child=_forked)
-
 #: Compiles one page in a fresh Python process: ``python -c SCRIPT FOLDER FONT_DIR...``.
 _SUBPROCESS_SCRIPT = """
 import sys, typst
@@ -848,11 +838,11 @@ open(folder + "/page.pdf", "wb").write(pdf)
 def pdf_bytes(page_html: str) -> bytes:
     """The tagged PDF/UA-1 of a page made by :func:`ehps_lib.publish.render.render_page`.
 
-    Typst runs in this process, unless this process was forked from one that had already run it:
-    Typst's worker threads do not survive a fork, and the copy would wait for them for ever, so
-    such a process (a build's worker forked from a test session, say) runs Typst in a fresh
+    Typst runs in this process, unless this process was forked from one that had already loaded
+    it: Typst's worker threads do not survive a fork, and the copy would wait for them for ever,
+    so such a process (a build's worker forked from a test session, say) runs Typst in a fresh
     Python process instead (about a tenth of a second more). A build's own workers never need to:
-    the build itself never lays out a page before it forks them.
+    the build itself never loads Typst before it forks them.
     """
     source, files = typst_source(page_html)
     fonts = list(_font_paths())
@@ -861,7 +851,7 @@ def pdf_bytes(page_html: str) -> bytes:
         (folder / "page.typ").write_text(source, encoding="utf-8")
         for name, data in files.items():
             (folder / name).write_bytes(data)
-        if _TYPST["inherited"]:
+        if TYPST_INHERITED[0]:
             done = subprocess.run([sys.executable, "-c", _SUBPROCESS_SCRIPT, str(folder), *fonts],
                                   capture_output=True, text=True)
             if done.returncode != 0:
@@ -869,7 +859,6 @@ def pdf_bytes(page_html: str) -> bytes:
             return (folder / "page.pdf").read_bytes()
         import typst
 
-        _TYPST["used"] = True
         try:
             return typst.compile(str(folder / "page.typ"), root=str(folder), font_paths=fonts,
                                  ignore_system_fonts=bool(fonts), pdf_standards=[PDF_STANDARD])
