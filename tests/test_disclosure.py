@@ -399,6 +399,14 @@ class TestScanMemo:
     def _memo(self, tmp_path, secrets=SECRETS, threshold=5):
         return disclosure.ScanMemo(tmp_path / "memo.json", disclosure.scan_fingerprint(secrets, threshold))
 
+    def _scanned(self, tmp_path):
+        """A clean one-page site, scanned once and its memo saved."""
+        site, folder = _channel_site(tmp_path)
+        memo = self._memo(tmp_path)
+        assert disclosure.scan_site(site, SECRETS, 5, memo=memo) == []
+        memo.save()
+        return site, folder
+
     def test_a_clean_file_is_read_once_then_skipped(self, tmp_path):
         site, _ = _channel_site(tmp_path)
         memo = self._memo(tmp_path)
@@ -409,20 +417,14 @@ class TestScanMemo:
         assert again.skipped == len(list(disclosure.published_files(site))) > 1
 
     def test_an_edited_file_is_read_again_and_caught(self, tmp_path):
-        site, folder = _channel_site(tmp_path)
-        memo = self._memo(tmp_path)
-        disclosure.scan_site(site, SECRETS, 5, memo=memo)
-        memo.save()
+        site, folder = self._scanned(tmp_path)
         csv_path = folder / "scorecard-E07000113-2016-17-Q4-table-01.csv"
         csv_path.write_text(csv_path.read_text(encoding="utf-8").replace("612", "3"), encoding="utf-8")
         found = disclosure.scan_site(site, SECRETS, 5, memo=self._memo(tmp_path))
         assert ("small_count", "3") in {(f.rule, f.value) for f in found}
 
     def test_a_csv_is_read_again_when_its_page_changes(self, tmp_path):
-        site, folder = _channel_site(tmp_path)
-        memo = self._memo(tmp_path)
-        disclosure.scan_site(site, SECRETS, 5, memo=memo)
-        memo.save()
+        site, folder = self._scanned(tmp_path)
         page = folder / "scorecard.html"
         page.write_text(page.read_text(encoding="utf-8").replace("612", "613"), encoding="utf-8")
         again = self._memo(tmp_path)
@@ -433,10 +435,7 @@ class TestScanMemo:
 
     @pytest.mark.parametrize("change", ["secrets", "threshold"])
     def test_new_secrets_or_threshold_read_everything_again(self, tmp_path, change):
-        site, _ = _channel_site(tmp_path)
-        memo = self._memo(tmp_path)
-        disclosure.scan_site(site, SECRETS, 5, memo=memo)
-        memo.save()
+        site, _ = self._scanned(tmp_path)
         secrets = disclosure.Secrets(SECRETS.identifiers | {"SYN0000999"}, SECRETS.birth_months, "2014-04") \
             if change == "secrets" else SECRETS
         again = self._memo(tmp_path, secrets, 5 if change == "secrets" else 10)
