@@ -61,6 +61,7 @@ from ..geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, area_name, distric
 from ..indicators.catalogue import ALL_AGES, Indicator, load_catalogue, window_months
 from ..indicators.feasibility import Relation, binding_relations, check, components, is_protected
 from ..periods import Period, PeriodError
+from .cache import Memo
 
 RESULTS_COLUMNS = {"indicator_id", "area_code", "period", "age_band", "numerator", "denominator", "suppressed"}
 GRADIENT_COLUMNS = {"indicator_id", "area_code", "grouping", "group", "window_start", "window_end", "numerator",
@@ -492,60 +493,36 @@ def _pieces(inside: list[tuple[int, int]]) -> str:
 
 
 # -- the check -------------------------------------------------------------------------------------------
-class AuditMemo:
+class AuditMemo(Memo):
     """Linked systems of cells an earlier audit proved protected, so that they are not proved again.
 
     The audit's system falls apart into linked components (cells that share no relation, directly
     or through others, cannot narrow each other). A component's feasible ranges depend on nothing
     but its own relations: which cells are unknown (by key), the coefficients, and the published
     figures folded into each relation's constant. The memo keeps, for each component every cell of
-    which passed, a digest of exactly that (with the threshold, the rule and the library's code)
-    and the ranges found; an audit meeting a component with the same digest takes its ranges
-    from the memo. Any change to a component (a figure corrected, a cell withheld or published,
-    a new period's relation reaching it) changes its digest, and it is proved afresh.
+    which passed, a digest of exactly that (with the threshold and the rule; the memo's fingerprint
+    is the library's code) and the ranges found; an audit meeting a component with the same digest
+    takes its ranges from the memo. Any change to a component (a figure corrected, a cell withheld
+    or published, a new period's relation reaching it) changes its digest, and it is proved
+    afresh. It also keeps the last passing report, by :func:`figures_digest` of the site.
 
-    Kept at ``path`` (the data folder's cache); an unreadable memo is an empty one. The command
-    line's ``ehps check-disclosure --audit`` uses none: it proves everything.
+    Kept at ``path`` (the data folder's cache). The command line's ``ehps check-disclosure
+    --audit`` uses none: it proves everything.
     """
 
     def __init__(self, path: Path | None) -> None:
-        self.path = Path(path) if path else None
-        self._ranges: dict[str, list] = {}
-        self._seen: set[str] = set()
-        self._last: dict | None = None
-        self.reused = 0
-        try:
-            stored = io.read_json_or(self.path, None) if self.path is not None else None
-        except Exception:  # noqa: BLE001 - a damaged memo only means proving everything again
-            stored = None
-        if isinstance(stored, dict) and stored.get("version") == self.version() and \
-                isinstance(stored.get("components"), dict):
-            self._ranges = stored["components"]
-            self._last = stored.get("last")
-
-    @staticmethod
-    def version() -> str:
         from ..data import digests
 
-        return digests.library_digest()
-
-    def site_digest(self, site: Path, files: list[tuple[Path, str, set[str]]], threshold: int, rule: str) -> str:
-        """A digest of every figures file of a site (names and bytes), the threshold and the rule."""
-        import hashlib
-
-        h = hashlib.sha256(f"{threshold}|{rule}\n".encode())
-        for path, _kind, _cols in files:
-            h.update(f"{path.relative_to(site).as_posix()} {io.sha256_file(path)}\n".encode())
-        return h.hexdigest()
+        super().__init__(path, digests.library_digest())
 
     def report_for(self, site_digest: str) -> AuditReport | None:
         """The report of the last audit, when it passed on exactly these figures."""
-        stored = self._last if isinstance(self._last, dict) and self._last.get("digest") == site_digest else None
-        if stored is None:
+        last = self.extra.get("last")
+        if not isinstance(last, dict) or last.get("digest") != site_digest:
             return None
         try:
-            report = AuditReport(**stored["report"])
-        except TypeError:
+            report = AuditReport(**last["report"])
+        except (TypeError, KeyError):
             return None
         if report.narrowest is not None:
             width, lo, hi, cell = report.narrowest
@@ -560,24 +537,17 @@ class AuditMemo:
             if report.narrowest is not None:
                 kept["narrowest"] = [report.narrowest[0], report.narrowest[1], _encode(report.narrowest[2]),
                                      report.narrowest[3]]
-            self._last = {"digest": site_digest, "report": kept}
+            self.extra["last"] = {"digest": site_digest, "report": kept}
 
-    def get(self, digest: str) -> list | None:
-        self._seen.add(digest)
-        return self._ranges.get(digest)
 
-    def put(self, digest: str, ranges: list) -> None:
-        self._seen.add(digest)
-        self._ranges[digest] = ranges
+def figures_digest(site: Path, files: list[tuple[Path, str, set[str]]], threshold: int, rule: str) -> str:
+    """A digest of every figures file of a site (names and bytes), the threshold and the rule."""
+    import hashlib
 
-    def __len__(self) -> int:
-        return len(self._ranges)
-
-    def save(self) -> None:
-        """Write the memo: the components of the last audit (one no longer met is forgotten)."""
-        if self.path is not None:
-            kept = {d: r for d, r in sorted(self._ranges.items()) if d in self._seen or not self._seen}
-            io.write_json({"version": self.version(), "components": kept, "last": self._last}, self.path)
+    h = hashlib.sha256(f"{threshold}|{rule}\n".encode())
+    for path, _kind, _cols in files:
+        h.update(f"{path.relative_to(site).as_posix()} {io.sha256_file(path)}\n".encode())
+    return h.hexdigest()
 
 
 def _component_digests(keys: list, relations: list[Relation], comp: np.ndarray, threshold: int, rule: str
@@ -683,7 +653,6 @@ def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator]
         for c, d in digests.items():
             if c not in failed_components and c not in reused:
                 memo.put(d, [[_encode(result.lo[v]), _encode(result.hi[v])] for v in order[c]])
-        memo.reused += report.reused
     # explain the first failures: the relations binding at the bound that is too tight
     for failure, v in zip(report.failures[:explain], failing, strict=False):
         if not failure.proved:
@@ -716,7 +685,7 @@ def audit_site(site: Path, threshold: int, catalogue: dict[str, Indicator] | Non
     (:class:`AuditMemo`), components proved before for the very same figures are not proved again."""
     started = time.perf_counter()
     files = figures_files(Path(site))
-    digest = memo.site_digest(Path(site), files, threshold, rule) if memo is not None else None
+    digest = figures_digest(Path(site), files, threshold, rule) if memo is not None else None
     if memo is not None and (report := memo.report_for(digest)) is not None:
         # exactly the figures of the last audit, which passed: nothing to prove again
         report.reused, report.solver_calls, report.rule = report.withheld + report.derived, 0, rule

@@ -237,10 +237,10 @@ AUDIT_MEMO = "audit-memo.json"
 #: Set in each worker by :func:`_init_worker`: what the disclosure scan looks for, and the largest
 #: count it treats as small (the settings' suppression threshold, as the publish gate's scan).
 _SECRETS = None
-_THRESHOLD = 5
+_THRESHOLD: int | None = None
 
 
-def _init_worker(secrets, data_dir: str, threshold: int = 5) -> None:
+def _init_worker(secrets, data_dir: str, threshold: int) -> None:
     global _SECRETS, _THRESHOLD
     os.environ["EHPS_DATA_DIR"] = data_dir
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -1061,7 +1061,7 @@ def release_gaps(papers: list[tuple[str, str, str]], period: str) -> list[str]:
 
 
 def _run_all(todo: list[RunJob], workers: int, data: Path, scan: bool, log, progress, *, total: int,
-             cached: int, threshold: int = 5) -> dict[str, dict]:
+             cached: int, threshold: int) -> dict[str, dict]:
     """Execute ``todo`` in worker processes with a progress bar; return results by key."""
     if not todo:
         return {}
@@ -1318,7 +1318,7 @@ def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], da
     """
     if not scan:
         return True
-    from . import audit, disclosure
+    from . import disclosure
 
     threshold = settings.suppression_threshold
     with profile.stage("gate"):
@@ -1336,9 +1336,7 @@ def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], da
     if ahead is not None:
         ahead.wait()  # its proofs are in the memo: the audit below takes what it proved of the same figures
     with profile.stage("audit"):
-        memo = audit.AuditMemo(data / "cache" / AUDIT_MEMO)
-        report = audit.audit_site(stage_site, threshold, rule=settings.suppression_interval, memo=memo)
-        memo.save()
+        report = _audited(stage_site, data, threshold, settings.suppression_interval)
     outcome.audit = report
     if not report.ok:
         outcome.ok = False
@@ -1382,8 +1380,8 @@ class AuditAhead:
         timing = folder / "timing.json"
         context = multiprocessing.get_context("fork") if sys.platform != "win32" else multiprocessing.get_context()
         process = context.Process(target=_audit_ahead, name="ehps-audit-ahead", daemon=True,
-                                  args=(str(folder / "site"), str(data / "cache" / AUDIT_MEMO),
-                                        settings.suppression_threshold, settings.suppression_interval, str(timing)))
+                                  args=(folder / "site", data, settings.suppression_threshold,
+                                        settings.suppression_interval, timing))
         process.start()
         return cls(process, folder, timing)
 
@@ -1407,14 +1405,20 @@ class AuditAhead:
         io.remove_tree(self.folder)
 
 
-def _audit_ahead(site: str, memo_path: str, threshold: int, rule: str, timing: str) -> None:
+def _audited(site: Path, data: Path, threshold: int, rule: str):
+    """The intruder audit of ``site`` with the workspace's memo (:data:`AUDIT_MEMO`), which it updates."""
     from . import audit
 
-    wall, cpu = time.perf_counter(), time.process_time()
-    memo = audit.AuditMemo(Path(memo_path))
-    audit.audit_site(Path(site), threshold, rule=rule, memo=memo)
+    memo = audit.AuditMemo(data / "cache" / AUDIT_MEMO)
+    report = audit.audit_site(site, threshold, rule=rule, memo=memo)
     memo.save()
-    io.write_json({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}, Path(timing))
+    return report
+
+
+def _audit_ahead(site: Path, data: Path, threshold: int, rule: str, timing: Path) -> None:
+    wall, cpu = time.perf_counter(), time.process_time()
+    _audited(site, data, threshold, rule)
+    io.write_json({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}, timing)
 
 
 def _mirror_reports(site: Path, reports: Path) -> int:

@@ -124,3 +124,44 @@ class RunCache:
         for leftover in self.root.iterdir():
             if leftover.name.startswith(".") and leftover.is_dir():
                 io.remove_tree(leftover)
+
+
+class Memo:
+    """What a check found good, so that the same thing is not checked twice: entries by name, kept
+    in a JSON file under the ``fingerprint`` of everything else a verdict depends on (the check's
+    code, its settings). A memo written under another fingerprint, or one that cannot be read, is
+    an empty one: it only means checking everything again. :meth:`save` keeps the entries met since
+    the memo was read (all of them when none was), so what is no longer checked is forgotten.
+    Subclasses: :class:`~ehps_lib.publish.disclosure.ScanMemo`, :class:`~ehps_lib.publish.audit.AuditMemo`.
+    """
+
+    def __init__(self, path: Path | None, fingerprint: str) -> None:
+        self.path, self.fingerprint = (Path(path) if path else None), fingerprint
+        self.entries: dict[str, object] = {}
+        #: anything else the check keeps beside its entries
+        self.extra: dict[str, object] = {}
+        self._seen: set[str] = set()
+        try:
+            stored = io.read_json_or(self.path, None) if self.path is not None else None
+        except Exception:  # noqa: BLE001 - a damaged memo only means checking everything again
+            stored = None
+        if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint and \
+                isinstance(stored.get("entries"), dict):
+            self.entries = stored["entries"]
+            self.extra = stored.get("extra") if isinstance(stored.get("extra"), dict) else {}
+
+    def get(self, name: str):
+        self._seen.add(name)
+        return self.entries.get(name)
+
+    def put(self, name: str, value) -> None:
+        self._seen.add(name)
+        self.entries[name] = value
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def save(self) -> None:
+        if self.path is not None:
+            kept = {k: v for k, v in sorted(self.entries.items()) if k in self._seen or not self._seen}
+            io.write_json({"fingerprint": self.fingerprint, "entries": kept, "extra": self.extra}, self.path)

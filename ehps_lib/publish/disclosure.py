@@ -52,6 +52,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..data import io
+from .cache import Memo
 
 #: Default threshold: the DfE children-in-need rule (counts from 1 to 5 are withheld).
 DEFAULT_THRESHOLD = 5
@@ -857,27 +858,18 @@ def scan_fingerprint(secrets: Secrets, threshold: int) -> str:
     return h.hexdigest()
 
 
-class ScanMemo:
+class ScanMemo(Memo):
     """The files a scan found clean, so that a file already read is not read again.
 
     An entry is the file's SHA-256 and that of the page its scan also reads
     (:func:`scan_dependency`), under the :func:`scan_fingerprint` of the scan: a file whose
     bytes, whose page, the extract's secrets, the threshold or the scanner's code changed is
-    read again. Kept at ``path`` (the workspace's cache); an unreadable memo is an empty one.
+    read again. Kept at ``path`` (the workspace's cache).
     """
 
     def __init__(self, path: Path | None, fingerprint: str) -> None:
-        self.path, self.fingerprint = (Path(path) if path else None), fingerprint
-        self._clean: dict[str, str] = {}
-        self._seen: set[str] = set()
+        super().__init__(path, fingerprint)
         self.skipped = 0
-        try:
-            stored = io.read_json_or(self.path, None) if self.path is not None else None
-        except Exception:  # noqa: BLE001 - a damaged memo only means reading every file again
-            stored = None
-        if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint and \
-                isinstance(stored.get("clean"), dict):
-            self._clean = {str(k): str(v) for k, v in stored["clean"].items()}
 
     @staticmethod
     def file_key(path: Path) -> str:
@@ -887,22 +879,12 @@ class ScanMemo:
         return f"{io.sha256_file(path)}:{page}"
 
     def is_clean(self, name: str, key: str) -> bool:
-        self._seen.add(name)
-        hit = self._clean.get(name) == key
+        hit = self.get(name) == key
         self.skipped += hit
         return hit
 
     def add(self, name: str, key: str) -> None:
-        self._clean[name] = key
-
-    def __len__(self) -> int:
-        return len(self._clean)
-
-    def save(self) -> None:
-        """Write the memo: the files of the last scan (a file no longer published is forgotten)."""
-        if self.path is not None:
-            kept = {k: v for k, v in sorted(self._clean.items()) if k in self._seen}
-            io.write_json({"fingerprint": self.fingerprint, "clean": kept}, self.path)
+        self.put(name, key)
 
 
 def format_findings(findings: list[Finding], limit: int = 50) -> str:

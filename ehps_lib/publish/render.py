@@ -695,10 +695,6 @@ def component_css() -> str:
     return "\n".join(out)
 
 
-def _typst_string(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def compose_markdown(html_form: str, markdown_form: str) -> str:
     """One ``text/markdown`` output that carries both forms: the HTML as a raw block (web pages)
     and the Markdown inside a div hidden from HTML formats (the PDF), using Quarto's conditional
@@ -818,7 +814,9 @@ def quarto_notebook(nb, *, title: str | None = None, classification: str | None 
             outputs.append(out)
         cell["outputs"] = outputs
     provenance = {"build_time": build_time(), **(provenance or {})}
-    marks = ("#metadata((classification: " + _typst_string(classification) + ", synthetic: "
+    from .typst_pdf import string as typst_string
+
+    marks = ("#metadata((classification: " + typst_string(str(classification)) + ", synthetic: "
              + ("true" if synthetic else "false") + ")) <ehps-marks>")
     top = (markup.raw_html(f"<style>\n{component_css()}\n</style>\n"
                            '<p class="ehps-classification"><span class="ehps-visually-hidden">Security '

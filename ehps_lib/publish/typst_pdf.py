@@ -54,6 +54,11 @@ TEXT_STYLE = {  # class → (colour or None, bold)
     "ehps-cmp-higher": (None, True), "ehps-cmp-lower": (None, True), "ehps-sc-value": (None, True),
     "ehps-atlas-this": (None, True), "ehps-org-name": (None, True), "ehps-sc-exc-title": (None, False),
 }
+#: Spans shown as a line of their own (``display: block``) and the text style of each.
+LINE_STYLES = {"ehps-cypf-measure": f'fill: rgb("{COLOURS["muted"]}"), size: 0.88em',
+               "ehps-cypf-statement": 'style: "italic", size: 0.88em',
+               "ehps-attribution": f'fill: rgb("{COLOURS["muted"]}"), size: 7.5pt',
+               "ehps-atlas-caption": ""}
 #: Not printed (the print rules' ``display: none``, and what only a screen or screen reader uses).
 HIDDEN_CLASSES = {"ehps-skip-link", "ehps-nav", "ehps-downloads", "ehps-related", "ehps-table-download",
                   "ehps-scroll-cue", "ehps-visually-hidden"}
@@ -176,8 +181,7 @@ class _Writer:
         if tag == "wbr":
             return ""
         if tag in ("img", "picture"):
-            return self.image(el if tag == "img" else el.find(".//img"), ctx) if tag == "img" or \
-                el.find(".//img") is not None else ""
+            return self.image(el if tag == "img" else el.find(".//img"), ctx)
         if tag not in INLINE_TAGS:
             inner = self.blocks(el, ctx)
             return f"#block[{inner}]" if inner.strip() else ""
@@ -215,12 +219,9 @@ class _Writer:
             return f'#text(fill: {_colour("muted")}, size: 0.9em)[{body}]'
         if cls & {"committee-nowrap", "ehps-dot"}:
             return f"#box[{body}]"
-        if cls & {"ehps-cypf-measure", "ehps-cypf-statement", "ehps-atlas-caption", "ehps-attribution"}:
-            style = {"ehps-cypf-measure": f'fill: {_colour("muted")}, size: 0.88em',
-                     "ehps-cypf-statement": 'style: "italic", size: 0.88em',
-                     "ehps-attribution": f'fill: {_colour("muted")}, size: 7.5pt',
-                     "ehps-atlas-caption": ""}[next(iter(cls & {"ehps-cypf-measure", "ehps-cypf-statement",
-                                                                 "ehps-atlas-caption", "ehps-attribution"}))]
+        line = next((name for name in LINE_STYLES if name in cls), None)
+        if line is not None:  # shown as a line of its own (display: block), in its own style
+            style = LINE_STYLES[line]
             return f"#linebreak()#text({style})[{body}]" if style else f"#linebreak(){body}"
         if "ehps-tag" in cls:
             return (f'#box(fill: {_colour("yellow")}, stroke: 1pt + {_colour("text")}, inset: (x: 0.25em, y: 0pt), '
@@ -282,26 +283,24 @@ class _Writer:
                 out.append("#page(flipped: true)[\n" + "\n\n".join(landscape) + "\n]")
                 landscape.clear()
 
-        heading_last = False
-        for item in self._stream(el, top=True):
-            if isinstance(item, str) and not item.strip():
-                run.append(" ")
-                continue
-            if isinstance(item, str) or (item is not None and item.tag in INLINE_TAGS):
-                heading_last = False
+        heading_last = False  # the last block written is a heading (it goes with what it heads)
+        for item in self._stream(el):
             if item is None:
                 flush_run()
             elif isinstance(item, str):
                 run.append(escape(_SPACES.sub(" ", item)))
+                heading_last = heading_last and not item.strip()
             elif item.tag in INLINE_TAGS and item.tag not in ("picture", "img"):
                 run.append(self.inline_element(item, ctx))
+                heading_last = False
             else:
                 flush_run()
+                heading_last = heading_last and item.tag not in INLINE_TAGS  # an image comes between
                 if self._landscape(item) and not ctx.landscape and not ctx.in_table:
                     inner = self.block(item, _Context(landscape=True, width_pt=WIDTH_PT[True]))
                     if inner.strip():
                         if not landscape and heading_last and out:
-                            landscape.append(out.pop())  # a heading goes with what it heads
+                            landscape.append(out.pop())
                         landscape.append(inner)
                     continue
                 text = self.block(item, ctx)
@@ -313,7 +312,7 @@ class _Writer:
         flush_landscape()
         return "\n\n".join(out)
 
-    def _stream(self, el, top: bool = False):
+    def _stream(self, el):
         """The children of ``el`` (text, elements; ``None`` where a wrapper starts or ends)."""
         if el.text:
             yield el.text
@@ -440,10 +439,7 @@ class _Writer:
         if "ehps-sc-missing" in cls:
             return (f"#block(width: 100%, fill: {_colour('stripe')}, stroke: (left: 3pt + {_colour('grey')}), "
                     f"inset: 6pt)[{self.inline(el, ctx).strip()}]")
-        if tag in ("main", "body", "section", "div", "article", "aside", "blockquote", "li", "dd", "dt",
-                   "caption", "figcaption", "address", "center", "form", "fieldset"):
-            return self.blocks(el, ctx)
-        return self.blocks(el, ctx)
+        return self.blocks(el, ctx)  # any other element: its content
 
     def paragraph(self, el, cls: set[str], ctx: _Context) -> str:
         number = el.find("span[@class='committee-para-number']") if "committee-para" in cls else None
@@ -632,25 +628,8 @@ class _Writer:
                 widths.append(f"{max(body_len[c], head_len[c], 10) ** 0.5:.2f}fr")
         return "(" + ", ".join(widths) + ")"
 
-    @staticmethod
-    def _column_count(rows) -> int:
-        taken: dict[tuple[int, int], bool] = {}
-        width = 0
-        for r, row in enumerate(rows):
-            c = 0
-            for cell in row:
-                if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
-                    continue
-                while taken.get((r, c)):
-                    c += 1
-                span = int(cell.get("colspan") or 1)
-                rows_ = int(cell.get("rowspan") or 1)
-                for dr in range(rows_):
-                    for dc in range(span):
-                        taken[(r + dr, c + dc)] = True
-                c += span
-            width = max(width, c, max((k[1] + 1 for k in taken if k[0] == r), default=0))
-        return width
+    def _column_count(self, rows) -> int:
+        return max((c + span for _r, c, span, _text in self._cells(rows)), default=0)
 
     @staticmethod
     def _font_size(cls: set[str], columns: int, ctx: _Context) -> str:
@@ -684,12 +663,11 @@ class _Writer:
     def _row(self, row, ctx: _Context, *, header: bool, left: bool, cls: set[str],
              text_size: float | None = None) -> list[str]:
         rcls = _classes(row)
-        fill = None
-        bold = False
-        if rcls & {"ehps-sc-section"}:
+        fill, bold = None, False
+        if rcls & {"ehps-sc-section", "ehps-dd-county", "ehps-dd-area"}:
             fill, bold = "section", True
-        elif rcls & {"ehps-sc-level1", "ehps-index-group", "ehps-dd-county", "ehps-dd-area"}:
-            fill, bold = ("stripe" if "ehps-dd-county" not in rcls and "ehps-dd-area" not in rcls else "section"), True
+        elif rcls & {"ehps-sc-level1", "ehps-index-group"}:
+            fill, bold = "stripe", True
         elif rcls & {"ehps-sc-level0", "ehps-bd-kent", "ehps-dd-district"}:
             bold = True
         cells = []
@@ -700,32 +678,33 @@ class _Writer:
             index += 1
             body = self.blocks(cell, ctx).strip()
             text = cell.text_content().strip()
-            is_th = cell.tag == "th"
+            span, down = int(cell.get("colspan") or 1), int(cell.get("rowspan") or 1)
+            words = bool(text) and not _NUMBERISH.match(text)
             if header:
-                align = "center" if cell.get("scope") == "colgroup" else \
-                    ("left" if index == 1 or left or not _NUMBERISH.match(text or "0") and len(text) > 0 and
-                     "ehps-sc-dashboard" in cls else "right")
+                if cell.get("scope") == "colgroup":
+                    align = "center"
+                else:
+                    align = "left" if index == 1 or left or (words and "ehps-sc-dashboard" in cls) else "right"
                 align += " + bottom"
-                body = f"#strong[{body}]" if body else body
+                if body:
+                    body = f"#strong[{body}]"
                 if body and text_size:
                     body = f"#text(size: {text_size}pt)[{body}]"
-            elif is_th:
+            elif cell.tag == "th":
                 align = "left"
-                if bold or cell.get("colspan") and int(cell.get("colspan")) > 1 and index == 1 and not \
-                        cell.getnext() is not None:
-                    body = f"#strong[{body}]" if body else body
+                # a row's heading in bold in a bold row, or when it spans the whole row (a group's heading)
+                if body and (bold or (span > 1 and index == 1 and cell.getnext() is None)):
+                    body = f"#strong[{body}]"
             else:
-                numeric = bool(_NUMBERISH.match(text)) if text else True
-                if left and "ehps-sc-text" not in _classes(cell):
-                    numeric = numeric and "ehps-sc-table" not in cls
-                align = "right" if numeric and "ehps-sc-text" not in _classes(cell) else "left"
+                figure = not words and "ehps-sc-table" not in cls and "ehps-sc-text" not in _classes(cell)
+                align = "right" if figure else "left"
                 if bold and body:
                     body = f"#strong[{body}]"
             args = [f"align: {align}"]
-            if cell.get("colspan") and int(cell.get("colspan")) > 1:
-                args.append(f"colspan: {int(cell.get('colspan'))}")
-            if cell.get("rowspan") and int(cell.get("rowspan")) > 1:
-                args.append(f"rowspan: {int(cell.get('rowspan'))}")
+            if span > 1:
+                args.append(f"colspan: {span}")
+            if down > 1:
+                args.append(f"rowspan: {down}")
             if fill:
                 args.append(f"fill: {_colour(fill)}")
             cells.append(f"table.cell({', '.join(args)})[{body}]")
@@ -749,10 +728,9 @@ PREAMBLE = """#set document(title: {title}, author: "Kent County Council"{date})
 """
 
 
-def _heading_shim() -> str:
-    # Headings carry their own size and rule (a line above level-2 headings, as on the web page):
-    # ``#heading(level: n, rule: .., size: ..)[..]`` is written as a styled heading.
-    return """#let heading(level: 1, rule: false, size: 10pt, body) = {
+#: Headings carry their own size and rule (a line above level-2 headings, as on the web page):
+#: ``#heading(level: n, rule: .., size: ..)[..]`` is written as a styled heading.
+HEADINGS_TYPST = """#let heading(level: 1, rule: false, size: 10pt, body) = {
   let inner = std.heading(level: level, body)
   if rule {
     block(above: 1.4em, below: 0.55em, sticky: true, width: 100%, stroke: (top: 1.5pt + rgb("#12436d")),
@@ -806,7 +784,7 @@ def typst_source(page_html: str) -> tuple[str, dict[str, bytes]]:
         title=string(doc.title), date=date, lang=string(doc.lang),
         region=f", region: {string(doc.region)}" if doc.region else "", text=_colour("text"),
         top_left=escape(doc.top_left), top_right=escape(doc.top_right))
-    return preamble + _heading_shim() + "\n" + content + "\n", doc.files
+    return preamble + HEADINGS_TYPST + "\n" + content + "\n", doc.files
 
 
 @lru_cache(maxsize=1)
