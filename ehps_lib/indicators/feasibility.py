@@ -232,18 +232,14 @@ def _matrices(vars_: np.ndarray, rels: list[Relation]):
 
 
 def _solve_milp(vars_: np.ndarray, rels: list[Relation], lo: np.ndarray, hi: np.ndarray, out: Ranges) -> bool:
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    a, lb, ub = _matrices(vars_, rels)
+    """The exact range of each unknown of a component: an integer programme per bound."""
+    prog = _Programme(*_matrices(vars_, rels))
     m = len(vars_)
-    constraint = LinearConstraint(a, lb, ub)
-    integrality = np.ones(m)
-    bounds = Bounds(np.zeros(m), np.full(m, np.inf))
     for i, v in enumerate(vars_):
         c = np.zeros(m)
         for sign, target in ((1.0, lo), (-1.0, hi)):
             c[i] = sign
-            res = milp(c, constraints=[constraint], integrality=integrality, bounds=bounds)
+            res = prog.solve(c)
             out.solver_calls += 1
             if res.status == 2:  # infeasible: the figures contradict each other
                 lo[vars_], hi[vars_] = np.nan, np.nan
@@ -387,11 +383,7 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
     ext = None  # the witness programme's: each unknown and its capped copy (made when first needed)
 
     def solve(c, prog=base, upper=None, options=None):
-        """The integer programme, through its linear relaxation first: a relaxation with no
-        solution means none in whole numbers either, and an optimal relaxation that is already in
-        whole numbers is the integer optimum. Tables of sums are mostly like that, and the linear
-        programme, re-solved from the last one's optimal basis, takes milliseconds where the
-        integer one can take seconds; only the others go to branch and bound."""
+        """One programme of ``prog`` (see :class:`_Programme`), counted."""
         out.solver_calls += 1
         return prog.solve(c, upper, options)
 
@@ -412,7 +404,7 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
             break
         # These two programmes only look for feasible points (any point is a valid witness; the
         # objective steers it): a near-optimal one, found in a fraction of the time, will do.
-        res = solve(open_ * _weights(m, _round + 100), options=WITNESS_OPTIONS)
+        res = solve(open_ * _weights(m, _round, small=True), options=WITNESS_OPTIONS)
         if res.status == 2:
             lo[vars_], hi[vars_] = np.nan, np.nan
             return False
@@ -505,9 +497,10 @@ class _Programme:
     The linear relaxation stays loaded in HiGHS (highspy) and each solve starts from the last
     optimal basis: the witness and single-unknown programmes of a component differ only in their
     objective and a bound or two, and a warm start re-solves a component of 2,000 unknowns in
-    about 4 ms against about 30 ms from scratch. Only when the relaxation's optimum is not in
-    whole numbers does the integer programme go to branch and bound (:func:`scipy.optimize.milp`,
-    HiGHS too)."""
+    about 4 ms against about 30 ms from scratch. A relaxation with no solution means none in whole
+    numbers either, and a relaxation's optimum in whole numbers is the integer optimum (tables of
+    sums are mostly like that); only the others go to branch and bound
+    (:func:`scipy.optimize.milp`, HiGHS too), which can take seconds."""
 
     def __init__(self, a, lb: np.ndarray, ub: np.ndarray, integer: np.ndarray | None = None) -> None:
         self.a = a.tocsr()
@@ -593,14 +586,16 @@ class _Programme:
                     bounds=Bounds(np.zeros(self.n), upper), options=options)
 
 
-def _weights(m: int, round_: int) -> np.ndarray:
-    """Weights of the unknowns in a witness programme: equal at first, then skewed at random (seeded
-    by the round, so the same inputs give the same witnesses): unknowns that compete for the same
-    relations cannot all reach their goal at once, and equal weights let the optimum share out the
-    room so that none does; skewed weights pick winners, proving more per programme."""
-    if round_ == 0:
+def _weights(m: int, round_: int, small: bool = False) -> np.ndarray:
+    """Weights of the unknowns in a witness programme: skewed at random (seeded by the round, so the
+    same inputs give the same witnesses): unknowns that compete for the same relations cannot all
+    reach their goal at once, and equal weights let the optimum share out the room so that none
+    does; skewed weights pick winners, proving more per programme. The programme for large values
+    starts with equal weights; the one for small values (``small``) draws from seeds of its own
+    and never weighs equally (the plain sum returns the same point round after round)."""
+    if round_ == 0 and not small:
         return np.ones(m)
-    return np.random.default_rng(round_).random(m) ** 4 + 0.01
+    return np.random.default_rng(round_ + 100 if small else round_).random(m) ** 4 + 0.01
 
 
 #: The witness programmes stop within 5 % of the optimum (any feasible point is a valid witness).
