@@ -164,3 +164,24 @@ def test_most_published_figures_are_within_tolerance(calibration):
     assert share >= 0.85, f"{share:.1%} within tolerance"
     activity = calibration[calibration["section"] == "SCS Activity"]
     assert activity["within"].mean() >= 0.95
+
+
+def test_the_months_results_record_every_decision_for_the_next_months_to_honour(synthetic_returns_dir):
+    from ehps_lib.indicators import scs_results
+
+    ledger = io.read_ledger(synthetic_returns_dir, kind="scs")
+    assert ledger is not None and list(ledger.columns) == scs_results.LEDGER_COLUMNS
+    assert set(ledger["decided_for"]) == {"2016-08"} and not ledger.duplicated(scs_results.LEDGER_KEY).any()
+    rows, meta = io.read_results("2016-08", synthetic_returns_dir, kind="scs")
+    # every published numerator is recorded as published with its value; every withheld one as withheld
+    key = ["indicator_id", "area_code", "period"]
+    # the published rows do not name their window: compare the indicators published for one window only
+    one = ledger.groupby("indicator_id")["window"].nunique().eq(1)
+    led = ledger[(ledger["count"] == "numerator") & ledger["indicator_id"].map(one)]
+    led = led.rename(columns={"value": "decided_value"}).set_index(key)
+    both = rows.set_index(key).join(led[["decided_value", "status"]], how="inner")
+    assert len(both) > 1000
+    shown = both[both["status"] == "published"]
+    assert len(shown) and (shown["numerator"] == shown["decided_value"]).all()
+    assert both.loc[both["status"] == "withheld", "numerator"].isna().all()
+    assert meta["suppression"]["cells_decided_before"] == 0

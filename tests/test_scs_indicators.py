@@ -181,3 +181,53 @@ def test_excluding_uasc_cannot_be_subtracted_to_reveal_the_uasc_children():
     shown = rows[~rows["suppressed"]]
     both = set(shown["indicator_id"]) >= {"scs_cla_3plus", "scs_cla_3plus_exc_uasc"}
     assert not both, "both cohorts published: 50 - 48 = 2 UASC children could be worked out"
+
+
+def test_a_partner_withheld_for_one_month_stays_withheld_in_the_next_months_results():
+    """Each month's results hold every month of the returns: deciding the older months afresh lets
+    two dashboards together give back a small count (the ledger stops it)."""
+    cat = load_scs_catalogue()
+    north, east, south, west = (scs.AREA_CODES[a] for a in ("NORTH", "EAST", "SOUTH", "WEST"))
+    # August's dashboard: North's 3 is withheld and West (27, the smallest other area) beside it
+    august = raw_rows("scs_cin_plan", {KENT_CODE: (100, 200), north: (3, 40), east: (30, 60), south: (40, 60),
+                                       west: (27, 40)})
+    first, _audit, ledger = scs_results.protect_with_ledger(august, cat, TEAMS, month="2016-08")
+    first = first.set_index("area_code")
+    assert first.loc[[north, west], "suppressed"].all() and not first.loc[[east, south], "suppressed"].any()
+    assert set(ledger["status"]) == {"published", "withheld"} and set(ledger["decided_for"]) == {"2016-08"}
+    # September's run: South's August return revised to 20 of 60 (Kent 80), so South is now the smallest partner
+    revised = raw_rows("scs_cin_plan", {KENT_CODE: (80, 200), north: (3, 40), east: (30, 60), south: (20, 60),
+                                        west: (27, 40)})
+    afresh, _ = scs_results.protect(revised, cat, TEAMS)
+    afresh = afresh.set_index("area_code")
+    # decided afresh, West is published in September: with August's Kent, East and South, North = 3
+    assert not afresh.loc[west, "suppressed"]
+    recovered = (first.loc[KENT_CODE, "numerator"] - first.loc[east, "numerator"] - first.loc[south, "numerator"]
+                 - afresh.loc[west, "numerator"])
+    assert recovered == 3
+    kept, audit, after = scs_results.protect_with_ledger(revised, cat, TEAMS, ledger=ledger, month="2016-09")
+    kept = kept.set_index("area_code")
+    assert kept.loc[[north, west], "suppressed"].all() and pd.isna(kept.loc[west, "numerator"])
+    assert "withheld when first published (results for 2016-08)" in set(audit["detail"])
+    assert audit.attrs["revised_cells"] == 2  # Kent's and South's numerators
+    assert len(after) == len(ledger)  # the same cells; the revised ones now recorded with their new values
+    assert after.set_index(["area_code", "count"]).loc[(south, "numerator"), "value"] == 20
+
+
+def test_a_count_published_before_that_a_revision_makes_small_is_withheld():
+    cat = load_scs_catalogue()
+    north, east, south, west = (scs.AREA_CODES[a] for a in ("NORTH", "EAST", "SOUTH", "WEST"))
+    august = raw_rows("scs_cin_plan", {KENT_CODE: (100, 200), north: (10, 40), east: (30, 60), south: (40, 60),
+                                       west: (20, 40)})
+    first, _audit, ledger = scs_results.protect_with_ledger(august, cat, TEAMS, month="2016-08")
+    assert not first["suppressed"].any()
+    revised = raw_rows("scs_cin_plan", {KENT_CODE: (92, 200), north: (2, 40), east: (30, 60), south: (40, 60),
+                                        west: (20, 40)})
+    kept, _audit, after = scs_results.protect_with_ledger(revised, cat, TEAMS, ledger=ledger, month="2016-09")
+    kept = kept.set_index("area_code")
+    assert kept.loc[north, "suppressed"]
+    # ... and a partner beside it: Kent, revised too (92, never published), as the areas' counts are known
+    assert kept.loc[KENT_CODE, "suppressed"] and not kept.loc[[east, south, west], "suppressed"].any()
+    # October: both stay withheld, although their values no longer differ from the ledger's
+    again, _audit, _ = scs_results.protect_with_ledger(revised, cat, TEAMS, ledger=after, month="2016-10")
+    assert again.set_index("area_code").loc[[north, KENT_CODE], "suppressed"].all()

@@ -759,20 +759,21 @@ def write_results(results: pd.DataFrame, meta: dict, period_slug: str, base: Pat
 LEDGER_FILE = "protected_counts.parquet"
 
 
-def ledger_path(base: Path | None = None) -> Path:
-    """``data/results/protected_counts.parquet``: the ledger of the protected count table."""
-    return results_dir("x", base).parent / LEDGER_FILE
+def ledger_path(base: Path | None = None, kind: str | None = None) -> Path:
+    """``data/results/protected_counts.parquet``: the ledger of the protected count table (with
+    ``kind``, that of the results of that kind: ``data/results/scs/protected_counts.parquet``)."""
+    return results_dir("x", base, kind).parent / LEDGER_FILE
 
 
-def read_ledger(base: Path | None = None) -> pd.DataFrame | None:
+def read_ledger(base: Path | None = None, kind: str | None = None) -> pd.DataFrame | None:
     """Every count decision made so far (:mod:`ehps_lib.indicators.suppression`), or None."""
-    path = ledger_path(base)
+    path = ledger_path(base, kind)
     return pd.read_parquet(path) if path.is_file() else None
 
 
-def write_ledger(ledger: pd.DataFrame, base: Path | None = None) -> Path:
+def write_ledger(ledger: pd.DataFrame, base: Path | None = None, kind: str | None = None) -> Path:
     """Write the ledger atomically (private: it holds the values of withheld counts)."""
-    return write_parquet(ledger, ledger_path(base))
+    return write_parquet(ledger, ledger_path(base, kind))
 
 
 def read_results(period_slug: str, base: Path | None = None, kind: str | None = None) -> tuple[pd.DataFrame, dict]:

@@ -18,6 +18,8 @@ Order matters, as for the Early Help results (:mod:`ehps_lib.indicators.assess`)
    two places (children in care in the activity table and in 3+ placements' denominator).
    A hidden cell is never chosen to protect another (it is not published), and a small one
    is treated as suppressed.
+   The decisions of the months already written stand (the ledger,
+   ``data/results/scs/protected_counts.parquet``: :func:`protect_with_ledger`).
 4. **Assess** from published values only: RAG against the target and minimum standard,
    direction of travel against a month and a year earlier, the rolling 3 months and its RAG
    (for the report month only), comparison of each area with Kent (Wilson intervals) and
@@ -44,6 +46,10 @@ from .scs import AREA_CODES, compute_results, units
 from .suppression import secondary
 
 RESULTS_KIND = "scs"
+#: A count cell of the SCS results, as the ledger of decisions names it.
+LEDGER_KEY = ["indicator_id", "count", "area_code", "period", "window"]
+#: One row per count cell decided: its value then, published or withheld, why, and for which month's results.
+LEDGER_COLUMNS = [*LEDGER_KEY, "value", "status", "reason", "decided_for"]
 AUDIT_COLUMNS = ["indicator_id", "count", "area_code", "period", "window", "value", "reason", "detail", "hidden"]
 #: Numerators that are not counts of children or records (days, FTE).
 NOT_COUNT_NUMERATORS = {"scs_adoption_days", "scs_match_days", "scs_posts_permanent", "scs_posts_agency"}
@@ -232,17 +238,56 @@ def protect(raw: pd.DataFrame, catalogue: dict[str, Indicator], teams: pd.DataFr
             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Choose the published rows and suppress; return ``(rows, audit)``: the published rows with
     ``suppressed`` set (numerator, denominator and value withheld where so) and one audit row per
-    suppressed cell, hidden cells included."""
+    suppressed cell, hidden cells included. (:func:`protect_with_ledger` without earlier decisions.)"""
+    rows, audit, _ledger = protect_with_ledger(raw, catalogue, teams, threshold=threshold)
+    return rows, audit
+
+
+def protect_with_ledger(raw: pd.DataFrame, catalogue: dict[str, Indicator], teams: pd.DataFrame, *,
+                        threshold: int = 4, ledger: pd.DataFrame | None = None, month: str = ""
+                        ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`protect`, honouring ``ledger``: the decision on every count cell made when an earlier
+    month's results were written (:data:`LEDGER_COLUMNS`). Each month's results hold every month of
+    the returns, so without it each run would decide the older months afresh: a count withheld as
+    a partner in one month's dashboard and published in the next gives back the small count it
+    protected. A cell decided before keeps its decision: withheld stays withheld; published stays
+    published and is never chosen as a partner, unless its value has been revised since (a
+    revised return): then it is decided afresh (withheld if now from 1 to ``threshold``, or as a
+    partner), as its new value has never been published. Returns ``(rows, audit, ledger)``: the
+    ledger with this run's new decisions (``decided_for`` = ``month``) added."""
     published = published_units(teams, catalogue)
     cells = _cells(raw, catalogue, published)
     pct = {i for i, c in catalogue.items() if c.is_percentage}
     keyed = raw.assign(count="numerator")
     suppressed, reason, detail = primary_and_complement(
         cells, keyed, threshold, pct, ["indicator_id", "area_code", "period", "window"])
-    groups = sorted(_relations(cells, catalogue, teams), key=len)
     hidden = cells["hidden"].to_numpy()
+    fixed = np.zeros(len(cells), dtype=bool)
+    redecided = np.zeros(len(cells), dtype=bool)
+    revised = 0
+    if ledger is not None and len(ledger):
+        old = ledger.drop_duplicates(LEDGER_KEY, keep="first").set_index(LEDGER_KEY)
+        keys = pd.MultiIndex.from_frame(cells[LEDGER_KEY])
+        hit = keys.isin(old.index) & ~hidden
+        if hit.any():
+            pos = np.where(hit)[0]
+            before = old.reindex(keys[hit])
+            was = (before["status"] == "withheld").to_numpy()
+            now = cells["value"].to_numpy(dtype=float)[pos]
+            same = np.abs(before["value"].to_numpy(dtype=float) - now) <= 1e-9
+            revised = int((~same).sum())
+            redecided[pos[~same]] = True
+            keep = was & ~suppressed[pos]
+            suppressed[pos[keep]] = True
+            reason[pos[keep]] = before["reason"].to_numpy()[keep]
+            detail[pos[keep]] = [f"withheld when first published (results for {d})"
+                                 for d in before["decided_for"].to_numpy()[keep]]
+            # published before with this value: known, so never a partner (withholding it would hide
+            # nothing). A revised count was published with another value: it may be withheld now.
+            fixed[pos[~was & same & ~suppressed[pos]]] = True
+    groups = sorted(_relations(cells, catalogue, teams), key=len)
     for pick, protected in secondary(cells["value"].to_numpy(dtype=float), suppressed, groups, prefer_members=True,
-                                     blocked=hidden):
+                                     blocked=hidden | fixed):
         reason[pick] = "secondary"
         detail[pick] = (f"protects {cells.at[protected, 'indicator_id']} {cells.at[protected, 'area_code']} "
                         f"{cells.at[protected, 'period']} ({cells.at[protected, 'count']}) from recovery")
@@ -257,7 +302,36 @@ def protect(raw: pd.DataFrame, catalogue: dict[str, Indicator], teams: pd.DataFr
     rows.loc[rows["suppressed"], ["numerator", "value"]] = np.nan
     rows.loc[rows["denominator_suppressed"], "denominator"] = np.nan
     audit = cells[cells["suppressed"]][AUDIT_COLUMNS].reset_index(drop=True)
-    return rows.drop(columns=["numerator_suppressed", "denominator_suppressed"]).reset_index(drop=True), audit
+    audit.attrs["revised_cells"] = revised
+    audit.attrs["cells_decided_before"] = int(fixed.sum())
+    return (rows.drop(columns=["numerator_suppressed", "denominator_suppressed"]).reset_index(drop=True), audit,
+            _ledger_after(cells, month, ledger, redecided))
+
+
+def _ledger_after(cells: pd.DataFrame, month: str, ledger: pd.DataFrame | None,
+                  redecided: np.ndarray | None = None) -> pd.DataFrame:
+    """``ledger`` with the decisions on the published count cells not in it yet (hidden cells are
+    never published, so never recorded), and those ``redecided`` (revised) replaced by this run's:
+    the value a reader has now seen (or that is now withheld) is the one later runs must honour."""
+    shown = cells[~cells["hidden"]]
+    # a row whose denominator is withheld shows no numerator either (see protect_with_ledger)
+    row = ["indicator_id", "area_code", "period", "window"]
+    dens = shown[(shown["count"] == "denominator") & shown["suppressed"]]
+    with_den = (shown["count"] == "numerator").to_numpy() & pd.MultiIndex.from_frame(shown[row]).isin(
+        pd.MultiIndex.from_frame(dens[row]))
+    withheld = shown["suppressed"].to_numpy(dtype=bool) | with_den
+    reason = np.where(shown["suppressed"], shown["reason"], np.where(with_den, "denominator withheld", None))
+    new = shown[LEDGER_KEY].assign(value=shown["value"].to_numpy(dtype=float),
+                                   status=np.where(withheld, "withheld", "published"),
+                                   reason=reason, decided_for=month)[LEDGER_COLUMNS]
+    if ledger is None or not len(ledger):
+        return new.reset_index(drop=True)
+    if redecided is not None and redecided.any():
+        again = pd.MultiIndex.from_frame(cells.loc[redecided, LEDGER_KEY])
+        ledger = ledger[~pd.MultiIndex.from_frame(ledger[LEDGER_KEY]).isin(again)]
+    seen = pd.MultiIndex.from_frame(ledger[LEDGER_KEY])
+    add = new[~pd.MultiIndex.from_frame(new[LEDGER_KEY]).isin(seen)]
+    return pd.concat([ledger[LEDGER_COLUMNS], add], ignore_index=True)
 
 
 # -- assessment ------------------------------------------------------------------------------------------------------
@@ -382,7 +456,10 @@ def compute_and_write(period_label: str = "latest", base: Path | None = None, *,
     up_to = pd.Period(period.label, "M")
     raw = compute_results(tables, extract_date, catalogue, up_to=up_to)
     threshold = load_settings().suppression_threshold
-    rows, audit = protect(raw, catalogue, tables["teams"], threshold=threshold)
+    # every decision made for the months already written stands (see protect_with_ledger)
+    ledger = io.read_ledger(base, kind=RESULTS_KIND)
+    rows, audit, after = protect_with_ledger(raw, catalogue, tables["teams"], threshold=threshold, ledger=ledger,
+                                             month=period.label)
     published = assess_scs(rows, catalogue, period.label)
     meta = {"period": period.label, "period_kind": "month", "synthetic": bool(manifest.get("synthetic")),
             "extract_date": extract_date.isoformat(), "ehps_lib_version": __version__,
@@ -391,10 +468,13 @@ def compute_and_write(period_label: str = "latest", base: Path | None = None, *,
             "rules_applied": manifest.get("rules_applied", []),
             "suppression": {"threshold": threshold, "cells_suppressed": int((~audit["hidden"]).sum()),
                             "hidden_cells_suppressed": int(audit["hidden"].sum()),
-                            "by_reason": audit["reason"].value_counts().sort_index().to_dict()}}
+                            "by_reason": audit["reason"].value_counts().sort_index().to_dict(),
+                            "cells_decided_before": audit.attrs["cells_decided_before"],
+                            "revised_cells": audit.attrs["revised_cells"]}}
     folder = io.write_results(published, meta, period.slug, base, kind=RESULTS_KIND,
                               internal={"unsuppressed": raw, "suppression_audit": audit},
                               extra={"teams": tables["teams"]})
+    io.write_ledger(after, base, kind=RESULTS_KIND)
     return period, published, meta, folder
 
 
@@ -414,6 +494,7 @@ def ensure(period_label: str = "latest", base: Path | None = None, *, force: boo
     return period, meta, folder, True
 
 
-__all__ = ["compute_and_write", "ensure", "protect", "assess_scs", "resolve_month", "latest_month",
+__all__ = ["compute_and_write", "ensure", "protect", "protect_with_ledger", "LEDGER_COLUMNS", "LEDGER_KEY",
+           "assess_scs", "resolve_month", "latest_month",
            "is_cohort_variant", "is_monthly_variant",
            "scorecard_indicators", "published_units", "RESULTS_KIND"]
