@@ -264,13 +264,14 @@ def protect_with_ledger(raw: pd.DataFrame, catalogue: dict[str, Indicator], team
     hidden = cells["hidden"].to_numpy()
     fixed = np.zeros(len(cells), dtype=bool)
     redecided = np.zeros(len(cells), dtype=bool)
-    revised = 0
+    revised = decided = 0
     if ledger is not None and len(ledger):
         old = ledger.drop_duplicates(LEDGER_KEY, keep="first").set_index(LEDGER_KEY)
         keys = pd.MultiIndex.from_frame(cells[LEDGER_KEY])
         hit = keys.isin(old.index) & ~hidden
         if hit.any():
             pos = np.where(hit)[0]
+            decided = len(pos)
             before = old.reindex(keys[hit])
             was = (before["status"] == "withheld").to_numpy()
             now = cells["value"].to_numpy(dtype=float)[pos]
@@ -303,7 +304,7 @@ def protect_with_ledger(raw: pd.DataFrame, catalogue: dict[str, Indicator], team
     rows.loc[rows["denominator_suppressed"], "denominator"] = np.nan
     audit = cells[cells["suppressed"]][AUDIT_COLUMNS].reset_index(drop=True)
     audit.attrs["revised_cells"] = revised
-    audit.attrs["cells_decided_before"] = int(fixed.sum())
+    audit.attrs["cells_decided_before"] = decided  # this run's cells with a decision in the ledger
     return (rows.drop(columns=["numerator_suppressed", "denominator_suppressed"]).reset_index(drop=True), audit,
             _ledger_after(cells, month, ledger, redecided))
 
