@@ -66,6 +66,12 @@ from .cache import Memo
 RESULTS_COLUMNS = {"indicator_id", "area_code", "period", "age_band", "numerator", "denominator", "suppressed"}
 GRADIENT_COLUMNS = {"indicator_id", "area_code", "grouping", "group", "window_start", "window_end", "numerator",
                     "denominator", "suppressed"}
+#: The SCS dashboard's open data (``<month>/data/scs_counts.csv``): its counts by unit, month and window.
+SCS_COLUMNS = {"indicator_id", "area_code", "period", "window", "numerator", "denominator", "suppressed"}
+#: ... and beside it, which teams make up each SCS area and service.
+SCS_TEAMS_FILE = "scs_teams.csv"
+#: SCS count ids start with this (they never meet an Early Help count rule's id).
+SCS_PREFIX = "scs:"
 #: A cell: (count rule id, area code, first month, last month, breakdown, group).
 Key = tuple[str, str, int, int, str, str]
 
@@ -179,6 +185,8 @@ class _Figures:
     files: int = 0
     #: (numerator key, denominator key) of every share shown
     shares: set = field(default_factory=set)
+    #: what the SCS dashboard's figures need (:class:`_ScsCounts`), when the site has any
+    scs: _ScsCounts | None = None
 
 
 def _period_window(ind: Indicator, label: str, cache: dict) -> tuple[int, int] | None:
@@ -220,6 +228,8 @@ def figures_files(site: Path) -> list[tuple[Path, str, set[str]]]:
             found.append((path, "results", cols))
         elif cols >= GRADIENT_COLUMNS:
             found.append((path, "gradient", cols))
+        elif cols >= SCS_COLUMNS:
+            found.append((path, "scs", cols))
     return found
 
 
@@ -231,6 +241,9 @@ def read_figures(site: Path, catalogue: dict[str, Indicator] | None = None,
     windows: dict[str, tuple[int, int] | None] = {}
     for path, kind, cols in (figures_files(site) if files is None else files):
         rel = str(path.relative_to(site))
+        if kind == "scs":
+            _read_scs(fig, path, rel)
+            continue
         wanted = (RESULTS_COLUMNS if kind == "results" else GRADIENT_COLUMNS) | {"period"} & cols
         df = io.read_csv_columns(path, sorted(wanted))
         fig.files += 1
@@ -281,8 +294,146 @@ def _add_row(fig: _Figures, ind: Indicator, where: tuple, num, den, suppressed: 
         fig.shares.add((num_key, den_key))
 
 
+# -- the SCS dashboard's counts ------------------------------------------------------------------------------
+@dataclass
+class _ScsCounts:
+    """What the SCS dashboard's relations need besides the cells: read from its open data and the
+    SCS catalogue's public definitions."""
+
+    #: which teams make up Kent, each SCS area and each service (``scs_teams.csv``)
+    teams: pd.DataFrame | None = None
+    #: count ids whose windows add up month by month (the R12M indicators' counts, and the monthly
+    #: counts shared with them)
+    flows: set = field(default_factory=set)
+    #: count ids of the activity table: Kent, the areas and the services are the sums of their teams
+    activity: set = field(default_factory=set)
+    #: (indicator's count id, its excluding-UASC cohort's count id, the UASC children's count id)
+    cohorts: set = field(default_factory=set)
+
+
+def _scs_count_id(ind_id: str, part: str, catalogue: dict[str, Indicator]) -> str:
+    """One id per count, whichever indicator shows it: a rolling indicator's monthly variant counts
+    what the indicator counts, month by month; a rolling 12 months' denominator that sums a
+    monthly count of the activity table is that count; and the same count in two indicators."""
+    from ..indicators.scs_results import FLOW_SUMS, SAME_COUNTS, is_monthly_variant
+
+    ind = catalogue[ind_id]
+    if is_monthly_variant(ind, catalogue) and catalogue[ind.variant_of].data_period == "R12M":
+        ind_id = ind.variant_of
+    if part == "denominator" and ind_id in FLOW_SUMS:
+        ind_id, part = FLOW_SUMS[ind_id], "numerator"
+    for (a_ind, a_part), (b_ind, b_part) in SAME_COUNTS:
+        if (ind_id, part) == (a_ind, a_part):
+            ind_id, part = b_ind, b_part
+    return f"{SCS_PREFIX}{ind_id}|{part}"
+
+
+def _read_scs(fig: _Figures, path: Path, rel: str) -> None:
+    """The SCS dashboard's counts (``scs_counts.csv``): each numerator and denominator that counts
+    children or records is a cell ``(count id, unit, first month, last month, "all", "all")``."""
+    from ..indicators.catalogue import load_scs_catalogue
+    from ..indicators.scs_results import _not_counts, is_cohort_variant
+
+    cat = load_scs_catalogue()
+    scs = fig.scs if fig.scs is not None else _ScsCounts()
+    fig.scs = scs
+    not_counted = {part: _not_counts(cat, part) for part in ("numerator", "denominator")}
+    # a count is named by the count indicator that shows it (the activity table's first), else as a part
+    for i, ind in sorted(cat.items(), key=lambda kv: (kv[1].unit != "count", kv[1].role != "activity")):
+        for part in ("numerator", "denominator"):
+            if i in not_counted[part] or (part == "denominator" and ind.unit == "count"):
+                continue
+            cid = _scs_count_id(i, part, cat)
+            _NAMES.setdefault(cid, ind.title if part == "numerator" and ind.unit == "count"
+                              else f"{part} of '{ind.title}'")
+            if ind.data_period == "R12M":
+                scs.flows.add(cid)
+                if ind.role != "variant" and ind.spc_from:
+                    scs.flows.add(_scs_count_id(ind.spc_from, part, cat))
+            if ind.role == "activity":
+                scs.activity.add(cid)
+            if is_cohort_variant(ind, cat):
+                parent = _scs_count_id(ind.variant_of, part, cat)
+                scs.cohorts.add((parent, cid, f"{parent} UASC only"))
+                if ind.data_period == "R12M":
+                    scs.flows.add(f"{parent} UASC only")
+                _NAMES.setdefault(f"{parent} UASC only", f"{part} of '{cat[ind.variant_of].title}', UASC only")
+    # the monthly counts a rolling 12 months' denominator sums are flows too
+    scs.flows |= {_scs_count_id(i, "denominator", cat) for i, ind in cat.items()
+                  if ind.data_period == "R12M" and i not in not_counted["denominator"]}
+    df = io.read_csv_columns(path, sorted(SCS_COLUMNS | {"area_name"}))
+    fig.files += 1
+    fig.periods.update(_pack_period(rel))
+    teams = path.with_name(SCS_TEAMS_FILE)
+    if teams.is_file():
+        scs.teams = pd.read_csv(teams, dtype={"team_id": str, "area": str, "service": str})
+    suppressed = df["suppressed"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
+    nums = pd.to_numeric(df["numerator"], errors="coerce").to_numpy()
+    dens = pd.to_numeric(df["denominator"], errors="coerce").to_numpy()
+    months = {p: _month_of(f"{p}-01") for p in df["period"].unique()}
+    for i, (ind_id, area, name, period, window) in enumerate(zip(df["indicator_id"], df["area_code"], df["area_name"],
+                                                                 df["period"], df["window"], strict=True)):
+        ind = cat.get(ind_id)
+        if ind is None:
+            continue
+        _AREA_NAMES.setdefault(area, name)
+        span = 3 if window == "R3M" else 12 if ind.data_period == "R12M" else 1
+        hi = months[period]
+        where = (area, hi - span + 1, hi, "all", "all")
+        keys = {}
+        for part, raw in (("numerator", nums[i]), ("denominator", dens[i])):
+            if ind_id in not_counted[part] or (part == "denominator" and ind.unit == "count"):
+                continue
+            keys[part] = (_scs_count_id(ind_id, part, cat), *where)
+            _add(fig, keys[part], raw, bool(suppressed[i]), f"{rel} row {i + 2}")
+        if ind.is_percentage and len(keys) == 2:
+            fig.shares.add((keys["numerator"], keys["denominator"]))
+
+
+def _scs_relations(sysm: _System, fig: _Figures) -> None:
+    """The SCS dashboard's relations: an indicator = its excluding-UASC cohort + the UASC children;
+    an activity count of Kent, an area or a service = the sum of its teams' (the teams the site
+    does not list, and Kent's records no team holds, are derived cells); any other count of Kent =
+    its 4 areas' + the rest of Kent's (derived). Windows are added up in :func:`_time_relations`.
+    A stock's month-to-month change (last month + starts - ends) is not used: the returns' late
+    recording and reopened episodes break it in most months, and an intruder cannot rely on it."""
+    from ..indicators.scs import AREA_CODES, units
+
+    scs = fig.scs
+    cells = [k for k in sysm.keys if str(k[0]).startswith(SCS_PREFIX)]
+    for parent, cohort, rest in sorted(scs.cohorts):
+        for key in [k for k in cells if k[0] == cohort]:
+            whole = (parent, *key[1:])
+            if whole in sysm.index:
+                _total_with_derived(sysm, whole, [key, (rest, *key[1:])],
+                                    f"{_where(key[1], key[2], key[3])}: {_name(parent)} = excluding UASC + UASC "
+                                    "children")
+    all_units = [] if scs.teams is None else [u for u in units(scs.teams) if u.level < 2]
+    area_set = [(KENT_CODE, (*AREA_CODES.values(), "KENT-REST"), "its 4 SCS areas and the rest of Kent")]
+    combos = sorted({(k[0], k[2], k[3]) for k in sysm.keys if str(k[0]).startswith(SCS_PREFIX)})
+    for count, lo, hi in combos:
+        sets = [(u.code, u.members, "its teams") for u in all_units] if count in scs.activity else area_set
+        for total, members, words in sets:
+            t = (count, total, lo, hi, "all", "all")
+            ms = [(count, m, lo, hi, "all", "all") for m in members]
+            if t in sysm.index or any(m in sysm.index for m in ms):
+                _total_with_derived(sysm, t, ms, f"{_area(total)} = {words}, {window_words(lo, hi)} "
+                                                 f"({_name(count)})")
+
+
+def _total_with_derived(sysm: _System, total: Key, members: list[Key], label: str) -> None:
+    """``total = sum(members)``; members (or the total) never published are derived cells."""
+    for k in [total, *members]:
+        if k not in sysm.index:
+            sysm.add_cell(k, derived=True)
+    pos = [sysm.index[total]] + [sysm.index[m] for m in members]
+    sysm.relations.append((pos, [-1.0] + [1.0] * len(members), "eq", label))
+
+
 # -- words ---------------------------------------------------------------------------------------------
 _NAMES: dict[str, str] = {}
+#: names of the units the SCS dashboard's counts name (teams and services), as published
+_AREA_NAMES: dict[str, str] = {}
 
 
 def _count_names(catalogue: dict[str, Indicator]) -> dict[str, str]:
@@ -320,10 +471,7 @@ def describe(key: Key, catalogue: dict[str, Indicator] | None = None) -> str:
     names = _count_names(catalogue or load_catalogue())
     count, area, lo, hi, dim, group = key
     what = names.get(count, count)
-    try:
-        place = area_name(area)
-    except KeyError:
-        place = area
+    place = _area(area)
     who = "" if dim == "all" else (f", aged {group}" if dim == "age" else
                                    f", IMD {dim.replace('imd_', '')} {group}" if dim.startswith("imd") else
                                    f", {dim} {group}")
@@ -389,7 +537,9 @@ def _relations(fig: _Figures, catalogue: dict[str, Indicator]) -> _System:
                 total_of(key, districts, f"Kent quintile {q} = the 12 districts' quintile {q}, "
                                          f"{window_words(lo, hi)} ({_name(count)})")
     # areas
-    combos = {(k[0], k[2], k[3], k[4], k[5]) for k in sysm.keys}
+    if fig.scs is not None:
+        _scs_relations(sysm, fig)
+    combos = {(k[0], k[2], k[3], k[4], k[5]) for k in sysm.keys if not str(k[0]).startswith(SCS_PREFIX)}
     area_sets = [(KENT_CODE, tuple(DISTRICTS), "the 12 districts"), (KENT_CODE, tuple(SCS_AREA_CODES),
                                                                       "the 4 SCS areas")]
     area_sets += [(code, districts_in(code), "its 3 districts") for code in SCS_AREA_CODES]
@@ -409,35 +559,11 @@ def _relations(fig: _Figures, catalogue: dict[str, Indicator]) -> _System:
         total_of((count, area, lo, hi, "all", ALL_AGES), [by_band[b] for b in sorted(by_band)],
                  f"{_where(area, lo, hi)}: all ages = the sum of the age bands ({_name(count)})")
     # time: windows are sums of the pieces the site's windows cut time into
-    series = defaultdict(set)
-    for key in list(sysm.keys):
-        rule = rules.get(key[0])
-        if rule is not None and rule.flow:
-            series[(key[0], key[1], key[4], key[5])].add((key[2], key[3]))
-    for (count, area, dim, group), wins in sorted(series.items()):
-        cuts = sorted({lo for lo, _ in wins} | {hi + 1 for _, hi in wins})
-        pieces = [(a, b - 1) for a, b in zip(cuts, cuts[1:], strict=False)
-                  if any(lo <= a and b - 1 <= hi for lo, hi in wins)]
-        for lo, hi in sorted(wins):
-            inside = [(a, b) for a, b in pieces if lo <= a and b <= hi]
-            if len(inside) <= 1:
-                continue
-            members = [(count, area, a, b, dim, group) for a, b in inside]
-            for m in members:
-                if m not in sysm.index:
-                    sysm.add_cell(m, derived=True)
-            pos = [sysm.index[(count, area, lo, hi, dim, group)]] + [sysm.index[m] for m in members]
-            sysm.relations.append((pos, [-1.0] + [1.0] * len(members), "eq",
-                                   f"{_area(area)}: {window_words(lo, hi)} = the sum of "
-                                   f"{_pieces(inside)}{_who(dim, group)} ({_name(count)})"))
+    scs_flows = fig.scs.flows if fig.scs is not None else set()
+    _time_relations(sysm, [k for k in sysm.keys if k[0] in scs_flows
+                           or (rule := rules.get(k[0])) is not None and rule.flow])
     # shares: numerator at most denominator; the complement is a count too
-    for num_key, den_key in sorted(fig.shares):
-        if num_key in sysm.index and den_key in sysm.index:
-            comp = ("complement of " + num_key[0] + " in " + den_key[0], *num_key[1:])
-            c = sysm.add_cell(comp, derived=True)
-            sysm.relations.append(([sysm.index[den_key], sysm.index[num_key], c], [-1.0, 1.0, 1.0], "eq",
-                                   f"{_where(num_key[1], num_key[2], num_key[3])}: {_name(den_key[0])} = "
-                                   f"{_name(num_key[0])} + the rest"))
+    _share_relations(sysm, fig)
     # definitions: a count with more conditions is at most the count with fewer
     by_place = defaultdict(list)
     for key in list(sysm.keys):
@@ -463,6 +589,41 @@ def _relations(fig: _Figures, catalogue: dict[str, Indicator]) -> _System:
     return sysm
 
 
+def _time_relations(sysm: _System, flow_keys: list[Key]) -> None:
+    """Every window of a flow (a count of records dated in it) = the sum of the smallest pieces the
+    site's windows cut its time into (pieces never published are derived cells)."""
+    series = defaultdict(set)
+    for key in flow_keys:
+        series[(key[0], key[1], key[4], key[5])].add((key[2], key[3]))
+    for (count, area, dim, group), wins in sorted(series.items()):
+        cuts = sorted({lo for lo, _ in wins} | {hi + 1 for _, hi in wins})
+        pieces = [(a, b - 1) for a, b in zip(cuts, cuts[1:], strict=False)
+                  if any(lo <= a and b - 1 <= hi for lo, hi in wins)]
+        for lo, hi in sorted(wins):
+            inside = [(a, b) for a, b in pieces if lo <= a and b <= hi]
+            if len(inside) <= 1:
+                continue
+            members = [(count, area, a, b, dim, group) for a, b in inside]
+            for m in members:
+                if m not in sysm.index:
+                    sysm.add_cell(m, derived=True)
+            pos = [sysm.index[(count, area, lo, hi, dim, group)]] + [sysm.index[m] for m in members]
+            sysm.relations.append((pos, [-1.0] + [1.0] * len(members), "eq",
+                                   f"{_area(area)}: {window_words(lo, hi)} = the sum of "
+                                   f"{_pieces(inside)}{_who(dim, group)} ({_name(count)})"))
+
+
+def _share_relations(sysm: _System, fig: _Figures) -> None:
+    """A numerator is at most its denominator: denominator = numerator + the rest, a count too."""
+    for num_key, den_key in sorted(fig.shares):
+        if num_key in sysm.index and den_key in sysm.index:
+            comp = ("complement of " + num_key[0] + " in " + den_key[0], *num_key[1:])
+            c = sysm.add_cell(comp, derived=True)
+            sysm.relations.append(([sysm.index[den_key], sysm.index[num_key], c], [-1.0, 1.0, 1.0], "eq",
+                                   f"{_where(num_key[1], num_key[2], num_key[3])}: {_name(den_key[0])} = "
+                                   f"{_name(num_key[0])} + the rest"))
+
+
 def _name(count: str) -> str:
     return _NAMES.get(count, count.split("|")[0] if not count.startswith("complement") else "the complement")
 
@@ -471,7 +632,7 @@ def _area(code: str) -> str:
     try:
         return area_name(code)
     except KeyError:
-        return code
+        return _AREA_NAMES.get(code, "the rest of Kent outside the SCS areas" if code == "KENT-REST" else code)
 
 
 def _where(area: str, lo: int, hi: int) -> str:
