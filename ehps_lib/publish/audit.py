@@ -328,28 +328,27 @@ def _scs_count_id(ind_id: str, part: str, catalogue: dict[str, Indicator]) -> st
     return f"{SCS_PREFIX}{ind_id}|{part}"
 
 
-def _read_scs(fig: _Figures, path: Path, rel: str) -> None:
-    """The SCS dashboard's counts (``scs_counts.csv``): each numerator and denominator that counts
-    children or records is a cell ``(count id, unit, first month, last month, "all", "all")``."""
-    from ..indicators.catalogue import load_scs_catalogue
-    from ..indicators.scs_results import _not_counts, is_cohort_variant
+def _is_scs_count(ind: Indicator, part: str, not_counted: dict[str, set[str]]) -> bool:
+    """Whether an SCS indicator's numerator (or denominator) counts children or records."""
+    return ind.id not in not_counted[part] and not (part == "denominator" and ind.unit == "count")
 
-    cat = load_scs_catalogue()
-    scs = fig.scs if fig.scs is not None else _ScsCounts()
-    fig.scs = scs
-    not_counted = {part: _not_counts(cat, part) for part in ("numerator", "denominator")}
+
+def _scs_counts(cat: dict[str, Indicator], not_counted: dict[str, set[str]]) -> _ScsCounts:
+    """The SCS catalogue's public definitions as :class:`_ScsCounts` (the teams come from the site),
+    and a name for each count id."""
+    from ..indicators.scs_results import is_cohort_variant
+
+    scs = _ScsCounts()
     # a count is named by the count indicator that shows it (the activity table's first), else as a part
     for i, ind in sorted(cat.items(), key=lambda kv: (kv[1].unit != "count", kv[1].role != "activity")):
         for part in ("numerator", "denominator"):
-            if i in not_counted[part] or (part == "denominator" and ind.unit == "count"):
+            if not _is_scs_count(ind, part, not_counted):
                 continue
-            cid = _scs_count_id(i, part, cat)
+            cid = _scs_count_id(i, part, cat)  # a monthly variant's and a summed denominator's are flows
             _NAMES.setdefault(cid, ind.title if part == "numerator" and ind.unit == "count"
                               else f"{part} of '{ind.title}'")
             if ind.data_period == "R12M":
                 scs.flows.add(cid)
-                if ind.role != "variant" and ind.spc_from:
-                    scs.flows.add(_scs_count_id(ind.spc_from, part, cat))
             if ind.role == "activity":
                 scs.activity.add(cid)
             if is_cohort_variant(ind, cat):
@@ -358,9 +357,20 @@ def _read_scs(fig: _Figures, path: Path, rel: str) -> None:
                 if ind.data_period == "R12M":
                     scs.flows.add(f"{parent} UASC only")
                 _NAMES.setdefault(f"{parent} UASC only", f"{part} of '{cat[ind.variant_of].title}', UASC only")
-    # the monthly counts a rolling 12 months' denominator sums are flows too
-    scs.flows |= {_scs_count_id(i, "denominator", cat) for i, ind in cat.items()
-                  if ind.data_period == "R12M" and i not in not_counted["denominator"]}
+    return scs
+
+
+def _read_scs(fig: _Figures, path: Path, rel: str) -> None:
+    """The SCS dashboard's counts (``scs_counts.csv``): each numerator and denominator that counts
+    children or records is a cell ``(count id, unit, first month, last month, "all", "all")``."""
+    from ..indicators.catalogue import load_scs_catalogue
+    from ..indicators.scs_results import _not_counts
+
+    cat = load_scs_catalogue()
+    not_counted = {part: _not_counts(cat, part) for part in ("numerator", "denominator")}
+    if fig.scs is None:  # the definitions once, whatever the number of months in the site
+        fig.scs = _scs_counts(cat, not_counted)
+    scs = fig.scs
     df = io.read_csv_columns(path, sorted(SCS_COLUMNS | {"area_name"}))
     fig.files += 1
     fig.periods.update(_pack_period(rel))
@@ -382,7 +392,7 @@ def _read_scs(fig: _Figures, path: Path, rel: str) -> None:
         where = (area, hi - span + 1, hi, "all", "all")
         keys = {}
         for part, raw in (("numerator", nums[i]), ("denominator", dens[i])):
-            if ind_id in not_counted[part] or (part == "denominator" and ind.unit == "count"):
+            if not _is_scs_count(ind, part, not_counted):
                 continue
             keys[part] = (_scs_count_id(ind_id, part, cat), *where)
             _add(fig, keys[part], raw, bool(suppressed[i]), f"{rel} row {i + 2}")
@@ -507,13 +517,8 @@ def _relations(fig: _Figures, catalogue: dict[str, Indicator]) -> _System:
 
     def total_of(total: Key, members: list[Key], label: str) -> None:
         """``total = sum(members)``, when at most one of them is neither published nor withheld."""
-        missing = [k for k in [total, *members] if k not in sysm.index]
-        if len(missing) > 1:
-            return
-        for k in missing:
-            sysm.add_cell(k, derived=True)
-        pos = [sysm.index[total]] + [sysm.index[m] for m in members]
-        sysm.relations.append((pos, [-1.0] + [1.0] * len(members), "eq", label))
+        if sum(k not in sysm.index for k in [total, *members]) <= 1:
+            _total_with_derived(sysm, total, members, label)
 
     # deprivation groups (first: they make an area's total over a gradient window, when needed)
     by_window = defaultdict(dict)
