@@ -85,3 +85,23 @@ def test_a_programme_with_no_solution_says_so(monkeypatch):
     assert prog.solve(np.array([1.0, 0, 0])).x.tolist() == [3, 4, 0]  # smallest x1
     assert prog.solve(np.array([1.0, 0, 0]), np.array([2.0, np.inf, np.inf])).status == 2
     assert prog.solve(np.array([-1.0, 0, 0])).x.tolist() == [7, 0, 4]  # bounds put back: largest x1
+
+
+def test_a_programme_stopped_at_its_node_limit_proves_nothing(monkeypatch):
+    """The audit gives every integer programme a node limit (a count, so the same verdict on any
+    machine): one that stops there without a point settles nothing, and its unknown is listed as
+    unproven (the audit reports it as a finding), never given a range."""
+    import scipy.optimize
+
+    def stopped(*args, **kwargs):
+        assert kwargs.get("options", {}).get("node_limit") == 10
+        return scipy.optimize.OptimizeResult(status=1, x=None, message="node limit reached")
+
+    monkeypatch.setattr(scipy.optimize, "milp", stopped)
+    # 2a + 2b + c = 7: the linear relaxation's largest a is 3.5, so a whole answer needs branch and bound
+    rels = [Relation(np.array([0, 1, 2]), np.array([2.0, 2.0, 1.0]), 7.0, "eq", "2a + 2b + c = 7")]
+    got = check(3, rels, threshold=5, single_options={"node_limit": 10}, witness_options={"node_limit": 10})
+    assert 0 in got.unproven and 1 in got.unproven
+    monkeypatch.undo()
+    exact = check(3, rels, threshold=5)
+    assert not exact.unproven and (exact.lo[0], exact.hi[0]) == (0, 3)

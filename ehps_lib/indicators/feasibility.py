@@ -305,7 +305,8 @@ def propagate(a, lb: np.ndarray, ub: np.ndarray, passes: int = 30) -> tuple[np.n
 def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray | None = None,
           max_solves: float = math.inf, rule: str = "values", settled: np.ndarray | None = None,
           settled_lo: np.ndarray | None = None, settled_hi: np.ndarray | None = None,
-          exact: bool = True, component_work: float = math.inf) -> Ranges:
+          exact: bool = True, component_work: float = math.inf, witness_options: dict | None = None,
+          single_options: dict | None = None) -> Ranges:
     """Like :func:`ranges`, but proves the protection rule with as few integer programmes as it can.
 
     Exact bounds are computed only where they matter. For each component: interval
@@ -335,6 +336,15 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
     ``exact=False``: an unknown that interval propagation alone shows to fail keeps those outer
     bounds instead of its exact range (the suppression only needs to know it fails; the audit
     reports exact ranges).
+
+    ``witness_options``: the HiGHS options of the two witness programmes (default
+    :data:`WITNESS_OPTIONS`); a ``node_limit`` stops a hard one early with whatever point it
+    has (any feasible point is a valid witness, so this never weakens a proof).
+    ``single_options``: the same for the programmes of single unknowns; one stopped early
+    settles its unknown only when its point proves the rule, and lists it in ``unproven``
+    otherwise (its range is then not known exactly: for a protection that withholds a partner
+    for an unproven cell anyway, not for an audit).
+
     """
     out, work = _split(n, relations, only, budget=max_solves)
     lo, hi, rel_of = out.lo, out.hi, out.relations_of
@@ -352,14 +362,17 @@ def check(n: int, relations: list[Relation], threshold: int, *, only: np.ndarray
             lo[vars_[known]] = np.asarray(settled_lo, dtype=float)[vars_[known]]
             hi[vars_[known]] = np.asarray(settled_hi, dtype=float)[vars_[known]]
         allowed = max(8, int(component_work / len(vars_))) if math.isfinite(component_work) else math.inf
-        if not _certify(vars_, rels, threshold, lo, hi, out, rule, known=known, exact=exact, allowed=allowed):
+        if not _certify(vars_, rels, threshold, lo, hi, out, rule, known=known, exact=exact, allowed=allowed,
+                        witness_options=WITNESS_OPTIONS if witness_options is None else witness_options,
+                        single_options=single_options):
             out.infeasible.add(c)
     return out
 
 
 def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.ndarray, hi: np.ndarray,
              out: Ranges, rule: str, *, known: np.ndarray | None = None, exact: bool = True,
-             allowed: float = math.inf) -> bool:
+             allowed: float = math.inf, witness_options: dict | None = None,
+             single_options: dict | None = None) -> bool:
     from scipy.sparse import csr_matrix, hstack, identity, vstack
 
     a, lb, ub = _matrices(vars_, rels)
@@ -404,7 +417,7 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
             break
         # These two programmes only look for feasible points (any point is a valid witness; the
         # objective steers it): a near-optimal one, found in a fraction of the time, will do.
-        res = solve(open_ * _weights(m, _round, small=True), options=WITNESS_OPTIONS)
+        res = solve(open_ * _weights(m, _round, small=True), options=witness_options)
         if res.status == 2:
             lo[vars_], hi[vars_] = np.nan, np.nan
             return False
@@ -421,7 +434,7 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
                              integer=np.concatenate([np.ones(m), np.zeros(m)]))
         c = np.concatenate([np.zeros(m), -(open_ * _weights(m, _round))])
         res = solve(c, ext, np.concatenate([np.full(m, np.inf), np.where(open_, targets, 0.0)]),
-                    options=WITNESS_OPTIONS)
+                    options=witness_options)
         x = point(res)
         if x is None:
             break
@@ -469,23 +482,37 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
         out.budget -= 1
         allowed -= 1
         c = np.zeros(m)
+        min_exact = True
         if small[i] > low[i]:
             c[i] = 1.0
-            res = solve(c)
+            res = solve(c, options=single_options)
             if res.status == 2:
                 lo[vars_], hi[vars_] = np.nan, np.nan
                 return False
             if seen(res) is None:
-                small[i] = min(small[i], low[i])
+                if single_options is None:
+                    small[i] = min(small[i], low[i])
+                else:  # stopped early: its point is still a witness, but the minimum is not known
+                    min_exact = False
+                    if (x := point(res)) is not None:
+                        small, large = np.minimum(small, x), np.maximum(large, x)
         target = goal(i)
         c[i] = -1.0
         upper = np.full(m, np.inf)
         upper[i] = target
-        res = solve(c, upper=upper)
+        res = solve(c, upper=upper, options=single_options)
         if res.status == 2:
             lo[vars_], hi[vars_] = np.nan, np.nan
             return False
         x = seen(res)
+        if single_options is not None and (x is None or not min_exact):
+            # a programme stopped early: proved if the points reach the goal, else not settled either way
+            if x is None and (x := point(res)) is not None:
+                small, large = np.minimum(small, x), np.maximum(large, x)
+            if not settle(i):
+                out.unproven.add(int(v))
+                lo[v], hi[v] = low[i], high[i]
+            continue
         lo[v], hi[v] = (small[i], x[i]) if x is not None else (small[i], np.inf)  # exact when below the goal
     return True
 

@@ -615,8 +615,8 @@ def _prove(prot: Protection, rel: Relations, values: np.ndarray, derived: np.nda
                 # failed twice: take the partner from the relations that hold it at its bound
                 pick = _binding_partner(cell, v, result, relations, source, values, prot, shown, fixed, derived)
             if pick is None:
-                pick = _partner(cell, result.lo[v], result.hi[v], rel, member_of, values, prot.withheld, shown,
-                                fixed, derived, threshold)
+                pick = nearby_partner(cell, result.lo[v], result.hi[v], rel.groups, member_of, values,
+                                      shown & ~fixed & ~derived & ~prot.withheld, threshold)
             if pick is None:
                 pick = _component_partner(v, result, source, values, prot, shown, fixed, derived, rel, member_of)
             if pick is None:
@@ -716,31 +716,36 @@ def _component_partner(v: int, result, source: list[list[int]], values: np.ndarr
     return int(cands[np.lexsort((cands, -values[cands]))][0])
 
 
-def _partner(cell: int, lo: float, hi: float, rel: Relations, member_of: dict[int, list[int]], values: np.ndarray,
-             withheld: np.ndarray, shown: np.ndarray, fixed: np.ndarray, derived: np.ndarray,
-             threshold: int) -> int | None:
-    """A published cell to withhold beside a failing ``cell``: from its own relations first,
-    then from relations of the cells in them; the smallest that can give it the room it lacks."""
+def nearby_partner(cell: int, lo: float, hi: float, groups, member_of: dict[int, list[int]], values: np.ndarray,
+                   available: np.ndarray, threshold: int, tier: np.ndarray | None = None) -> int | None:
+    """A published cell to withhold beside a failing ``cell`` (feasible range ``lo`` to ``hi``):
+    from its own relations (``groups``, the cells of each; ``member_of``: the relations of each
+    cell) first, then from the relations of the cells in them (three steps out at most); of the
+    ``available`` cells, those of the lowest ``tier`` (what withholding it costs readers, if
+    given), the smallest that gives it the room it lacks, else the largest. Used by the Early
+    Help and the SCS protections."""
     need = 1.0
     if not (math.isnan(lo) or math.isnan(hi)):
         need = max(need, threshold + 1 - hi, threshold - (hi - lo))
     seen = {cell}
     frontier = [cell]
     for _hop in range(3):
-        cands = []
-        nxt = []
+        cands, nxt = [], []
         for c in frontier:
             for r in member_of.get(c, []):
-                for m in rel.groups[r]:
+                for m in groups[r]:
+                    m = int(m)
                     if m in seen:
                         continue
                     seen.add(m)
                     nxt.append(m)
-                    if shown[m] and not fixed[m] and not derived[m] and not withheld[m]:
+                    if available[m]:
                         cands.append(m)
         if cands:
-            cands = np.array(sorted(set(cands)))
-            big = cands[values[cands] >= max(need, 1)]
+            cands = np.array(sorted(cands))
+            if tier is not None:
+                cands = cands[tier[cands] == tier[cands].min()]
+            big = cands[values[cands] >= need]
             if len(big):
                 return int(big[np.lexsort((big, values[big]))][0])
             return int(cands[np.lexsort((cands, -values[cands]))][0])

@@ -59,7 +59,7 @@ import pandas as pd
 from ..data import io
 from ..geography import DISTRICTS, KENT_CODE, SCS_AREA_CODES, area_name, districts_in
 from ..indicators.catalogue import ALL_AGES, Indicator, load_catalogue, window_months
-from ..indicators.feasibility import Relation, binding_relations, check, components, is_protected
+from ..indicators.feasibility import WITNESS_OPTIONS, Relation, binding_relations, check, components, is_protected
 from ..periods import Period, PeriodError
 from .cache import Memo
 
@@ -97,8 +97,8 @@ class AuditFailure:
         if self.proved:
             lines = [f"{self.cell} ({what}): an intruder can tell it is {rng}"]
         else:
-            lines = [f"{self.cell} ({what}): not proved protected before the audit's solver budget ran out "
-                     f"(it lies {rng} at most)"]
+            lines = [f"{self.cell} ({what}): not proved protected within the audit's solver budget "
+                     f"(its programmes, at most {NODE_LIMIT:,} branch-and-bound nodes each; it lies {rng} at most)"]
         if self.files:
             lines.append("    shown as c in: " + ", ".join(self.files[:3]) + (" ..." if len(self.files) > 3 else ""))
         for r in self.relations[:8]:
@@ -754,6 +754,12 @@ def _decode(x) -> float:
     return np.inf if x is None else float(x)
 
 
+#: Branch-and-bound nodes one integer programme of the audit may explore. A count, not a clock,
+#: so the same site gets the same verdict on any machine however busy; a cell whose programme
+#: stops at the limit without settling it is a finding ("not settled"), never a pass.
+NODE_LIMIT = 2000
+
+
 def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator] | None = None,
                   explain: int = 20, max_solves: float = 2000, rule: str = "values",
                   memo: AuditMemo | None = None) -> AuditReport:
@@ -794,7 +800,9 @@ def audit_figures(fig: _Figures, threshold: int, catalogue: dict[str, Indicator]
         digests, order = _component_digests(keys_of, relations, comp, threshold, rule)
         reused = {c: r for c, d in digests.items() if (r := memo.get(d)) is not None and len(r) == len(order[c])}
         todo = np.array([int(c) not in reused for c in comp], dtype=bool)
-    result = check(len(unknown_pos), relations, threshold, max_solves=max_solves, rule=rule, only=todo)
+    result = check(len(unknown_pos), relations, threshold, max_solves=max_solves, rule=rule, only=todo,
+                   witness_options={**WITNESS_OPTIONS, "node_limit": NODE_LIMIT},
+                   single_options={"node_limit": NODE_LIMIT})
     for c, stored in reused.items():
         result.lo[order[c]] = [_decode(a) for a, _ in stored]
         result.hi[order[c]] = [_decode(b) for _, b in stored]
