@@ -98,10 +98,27 @@ def test_a_programme_stopped_at_its_node_limit_proves_nothing(monkeypatch):
         return scipy.optimize.OptimizeResult(status=1, x=None, message="node limit reached")
 
     monkeypatch.setattr(scipy.optimize, "milp", stopped)
-    # 2a + 2b + c = 7: the linear relaxation's largest a is 3.5, so a whole answer needs branch and bound
-    rels = [Relation(np.array([0, 1, 2]), np.array([2.0, 2.0, 1.0]), 7.0, "eq", "2a + 2b + c = 7")]
+    # 2a + 2b + 2c = 7 has solutions in fractions but none in whole numbers: only branch and bound
+    # can tell (the relaxation's vertices are all fractional)
+    rels = [Relation(np.array([0, 1, 2]), np.array([2.0, 2.0, 2.0]), 7.0, "eq", "2a + 2b + 2c = 7")]
     got = check(3, rels, threshold=5, single_options={"node_limit": 10}, witness_options={"node_limit": 10})
-    assert 0 in got.unproven and 1 in got.unproven
+    assert got.unproven == {0, 1, 2} and not got.infeasible
     monkeypatch.undo()
     exact = check(3, rels, threshold=5)
-    assert not exact.unproven and (exact.lo[0], exact.hi[0]) == (0, 3)
+    assert not exact.unproven and exact.infeasible and np.isnan(exact.lo).all()
+
+
+def test_a_whole_point_at_the_relaxations_bound_is_found_without_branch_and_bound(monkeypatch):
+    import scipy.optimize
+
+    def no_branch_and_bound(*args, **kwargs):
+        raise AssertionError("a whole vertex at the bound should have answered")
+
+    monkeypatch.setattr(scipy.optimize, "milp", no_branch_and_bound)
+    # 2a + 2b + c = 7: the relaxation's largest a is 3.5 (b = c = 0); with a held at 3, b = 0 and
+    # c = 1 is a whole vertex, so 3 is a's largest whole value
+    prog = _Programme(csr_matrix(np.array([[2.0, 2.0, 1.0]])), np.array([7.0]), np.array([7.0]))
+    got = prog.solve(np.array([-1.0, 0.0, 0.0]))
+    assert got.status == 0 and got.x.tolist() == [3, 0, 1] and got.message == "whole vertex at the bound"
+    # and the next programme starts from the bounds as they were (a not held at 3)
+    assert prog.solve(np.array([1.0, 0.0, 0.0])).x[0] == 0

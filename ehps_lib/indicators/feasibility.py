@@ -483,6 +483,23 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
         allowed -= 1
         c = np.zeros(m)
         min_exact = True
+        first = None  # (goal, optimum) of a first capped maximum
+        if small[i] > low[i] and np.isfinite(small[i]):
+            # first its largest value capped at the goal the points found so far set (a goal its exact
+            # minimum can only lower): reached, the unknown is proved without its minimum
+            upper = np.full(m, np.inf)
+            upper[i] = goal(i)
+            c[i] = -1.0
+            res = solve(c, upper=upper, options=single_options)
+            if res.status == 2:
+                lo[vars_], hi[vars_] = np.nan, np.nan
+                return False
+            if (x := seen(res)) is None and (p := point(res)) is not None:
+                small, large = np.minimum(small, p), np.maximum(large, p)
+            if settle(i):
+                continue
+            first = (upper[i], x)
+            c[i] = 0.0
         if small[i] > low[i]:
             c[i] = 1.0
             res = solve(c, options=single_options)
@@ -497,14 +514,17 @@ def _certify(vars_: np.ndarray, rels: list[Relation], threshold: int, lo: np.nda
                     if (x := point(res)) is not None:
                         small, large = np.minimum(small, x), np.maximum(large, x)
         target = goal(i)
-        c[i] = -1.0
-        upper = np.full(m, np.inf)
-        upper[i] = target
-        res = solve(c, upper=upper, options=single_options)
-        if res.status == 2:
-            lo[vars_], hi[vars_] = np.nan, np.nan
-            return False
-        x = seen(res)
+        if first is not None and first[0] == target and first[1] is not None:
+            x = first[1]  # the same programme, solved to its optimum already
+        else:
+            c[i] = -1.0
+            upper = np.full(m, np.inf)
+            upper[i] = target
+            res = solve(c, upper=upper, options=single_options)
+            if res.status == 2:
+                lo[vars_], hi[vars_] = np.nan, np.nan
+                return False
+            x = seen(res)
         if single_options is not None and (x is None or not min_exact):
             # a programme stopped early: proved if the points reach the goal, else not settled either way
             if x is None and (x := point(res)) is not None:
@@ -526,8 +546,11 @@ class _Programme:
     objective and a bound or two, and a warm start re-solves a component of 2,000 unknowns in
     about 4 ms against about 30 ms from scratch. A relaxation with no solution means none in whole
     numbers either, and a relaxation's optimum in whole numbers is the integer optimum (tables of
-    sums are mostly like that); only the others go to branch and bound
-    (:func:`scipy.optimize.milp`, HiGHS too), which can take seconds."""
+    sums are mostly like that). Where the optimum of one unknown is fractional (linked tables of
+    three or more dimensions are not totally unimodular), no whole value lies beyond it rounded
+    inwards, so a whole point with the unknown there is the integer optimum: a few vertices of the
+    relaxation with the unknown held there are tried first (:meth:`_whole_at`). Only the others go
+    to branch and bound (:func:`scipy.optimize.milp`, HiGHS too), which can take seconds."""
 
     def __init__(self, a, lb: np.ndarray, ub: np.ndarray, integer: np.ndarray | None = None) -> None:
         self.a = a.tocsr()
@@ -537,6 +560,7 @@ class _Programme:
         self._highs = None
         self._cost = np.zeros(self.n)
         self._upper = np.full(self.n, np.inf)
+        self._lower = np.zeros(self.n)
 
     def _load(self):
         from highspy import HighsLp, MatrixFormat, kHighsInf
@@ -565,21 +589,18 @@ class _Programme:
         self._highs = highs
         return highs
 
-    def _relaxed(self, c: np.ndarray, upper: np.ndarray) -> tuple[int, np.ndarray | None]:
+    def _relaxed(self, c: np.ndarray, upper: np.ndarray, lower: np.ndarray | None = None
+                 ) -> tuple[int, np.ndarray | None]:
         """The linear relaxation's status (0 optimal, 2 infeasible, 3 unbounded, 4 anything
         else) and optimum."""
-        from highspy import HighsModelStatus, kHighsInf
+        from highspy import HighsModelStatus
 
         highs = self._highs or self._load()
         changed = np.flatnonzero(c != self._cost)
         if len(changed):
             highs.changeColsCost(len(changed), changed.astype(np.int32), c[changed].astype(float))
             self._cost = c.astype(float).copy()
-        changed = np.flatnonzero(upper != self._upper)
-        if len(changed):
-            highs.changeColsBounds(len(changed), changed.astype(np.int32), np.zeros(len(changed)),
-                                   np.where(np.isfinite(upper[changed]), upper[changed], kHighsInf).astype(float))
-            self._upper = upper.astype(float).copy()
+        self._bounds(upper, lower)
         highs.run()
         status = highs.getModelStatus()
         if status == HighsModelStatus.kOptimal:
@@ -589,6 +610,19 @@ class _Programme:
         if status == HighsModelStatus.kUnbounded:
             return 3, None
         return 4, None
+
+    def _bounds(self, upper: np.ndarray, lower: np.ndarray | None = None) -> None:
+        """Set the unknowns' bounds in the loaded relaxation (``lower`` 0 unless given)."""
+        from highspy import kHighsInf
+
+        highs = self._highs or self._load()
+        lower = np.zeros(self.n) if lower is None else lower
+        changed = np.flatnonzero((upper != self._upper) | (lower != self._lower))
+        if len(changed):
+            highs.changeColsBounds(len(changed), changed.astype(np.int32), lower[changed].astype(float),
+                                   np.where(np.isfinite(upper[changed]), upper[changed], kHighsInf).astype(float))
+            self._upper = upper.astype(float).copy()
+            self._lower = lower.astype(float).copy()
 
     def solve(self, c: np.ndarray, upper: np.ndarray | None = None, options: dict | None = None):
         """The integer optimum of ``c @ x`` under the constraints and ``x <= upper``, as a
@@ -602,15 +636,49 @@ class _Programme:
         if status == 2:
             return OptimizeResult(status=2, x=None, message="the linear relaxation has no solution")
         if status == 0:
-            whole = self.integer > 0
-            if np.all(np.abs(x[whole] - np.round(x[whole])) <= 1e-7):
-                r = np.where(whole, np.round(x), x)
-                ax = self.a @ r
-                if np.all(ax >= self.lb - 1e-6) and np.all(ax <= self.ub + 1e-6) and np.all(r >= -1e-9) \
-                        and np.all(r <= upper + 1e-9):
-                    return OptimizeResult(status=0, x=r, fun=float(c @ r), message="whole relaxation")
+            if (r := self._whole(x, upper)) is not None:
+                return OptimizeResult(status=0, x=r, fun=float(c @ r), message="whole relaxation")
+            nz = np.flatnonzero(c)
+            if len(nz) == 1 and self.integer[nz[0]] > 0:
+                # one unknown's minimum or maximum: no whole value beyond the relaxation's, rounded
+                # inwards; a whole point there is the integer optimum
+                j = int(nz[0])
+                bound = math.ceil(x[j] - 1e-7) if c[j] > 0 else math.floor(x[j] + 1e-7)
+                if (r := self._whole_at(j, bound, upper)) is not None:
+                    return OptimizeResult(status=0, x=r, fun=float(c @ r), message="whole vertex at the bound")
         return milp(c, constraints=[LinearConstraint(self.a, self.lb, self.ub)], integrality=self.integer,
                     bounds=Bounds(np.zeros(self.n), upper), options=options)
+
+    def _whole(self, x: np.ndarray, upper: np.ndarray) -> np.ndarray | None:
+        """``x`` rounded, if it is a whole solution (within ``upper``), else None."""
+        whole = self.integer > 0
+        if not np.all(np.abs(x[whole] - np.round(x[whole])) <= 1e-7):
+            return None
+        r = np.where(whole, np.round(x), x)
+        ax = self.a @ r
+        if np.all(ax >= self.lb - 1e-6) and np.all(ax <= self.ub + 1e-6) and np.all(r >= -1e-9) \
+                and np.all(r <= upper + 1e-9):
+            return r
+        return None
+
+    def _whole_at(self, j: int, value: float, upper: np.ndarray, tries: int = 3) -> np.ndarray | None:
+        """A whole solution with unknown ``j`` at ``value``, looked for among the vertices of the
+        relaxation with ``j`` held there (a few seeded objectives, each a warm-started linear
+        programme of a few milliseconds; branch and bound takes seconds), or None."""
+        if not (0 <= value <= upper[j]):
+            return None
+        held_lo, held_up = np.zeros(self.n), upper.copy()
+        held_lo[j] = held_up[j] = value
+        found = None
+        for k in range(tries):
+            objective = np.random.default_rng(k).random(self.n) + 0.01  # the smallest point, skewed
+            status, x = self._relaxed(objective, held_up, held_lo)
+            if status != 0:
+                break
+            if (found := self._whole(x, held_up)) is not None:
+                break
+        self._bounds(upper)  # as they were
+        return found
 
 
 def _weights(m: int, round_: int, small: bool = False) -> np.ndarray:
