@@ -189,7 +189,8 @@ def _run_scs_indicators(args) -> int:
     from .indicators import scs_results
 
     with _workspace(args, f"ehps indicators --source returns --period {args.period!r}"):
-        period, published, meta, folder = scs_results.compute_and_write(args.period)
+        period, published, meta, folder = scs_results.compute_and_write(
+            args.period, log=lambda m: print(m, file=sys.stderr, flush=True))
     note = " (SYNTHETIC DATA)" if meta["synthetic"] else ""
     print(f"SCS dashboard, {period.label}{note}: {len(published):,} results for "
           f"{published['indicator_id'].nunique()} indicators and {published['area_code'].nunique()} teams and areas "

@@ -35,6 +35,8 @@ from .catalogue import Indicator
 from .engine import value_of
 
 UNKNOWN = "UNKNOWN"
+#: The window of a rolling indicator's single months, computed for the suppression only.
+MONTH_PIECE = "M1"
 AREA_CODES = {"NORTH": "KENT-NORTH", "EAST": "KENT-EAST", "SOUTH": "KENT-SOUTH", "WEST": "KENT-WEST"}
 PLACEMENT_RNE = ("S", "P", "T", "B")
 ADOPTED = ("E11", "E12")
@@ -909,7 +911,8 @@ def service_code(name: str) -> str:
 
 def _windows(monthly: pd.DataFrame, ind: Indicator, ctx: ScsContext, all_units: list[Unit]) -> pd.DataFrame:
     """Sum team-months into units and windows: the main window of the data period and, for R12M,
-    the rolling 3 months; only months whose whole window lies inside the data."""
+    the rolling 3 months (and, with no monthly variant, the single months: :data:`MONTH_PIECE`);
+    only months whose whole window lies inside the data."""
     months = ctx.months
     n_m = len(months)
     if "denominator" not in monthly:
@@ -933,6 +936,10 @@ def _windows(monthly: pd.DataFrame, ind: Indicator, ctx: ScsContext, all_units: 
     spans = {"main": 12 if ind.data_period == "R12M" else 1}
     if ind.data_period == "R12M":
         spans["R3M"] = 3
+        if not ind.spc_from:
+            # the months the windows add up (never published: the suppression's hidden cells, as an
+            # outsider can difference the windows); a rolling indicator with a monthly variant has them
+            spans[MONTH_PIECE] = 1
     frames = []
     for window, span in spans.items():
         if n_m < span:

@@ -960,7 +960,7 @@ def _editions(specs: list, period: str, data: Path, log, *, explicit: bool) -> l
 
         names = ", ".join(s.id for s in by_source["returns"])
         try:
-            p, meta, _folder, computed = scs_results.ensure(period, base=data)
+            p, meta, _folder, computed = scs_results.ensure(period, base=data, log=log)
         except (FileNotFoundError, ValueError) as exc:
             if explicit or not by_source["extract"]:
                 raise
