@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io as _bytes_io
+import math
 import sys
 
 import matplotlib
@@ -92,6 +93,52 @@ def text_scale(fig: Figure) -> float:
     return (min(sizes) if sizes else 10.0) / (fig.get_size_inches()[0] * 72)
 
 
+def _one_column_legend(ax) -> float:
+    """Lay ``ax``'s legend out again in one column, where it was, for a phone (a legend's columns
+    are fixed when it is made: setting ``ncols`` afterwards does not lay it out again, and three
+    columns wider than the phone's figure collapse the axes to nothing). Returns the height its
+    added rows take, in inches."""
+    legend = ax.get_legend()
+    if legend is None or not legend.get_texts():
+        return 0.0
+    texts = legend.get_texts()
+    columns = max(int(getattr(legend, "_ncols", 1)), 1)
+    if columns == 1:
+        return 0.0
+    size = texts[0].get_fontsize()
+    handles = getattr(legend, "legend_handles", None) or getattr(legend, "legendHandles", [])
+    anchor = getattr(legend, "_bbox_to_anchor", None)  # a box and its transform, passed apart (given as
+    # one transformed box, constrained layout loses the legend's place and collapses the axes)
+    where = {} if anchor is None else {"bbox_to_anchor": anchor._bbox.bounds, "bbox_transform": anchor._transform}
+    ax.legend(handles=list(handles), labels=[t.get_text() for t in texts], loc=getattr(legend, "_loc", 0),
+              ncols=1, frameon=legend.get_frame_on(), fontsize=size, **where)
+    return (len(texts) - math.ceil(len(texts) / columns)) * size * 1.5 / 72
+
+
+def _thin_x_ticks(fig: Figure) -> None:
+    """Keep every k-th tick of each x axis of dates or numbers, the fewest k whose labels fit side
+    by side (a date axis of 11 quarters drawn for a wide page is unreadable on a phone: its labels
+    overlap). Axes of named categories are left alone."""
+    from matplotlib.category import StrCategoryFormatter
+    from matplotlib.ticker import FixedFormatter
+
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    for ax in fig.axes:
+        if isinstance(ax.xaxis.get_major_formatter(), (FixedFormatter, StrCategoryFormatter)):
+            continue  # named categories (districts, groups): every one must stay labelled
+        ticks = ax.get_xticks()
+        labels = [t for t in ax.get_xticklabels() if t.get_text()]
+        if len(labels) < 2 or len(labels) != len(ticks):
+            continue
+        need = sum(t.get_window_extent(renderer).width for t in labels) * 1.25
+        have = ax.get_window_extent(renderer).width
+        if need > have > 0:
+            lim = ax.get_xlim()
+            ax.set_xticks(ticks[::min(math.ceil(need / have), max(len(ticks) // 2, 1))])  # two at least
+            ax.set_xlim(lim)
+
+
 def responsive_img(fig: Figure, alt: str, width: int, height: int) -> tuple[str, str]:
     """A chart as ``<picture>``: the figure as drawn for wide screens and print, and for narrow
     screens the same figure redrawn :data:`PHONE_WIDTH_IN` inches wide (legends in one column,
@@ -104,11 +151,11 @@ def responsive_img(fig: Figure, alt: str, width: int, height: int) -> tuple[str,
         fig.savefig(buf, format="svg", metadata={"Date": None})
         wide = buf.getvalue().decode("utf-8")
         w, h = fig.get_size_inches()
+        extra = 0.0  # inches the legends' added rows take
         for ax in fig.axes:
-            legend = ax.get_legend()
-            if legend is not None:
-                legend.set_ncols(1)
-        fig.set_size_inches(PHONE_WIDTH_IN, max(h * PHONE_WIDTH_IN / w * 1.6, 2.6))
+            extra += _one_column_legend(ax)
+        fig.set_size_inches(PHONE_WIDTH_IN, max(h * PHONE_WIDTH_IN / w * 1.6, 2.6) + extra)
+        _thin_x_ticks(fig)
         phone_scale = text_scale(fig)
         buf = _bytes_io.BytesIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
