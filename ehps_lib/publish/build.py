@@ -934,11 +934,6 @@ class _Edition:
     made: list = field(default_factory=list)
     jobs: list = field(default_factory=list)
 
-    @property
-    def kind(self) -> str | None:
-        """The results folder's kind: None (the extract's) or ``scs`` (the returns')."""
-        return "scs" if self.source == "returns" else None
-
 
 def _period_gaps(editions: list[_Edition], period: Period) -> list[str]:
     """The release gaps of the editions of ``period`` (two editions may share a month)."""
@@ -1237,7 +1232,7 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
         if search is not None:
             gated.append(io.write_json(search, stage_site / SEARCH_FILE))
         for ed in editions:  # each period's open data (a period without results has none)
-            _copy_open_data(stage_site, ed.period, data, ed.kind)
+            _copy_open_data(stage_site, ed.period, data)
         # files this build's workers scanned and found clean (the same bytes, copied and verified)
         fresh = {f"{j.period_slug}/{j.area_code}/{name}": key for j in jobs if results.get(j.key)
                  for name, key in (results[j.key].get("scanned_clean") or {}).items()}
@@ -1287,23 +1282,16 @@ def _publish(outcome: BuildOutcome, jobs: list[RunJob], runs: cache.RunCache, re
     return outcome
 
 
-#: The open data of each kind of results: (name in the results folder, name in the site).
-OPEN_DATA = {None: (("indicators", "indicators"), ("deprivation", "deprivation")),
-             "scs": (("counts", "scs_counts"), ("teams", "scs_teams"))}
-
-
-def _copy_open_data(stage_site: Path, p: Period, data: Path, kind: str | None = None) -> None:
+def _copy_open_data(stage_site: Path, p: Period, data: Path) -> None:
     """The period's published tables as open data, ``<period>/data/indicators.csv`` (every area,
-    month and quarter) and ``deprivation.csv`` (the gradient); for the SCS dashboard's month
-    (``kind="scs"``), ``scs_counts.csv`` (every published count, month and window) and
-    ``scs_teams.csv`` (which teams make up each area and service): what every paper shows is a
-    view of these, and the intruder audit reads them."""
-    folder = io.results_dir(p.slug, data, kind)
-    for name, published in OPEN_DATA[kind]:
+    month and quarter) and ``deprivation.csv`` (the gradient): what every paper shows is a view
+    of these, and the intruder audit reads them."""
+    folder = io.results_dir(p.slug, data)
+    for name in ("indicators", "deprivation"):
         source = folder / f"{name}.csv"
         if source.is_file():
             # figures to at most 3 decimals, as the papers' CSVs (counts stay whole)
-            io.write_csv(io.read_csv_rounded(source), stage_site / p.slug / OPEN_DATA_DIR / f"{published}.csv")
+            io.write_csv(io.read_csv_rounded(source), stage_site / p.slug / OPEN_DATA_DIR / f"{name}.csv")
 
 
 def _publish_gate(outcome: BuildOutcome, stage_site: Path, gated: list[Path], data: Path, scan: bool,
@@ -1386,7 +1374,7 @@ class AuditAhead:
                 for path, _kind, _cols in audit.figures_files(live):
                     io.copy_file(path, folder / "site" / path.relative_to(live))
             for ed in editions:
-                _copy_open_data(folder / "site", ed.period, data, ed.kind)
+                _copy_open_data(folder / "site", ed.period, data)
         except (OSError, io.DamagedFileError):
             return None  # the gate audits everything itself
         timing = folder / "timing.json"
