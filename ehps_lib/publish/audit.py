@@ -91,9 +91,10 @@ class AuditFailure:
     proved: bool = True
 
     def __str__(self) -> str:
-        hi = "no limit" if self.hi == np.inf else f"{self.hi:g}"
+        hi = "no limit" if self.hi == np.inf else f"{self.hi + 0.0:g}"
         what = "withheld" if self.kind == "withheld" else "never published, but derived"
-        rng = f"from {self.lo:g} to {hi}" if not np.isnan(self.lo) else "no consistent value (contradictory figures)"
+        rng = (f"from {self.lo + 0.0:g} to {hi}" if not np.isnan(self.lo)  # + 0.0: a solver's -0 prints as 0
+               else "no consistent value (contradictory figures)")
         if self.proved:
             lines = [f"{self.cell} ({what}): an intruder can tell it is {rng}"]
         else:
